@@ -1,0 +1,142 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables in `src/db/migrations`. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: 'listener' | 'artist' | 'admin';
+  product: 'free' | 'premium';
+  country: string;
+  created_at: Timestamp;
+}
+
+export interface TokensTable {
+  hash: Buffer;
+  user_id: string;
+  kind: 'access' | 'refresh';
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface ArtistsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  owner_user_id: string | null;
+  genres: ColumnType<string[], string[] | undefined, string[]>;
+  popularity: Generated<number>;
+  image_key: string | null;
+  created_at: Timestamp;
+}
+
+export interface AlbumsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  album_type: 'album' | 'single' | 'compilation';
+  release_date: string | null;
+  release_date_precision: 'year' | 'month' | 'day' | null;
+  label: string | null;
+  upc: string | null;
+  genres: ColumnType<string[], string[] | undefined, string[]>;
+  owner_user_id: string | null;
+  status: 'draft' | 'published';
+  available_markets: string[] | null;
+  image_key: string | null;
+  popularity: Generated<number>;
+  import_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AlbumArtistsTable {
+  album_id: string;
+  artist_id: string;
+  position: number;
+}
+
+export type TrackStatus = 'processing' | 'ready' | 'failed' | 'retired';
+
+export interface TracksTable {
+  id: string;
+  album_id: string;
+  name: string;
+  disc_number: number;
+  track_number: number;
+  duration_ms: number;
+  explicit: boolean;
+  isrc: string | null;
+  genres: ColumnType<string[], string[] | undefined, string[]>;
+  popularity: Generated<number>;
+  status: TrackStatus;
+  failure_reason: string | null;
+  media_version: string | null;
+  source_sha256: string | null;
+  lossless: boolean;
+  loudness_lufs: number | null;
+  true_peak_dbtp: number | null;
+  normalization_gain_db: number | null;
+  available_markets: string[] | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TrackArtistsTable {
+  track_id: string;
+  artist_id: string;
+  position: number;
+}
+
+export interface TrackFilesTable {
+  track_id: string;
+  quality: string;
+  media_version: string;
+  mime_type: string;
+  bitrate: number;
+  size: ColumnType<string, number | string, number | string>;
+}
+
+export interface LibraryFilesTable {
+  path: string;
+  size: ColumnType<string, number | string, number | string>;
+  mtime_ms: ColumnType<string, number | string, number | string>;
+  track_id: string | null;
+  failure_reason: string | null;
+  updated_at: Timestamp;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  name: string;
+  key: string;
+  payload: ColumnType<unknown, string, string>;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  progress: Generated<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  artists: ArtistsTable;
+  albums: AlbumsTable;
+  album_artists: AlbumArtistsTable;
+  tracks: TracksTable;
+  track_artists: TrackArtistsTable;
+  track_files: TrackFilesTable;
+  library_files: LibraryFilesTable;
+  jobs: JobsTable;
+}

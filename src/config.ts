@@ -1,0 +1,175 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { MARKETS } from './core/markets.js';
+
+/**
+ * The one place environment variables are read. Every problem is collected and reported together,
+ * so an operator fixes a bad deployment in one round. Nothing here looks at NODE_ENV.
+ */
+
+export type Role = 'api' | 'worker' | 'edge';
+export const ROLES: readonly Role[] = ['api', 'worker', 'edge'];
+
+export interface SigningKey {
+  id: string;
+  secret: Buffer;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  roles: Role[];
+  /** Public origin used in `href`, paging links and image URLs; derived from the request when unset. */
+  publicUrl: string | undefined;
+  logLevel: string;
+  /** Keys that verify audio URLs; the first signs new ones unless CADENZA_SIGNING_KEY_ID names another. */
+  signingKeys: SigningKey[];
+  activeSigningKeyId: string | undefined;
+  streamUrlTtlSeconds: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  workerConcurrency: number;
+  transcodeConcurrency: number;
+  maxUploadBytes: number;
+  maxTrackSeconds: number;
+  loudnessTargetLufs: number;
+  defaultCountry: string;
+  ffmpegPath: string | undefined;
+  ffprobePath: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+function parseRoles(r: Reader): Role[] {
+  const raw = r.string('CADENZA_ROLES');
+  if (raw === undefined) return [...ROLES];
+  const roles = raw.split(',').map((s) => s.trim());
+  const bad = roles.filter((x) => !ROLES.includes(x as Role));
+  if (bad.length > 0 || roles.length === 0) {
+    r.problems.push(`CADENZA_ROLES must list some of ${ROLES.join(', ')} (got "${raw}")`);
+    return [...ROLES];
+  }
+  return [...new Set(roles as Role[])];
+}
+
+/** `kid:base64secret,kid2:base64secret`; secrets must decode to at least 32 bytes. */
+function parseSigningKeys(r: Reader): SigningKey[] {
+  const raw = r.string('CADENZA_SIGNING_KEYS');
+  if (raw === undefined) return [];
+  const keys: SigningKey[] = [];
+  for (const part of raw.split(',')) {
+    const [id, secret] = part.split(':');
+    if (!id || !secret || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      r.problems.push('CADENZA_SIGNING_KEYS must be a comma-separated list of kid:base64secret');
+      return [];
+    }
+    const bytes = Buffer.from(secret, 'base64');
+    if (bytes.length < 32) {
+      r.problems.push(`CADENZA_SIGNING_KEYS key "${id}" must be at least 32 bytes of base64`);
+      return [];
+    }
+    keys.push({ id, secret: bytes });
+  }
+  return keys;
+}
+
+function parseUrl(r: Reader, name: string, protocols: string[]): string | undefined {
+  const raw = r.string(name);
+  if (raw === undefined) return undefined;
+  try {
+    const u = new URL(raw);
+    if (!protocols.includes(u.protocol)) throw new Error('protocol');
+    return raw.replace(/\/$/, '');
+  } catch {
+    r.problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${raw}")`);
+    return undefined;
+  }
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const r = new Reader(env);
+  const cores = availableParallelism();
+  const signingKeys = parseSigningKeys(r);
+  const activeSigningKeyId = r.string('CADENZA_SIGNING_KEY_ID');
+  if (activeSigningKeyId && !signingKeys.some((k) => k.id === activeSigningKeyId)) {
+    r.problems.push(`CADENZA_SIGNING_KEY_ID "${activeSigningKeyId}" is not one of CADENZA_SIGNING_KEYS`);
+  }
+  const defaultCountry = (r.string('CADENZA_DEFAULT_COUNTRY') ?? 'US').toUpperCase();
+  if (!MARKETS.has(defaultCountry)) r.problems.push(`CADENZA_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 code`);
+
+  const config: Config = {
+    host: r.string('HOST') ?? '0.0.0.0',
+    port: r.int('PORT', 4533, 0, 65535),
+    dataDir: resolve(r.string('CADENZA_DATA_DIR') ?? 'data'),
+    databaseUrl: parseUrl(r, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    roles: parseRoles(r),
+    publicUrl: parseUrl(r, 'CADENZA_PUBLIC_URL', ['http:', 'https:']),
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    signingKeys,
+    activeSigningKeyId,
+    streamUrlTtlSeconds: r.int('CADENZA_STREAM_URL_TTL', 3600, 10, 86_400),
+    accessTokenTtlSeconds: r.int('CADENZA_ACCESS_TOKEN_TTL', 3600, 10, 86_400),
+    refreshTokenTtlSeconds: r.int('CADENZA_REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),
+    workerConcurrency: r.int('CADENZA_WORKER_CONCURRENCY', cores, 1, 64),
+    transcodeConcurrency: r.int('CADENZA_TRANSCODE_CONCURRENCY', cores, 1, 64),
+    maxUploadBytes: r.int('CADENZA_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+    maxTrackSeconds: r.int('CADENZA_MAX_TRACK_SECONDS', 4 * 3600, 1, 48 * 3600),
+    loudnessTargetLufs: r.number('CADENZA_LOUDNESS_TARGET', -14, -40, 0),
+    defaultCountry,
+    ffmpegPath: r.string('CADENZA_FFMPEG'),
+    ffprobePath: r.string('CADENZA_FFPROBE'),
+    ...overrides,
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
