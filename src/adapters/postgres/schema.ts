@@ -69,7 +69,7 @@ export interface TracksTable {
   name: string;
   disc_number: number;
   track_number: number;
-  duration_ms: number;
+  duration_ms: ColumnType<number, number | undefined, number>;
   explicit: boolean;
   isrc: string | null;
   genres: ColumnType<string[], string[] | undefined, string[]>;

@@ -1,0 +1,323 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { MediaError } from '../core/errors.js';
+import { LOUDNESS_FLOOR_DB } from '../core/ingest/loudness.js';
+import type { Loudness, ProbeResult, Rung, Transcoder } from '../ports/transcoder.js';
+import { type FfmpegBinaries, findFfmpeg } from './ffmpeg-binaries.js';
+
+export interface FfmpegTranscoderOptions {
+  binaries?: FfmpegBinaries;
+  /** How many ffmpeg/ffprobe processes this transcoder runs at once; further calls wait their turn. */
+  concurrency: number;
+  /** Sources longer than this are rejected by `probe`. */
+  maxDurationMs?: number;
+}
+
+/** ffmpeg failed for a reason not known to be the file's fault (missing encoder, full disk, timeout). */
+export class FfmpegError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'FfmpegError';
+  }
+}
+
+/** What `probe` returns plus what only the FLAC rung needs. */
+interface Inspection extends ProbeResult {
+  sampleFormat: string;
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// pcm_alaw/pcm_mulaw are 8-bit companded telephony audio: a "lossless" FLAC of them would mislead.
+const LOSSLESS = /^(flac|alac|wavpack|ape|tta|mlp|truehd|pcm_(?!alaw|mulaw).+)$/;
+const SIXTEEN_BIT_OR_LESS = new Set(['u8', 'u8p', 's16', 's16p']);
+const PROBE_TIMEOUT_MS = 30_000;
+const PROBE_CACHE_SIZE = 64;
+
+/** FIFO counting semaphore: a released slot goes straight to the oldest waiter. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async use<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/**
+ * The ingest pipeline's media toolkit, backed by the ffmpeg and ffprobe executables.
+ *
+ * Every child process goes through one semaphore, so however many rungs the pipeline starts at once,
+ * at most `concurrency` processes run; the composition root builds a single instance per process.
+ * Timeouts start when a process is spawned (not while it queues) and are proportional to the source's
+ * duration, which is why most methods probe first; probes are cached per (path, size, mtime).
+ */
+export class FfmpegTranscoder implements Transcoder {
+  private readonly binaries: FfmpegBinaries;
+  private readonly slots: Semaphore;
+  private readonly probes = new Map<string, Promise<Inspection>>();
+
+  constructor(private readonly options: FfmpegTranscoderOptions) {
+    if (!(options.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
+    this.binaries = options.binaries ?? findFfmpeg();
+    this.slots = new Semaphore(Math.floor(options.concurrency));
+  }
+
+  async probe(path: string): Promise<ProbeResult> {
+    const { sampleFormat: _, ...result } = await this.inspect(path);
+    return result;
+  }
+
+  /** Decodes the whole file; rejects when the decoder reports errors or stops well short of the duration. */
+  async verifyDecodes(path: string): Promise<void> {
+    const source = await this.inspect(path);
+    const args = ['-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', path];
+    const result = await this.run(this.binaries.ffmpeg, [...args, '-map', '0:a:0', '-f', 'null', '-'], source);
+    const problem = firstLine(result.stderr);
+    if (result.code !== 0 || problem) {
+      throw new MediaError(`audio is truncated or corrupt: ${problem ?? `decoder exited with ${result.code}`}`);
+    }
+    // Decoders end quietly at a cut-off frame boundary (MP3 does); the header's duration tells us.
+    const decodedMs = lastProgressMs(result.stdout);
+    if (decodedMs !== undefined && source.durationMs - decodedMs > Math.max(1000, source.durationMs * 0.05)) {
+      const got = formatDuration(decodedMs);
+      throw new MediaError(
+        `audio is truncated or corrupt: only ${got} of ${formatDuration(source.durationMs)} decodes`,
+      );
+    }
+  }
+
+  async transcode(input: string, rung: Rung, output: string): Promise<void> {
+    const source = await this.inspect(input);
+    if (rung.codec === 'flac' && !source.lossless) throw new Error('a FLAC rung needs a lossless source');
+    // A crash or failure must never leave a partial file under the final name: write aside, then rename.
+    const partial = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
+    const args = ['-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0', '-vn', '-sn', '-dn'];
+    // No tags, chapters, cover art or encoder version: outputs carry audio only and are reproducible.
+    const strip = ['-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact'];
+    try {
+      await this.ffmpeg([...args, ...strip, ...encoderArgs(rung, source), partial], source);
+      await rename(partial, output);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  async measureLoudness(input: string): Promise<Loudness> {
+    const source = await this.inspect(input);
+    // framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info level.
+    const filter = ['-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-'];
+    const stderr = await this.ffmpeg(['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter], source);
+    const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+    const integrated = /I:\s+(-?inf|-?[\d.]+) LUFS/.exec(summary)?.[1];
+    const peak = /True peak:\s+Peak:\s+(-?inf|-?[\d.]+) dBFS/.exec(summary)?.[1];
+    if (integrated === undefined || peak === undefined) throw new FfmpegError('ebur128 printed no summary', stderr);
+    return { integratedLufs: decibels(integrated), truePeakDbtp: decibels(peak) };
+  }
+
+  async silenceRatio(input: string, durationMs: number): Promise<number> {
+    if (!(durationMs > 0)) throw new RangeError('durationMs must be positive');
+    const filter = ['-map', '0:a:0', '-af', 'silencedetect=n=-60dB:d=0.5', '-f', 'null', '-'];
+    const args = ['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter];
+    const stderr = await this.ffmpeg(args, { durationMs });
+    let silentSeconds = 0;
+    let openedAt: number | undefined;
+    for (const [, kind, value] of stderr.matchAll(/silence_(start|end): (-?[\d.e+-]+)/g)) {
+      const at = Math.max(0, Number(value));
+      if (kind === 'start') openedAt = at;
+      else if (openedAt !== undefined) {
+        silentSeconds += at - openedAt;
+        openedAt = undefined;
+      }
+    }
+    // Older FFmpeg never closes a silence that lasts to the end of the file.
+    if (openedAt !== undefined) silentSeconds += Math.max(0, durationMs / 1000 - openedAt);
+    return Math.min(1, Math.max(0, (silentSeconds * 1000) / durationMs));
+  }
+
+  private inspect(path: string): Promise<Inspection> {
+    return stat(path).then((info) => {
+      if (info.size === 0) throw new MediaError('file is empty');
+      const key = `${path}\0${info.size}\0${info.mtimeMs}`;
+      let pending = this.probes.get(key);
+      if (!pending) {
+        pending = this.ffprobe(path);
+        this.probes.set(key, pending);
+        pending.catch(() => this.probes.delete(key));
+        if (this.probes.size > PROBE_CACHE_SIZE) this.probes.delete(this.probes.keys().next().value!);
+      }
+      return pending;
+    });
+  }
+
+  private async ffprobe(path: string): Promise<Inspection> {
+    const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'a:0'];
+    const result = await this.run(this.binaries.ffprobe, [...args, path], undefined);
+    if (result.code !== 0) throw new MediaError('not a readable audio file');
+    const json = parseJson(result.stdout);
+    if (!json) throw new MediaError('not a readable audio file');
+    const stream = json.streams?.[0];
+    if (!stream) throw new MediaError('no audio stream');
+    const sampleRate = Number(stream.sample_rate);
+    const channels = Number(stream.channels);
+    if (!stream.codec_name || !(sampleRate > 0) || !(channels > 0)) throw new MediaError('not a readable audio file');
+    const seconds = [stream.duration, json.format?.duration].map(Number).find((s) => s > 0);
+    if (seconds === undefined || !Number.isFinite(seconds)) throw new MediaError('audio duration is unknown or zero');
+    const durationMs = Math.round(seconds * 1000);
+    const limit = this.options.maxDurationMs;
+    if (limit !== undefined && durationMs > limit) {
+      throw new MediaError(`audio is longer than the ${formatDuration(limit)} limit`);
+    }
+    const bitRate = [stream.bit_rate, json.format?.bit_rate].map(Number).find((b) => b > 0) ?? null;
+    return {
+      formatName: json.format?.format_name ?? 'unknown',
+      codec: stream.codec_name,
+      durationMs,
+      sampleRate,
+      channels,
+      bitRate,
+      lossless: LOSSLESS.test(stream.codec_name),
+      sampleFormat: stream.sample_fmt ?? '',
+    };
+  }
+
+  /** Runs ffmpeg and returns its stderr; a non-zero exit becomes an FfmpegError quoting the first error. */
+  private async ffmpeg(args: string[], source: { durationMs: number }): Promise<string> {
+    const result = await this.run(this.binaries.ffmpeg, args, source);
+    if (result.code !== 0) {
+      const reason = firstLine(result.stderr) ?? `exit code ${result.code}`;
+      throw new FfmpegError(`ffmpeg failed: ${reason}`, result.stderr);
+    }
+    return result.stderr;
+  }
+
+  /** Spawns (no shell) once a slot is free; kills the child if it outlives a generous, duration-based limit. */
+  private run(binary: string, args: string[], source: { durationMs: number } | undefined): Promise<RunResult> {
+    const timeoutMs = source ? 60_000 + 2 * source.durationMs : PROBE_TIMEOUT_MS;
+    return this.slots.use(
+      () =>
+        new Promise<RunResult>((resolve, reject) => {
+          const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+          const stdout: Buffer[] = [];
+          const stderr: Buffer[] = [];
+          child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+          child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+          let timedOut = false;
+          const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, timeoutMs);
+          child.on('error', (error) => {
+            clearTimeout(timer);
+            reject(error);
+          });
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            const err = Buffer.concat(stderr).toString();
+            if (timedOut) reject(new FfmpegError(`${basename(binary)} timed out after ${timeoutMs / 1000} s`, err));
+            else resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: err });
+          });
+        }),
+    );
+  }
+}
+
+/**
+ * Output options per rung.
+ * - Lossy rungs are 44.1 kHz stereo whatever the source: one format per rung for every client; mono
+ *   sources are duplicated to both channels (their bitrate then buys quality, not a smaller file).
+ * - Vorbis uses libvorbis's managed average bitrate with a 1.25x ceiling. Plain `-b:a` only maps the
+ *   bitrate to a quality, which lands near the target for dense music but far below it for sparse
+ *   material, and never bounds a stream's peak; managed mode keeps each rung at its advertised size.
+ * - vorbis_24 is 22.05 kHz mono: libvorbis has no 44.1 kHz (or 22.05 kHz stereo) mode that small.
+ * - FLAC keeps the source's sample rate up to 48 kHz; hi-res sources go down to 44.1 kHz (from the
+ *   88.2/176.4 kHz family) or 48 kHz (others), which halves their size for no audible loss. Depth is
+ *   kept: 16 bits stays 16, anything deeper (24/32-bit, float) becomes 24, FLAC's usual maximum.
+ *   More than two channels are downmixed to stereo.
+ */
+function encoderArgs(rung: Rung, source: Inspection): string[] {
+  const kbps = rung.bitrateKbps;
+  if (rung.codec === 'flac') {
+    const depth = SIXTEEN_BIT_OR_LESS.has(source.sampleFormat)
+      ? ['-sample_fmt', 's16']
+      : ['-sample_fmt', 's32', '-bits_per_raw_sample', '24'];
+    const channels = source.channels > 2 ? ['-ac', '2'] : [];
+    return ['-ar', String(flacSampleRate(source.sampleRate)), ...channels, '-c:a', 'flac', ...depth, '-f', 'flac'];
+  }
+  if (kbps === null) throw new Error(`rung ${rung.quality} has no bitrate`);
+  if (rung.codec === 'aac') {
+    return ['-ar', '44100', '-ac', '2', '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart', '-f', 'ipod'];
+  }
+  const layout = kbps < 48 ? ['-ar', '22050', '-ac', '1'] : ['-ar', '44100', '-ac', '2'];
+  const rate = ['-b:a', `${kbps}k`, '-maxrate', `${Math.round(kbps * 1.25)}k`];
+  return [...layout, '-c:a', 'libvorbis', ...rate, '-f', 'ogg'];
+}
+
+function flacSampleRate(sourceRate: number): number {
+  if (sourceRate <= 48_000) return sourceRate;
+  return sourceRate % 44_100 === 0 ? 44_100 : 48_000;
+}
+
+interface FfprobeJson {
+  streams?: {
+    codec_name?: string;
+    sample_rate?: string;
+    channels?: number;
+    sample_fmt?: string;
+    duration?: string;
+    bit_rate?: string;
+  }[];
+  format?: { format_name?: string; duration?: string; bit_rate?: string };
+}
+
+function parseJson(text: string): FfprobeJson | undefined {
+  try {
+    return JSON.parse(text) as FfprobeJson;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first line of an ffmpeg log without its "[codec @ 0x…] " prefix, which means nothing to a person. */
+function firstLine(stderr: string): string | undefined {
+  const line = stderr.split('\n').find((l) => l.trim() !== '');
+  return line?.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
+}
+
+/** The last `out_time=HH:MM:SS.micro` of `-progress` output, in milliseconds. */
+function lastProgressMs(progress: string): number | undefined {
+  const times = [...progress.matchAll(/^out_time=(\d+):(\d+):([\d.]+)$/gm)];
+  const last = times.at(-1);
+  if (!last) return undefined;
+  return Math.round((Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3])) * 1000);
+}
+
+function decibels(text: string): number {
+  const value = text.endsWith('inf') ? Number.NEGATIVE_INFINITY : Number(text);
+  return Math.max(LOUDNESS_FLOOR_DB, value);
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { FfmpegTranscoder } from './adapters/ffmpeg.js';
+import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
+import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
+import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
+import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
+import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.js';
+import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
+import { PgJobQueue } from './adapters/postgres/job-queue.js';
+import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
+import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
+import { SharpImages } from './adapters/sharp-images.js';
+import type { Config, SigningKey } from './config.js';
+import { AccountsService } from './core/accounts/accounts-service.js';
+import { CatalogService } from './core/catalog/catalog-service.js';
+import { LibraryImporter } from './core/ingest/library-import.js';
+import { IngestPipeline } from './core/ingest/pipeline.js';
+import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
+import { Worker } from './core/jobs/worker.js';
+import { PlaybackService } from './core/streaming/playback-service.js';
+import { UrlSigner } from './core/streaming/signer.js';
+import { StudioService } from './core/studio/studio-service.js';
+import type { JobQueue } from './ports/job-queue.js';
+
+/**
+ * The composition root: the only place that constructs adapters and wires them into services.
+ * Embedded versus at-scale is decided here, from configuration.
+ */
+
+export interface Metrics {
+  registry: Registry;
+  jobsFinished: Counter<'name' | 'outcome'>;
+}
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  paths: MediaPaths;
+  accounts: AccountsService;
+  catalog: CatalogService;
+  playback: PlaybackService;
+  studio: StudioService;
+  importer: LibraryImporter;
+  ingestRepo: PgIngestRepository;
+  pipeline: IngestPipeline;
+  jobs: JobQueue;
+  worker: Worker;
+  signer: UrlSigner;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2));
+}
+
+/**
+ * Signing keys come from CADENZA_SIGNING_KEYS; without them a key is generated once and kept in the
+ * data folder, so URLs survive restarts and every process on that folder agrees.
+ */
+async function signingKeys(config: Config): Promise<SigningKey[]> {
+  if (config.signingKeys.length > 0) return config.signingKeys;
+  const file = join(config.dataDir, 'signing-key.json');
+  if (!existsSync(file)) {
+    const key = { id: `k${Date.now().toString(36)}`, secret: randomBytes(32).toString('base64') };
+    await writeFile(file, JSON.stringify(key), { mode: 0o600, flag: 'wx' }).catch(() => {});
+  }
+  const stored = JSON.parse(await readFile(file, 'utf8')) as { id: string; secret: string };
+  return [{ id: stored.id, secret: Buffer.from(stored.secret, 'base64') }];
+}
+
+export async function createServices(config: Config, logger: Logger = createLogger(config)): Promise<Services> {
+  await mkdir(config.dataDir, { recursive: true });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });
+  const { db } = database;
+  const media = join(config.dataDir, 'media');
+  const paths: MediaPaths = {
+    audio: join(media, 'audio'),
+    images: join(media, 'images'),
+    sources: join(media, 'sources'),
+  };
+  await Promise.all(Object.values(paths).map((p) => mkdir(p, { recursive: true })));
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics: Metrics = {
+    registry,
+    jobsFinished: new Counter({
+      name: 'cadenza_jobs_finished_total',
+      help: 'Jobs finished',
+      labelNames: ['name', 'outcome'],
+      registers: [registry],
+    }),
+  };
+
+  const signer = new UrlSigner({
+    keys: await signingKeys(config),
+    activeKeyId: config.activeSigningKeyId,
+    ttlSeconds: config.streamUrlTtlSeconds,
+  });
+  const accounts = new AccountsService(new PgAccountsRepository(db), new Argon2Hasher(), {
+    accessTtlSeconds: config.accessTokenTtlSeconds,
+    refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    defaultCountry: config.defaultCountry,
+  });
+  const jobs = new PgJobQueue(db);
+  const tags = new MusicMetadataTags();
+  const ingestRepo = new PgIngestRepository(db);
+  const binaries = findFfmpeg({ ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath });
+  const pipeline = new IngestPipeline({
+    repo: ingestRepo,
+    media: new FfmpegTranscoder({
+      binaries,
+      concurrency: config.transcodeConcurrency,
+      maxDurationMs: config.maxTrackSeconds * 1000,
+    }),
+    tags,
+    artwork: new SharpImages(),
+    paths,
+    loudnessTargetLufs: config.loudnessTargetLufs,
+    maxTrackSeconds: config.maxTrackSeconds,
+  });
+  const worker = new Worker(jobs, logger, {
+    concurrency: config.workerConcurrency,
+    onFinished: (job, ok) => metrics.jobsFinished.inc({ name: job.name, outcome: ok ? 'done' : 'failed' }),
+  });
+  worker.register(INGEST_JOB, (payload: IngestPayload, context) => pipeline.run(payload, context));
+
+  const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
+  return {
+    config,
+    logger,
+    database,
+    paths,
+    accounts,
+    catalog: new CatalogService(new PgCatalogRepository(db)),
+    playback: new PlaybackService(new PgPlaybackRepository(db), signer),
+    studio,
+    importer: new LibraryImporter(ingestRepo, tags),
+    ingestRepo,
+    pipeline,
+    jobs,
+    worker,
+    signer,
+    metrics,
+    async close() {
+      await worker.stop();
+      await database.close();
+    },
+  };
+}

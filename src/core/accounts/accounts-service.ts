@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Conflict, Invalid, Unauthorized } from '../errors.js';
+import { newId } from '../ids.js';
+import { MARKETS } from '../markets.js';
+import {
+  type AccountsRepository,
+  type PasswordHasher,
+  PRODUCTS,
+  type Product,
+  type Role,
+  USER_ROLES,
+  type User,
+} from './types.js';
+
+export interface SignUp {
+  username: string;
+  password: string;
+  displayName?: string;
+  country?: string;
+  role?: Role;
+  product?: Product;
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
+
+/** Bearer tokens are random; only their SHA-256 is stored, so a database leak reveals no usable token. */
+function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export class AccountsService {
+  constructor(
+    private readonly repo: AccountsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly settings: { accessTtlSeconds: number; refreshTtlSeconds: number; defaultCountry: string },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async signUp(input: SignUp): Promise<User> {
+    if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
+      throw new Invalid(
+        'username must be 3-32 letters, digits, "_", "." or "-", starting with a letter or digit',
+        'username',
+      );
+    }
+    if (typeof input.password !== 'string' || input.password.length < 8 || input.password.length > 256) {
+      throw new Invalid('password must be 8 to 256 characters', 'password');
+    }
+    const country = (input.country ?? this.settings.defaultCountry).toUpperCase();
+    if (!MARKETS.has(country)) throw new Invalid('country must be an ISO 3166-1 alpha-2 code', 'country');
+    const role = input.role ?? 'listener';
+    if (!USER_ROLES.includes(role)) throw new Invalid(`role must be one of ${USER_ROLES.join(', ')}`, 'role');
+    const product = input.product ?? 'free';
+    if (!PRODUCTS.includes(product)) throw new Invalid(`product must be one of ${PRODUCTS.join(', ')}`, 'product');
+    const displayName = (input.displayName ?? input.username).trim();
+    if (displayName.length === 0 || displayName.length > 100) {
+      throw new Invalid('display_name must be 1 to 100 characters', 'display_name');
+    }
+    if (await this.repo.credentialsByUsername(input.username))
+      throw new Conflict('username is already taken', 'username');
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      return await this.repo.insertUser({
+        id: newId(),
+        username: input.username,
+        displayName,
+        role,
+        product,
+        country,
+        passwordHash,
+      });
+    } catch (err) {
+      // Two sign-ups racing for one name: the unique index decides.
+      if ((err as { code?: string }).code === '23505') throw new Conflict('username is already taken', 'username');
+      throw err;
+    }
+  }
+
+  async logIn(username: string, password: string): Promise<TokenPair> {
+    const found = typeof username === 'string' ? await this.repo.credentialsByUsername(username) : undefined;
+    // Verify against a hash even for unknown users, so timing does not reveal which usernames exist.
+    const ok = await this.hasher.verify(found?.passwordHash ?? DUMMY_HASH, String(password ?? ''));
+    if (!found || !ok) throw new Unauthorized('invalid username or password');
+    return this.issue(found.user.id);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const hash = tokenHash(refreshToken);
+    const user = await this.repo.userForToken(hash, 'refresh', new Date(this.now()));
+    if (!user) throw new Unauthorized('refresh_token is invalid, expired or revoked');
+    // Refresh tokens rotate: the old one stops working once used.
+    await this.repo.revokeToken(hash, new Date(this.now()));
+    return this.issue(user.id);
+  }
+
+  async authenticate(accessToken: string): Promise<User> {
+    const user = await this.repo.userForToken(tokenHash(accessToken), 'access', new Date(this.now()));
+    if (!user) throw new Unauthorized('access token is invalid, expired or revoked');
+    return user;
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.repo.revokeToken(tokenHash(token), new Date(this.now()));
+  }
+
+  private async issue(userId: string): Promise<TokenPair> {
+    const access = `cza_${randomBytes(32).toString('base64url')}`;
+    const refresh = `czr_${randomBytes(32).toString('base64url')}`;
+    const now = this.now();
+    const { accessTtlSeconds, refreshTtlSeconds } = this.settings;
+    await this.repo.insertToken(tokenHash(access), {
+      userId,
+      kind: 'access',
+      expiresAt: new Date(now + accessTtlSeconds * 1000),
+      revokedAt: null,
+    });
+    await this.repo.insertToken(tokenHash(refresh), {
+      userId,
+      kind: 'refresh',
+      expiresAt: new Date(now + refreshTtlSeconds * 1000),
+      revokedAt: null,
+    });
+    return {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: accessTtlSeconds,
+      refresh_token: refresh,
+      scope: '',
+    };
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.repo.listUsers();
+  }
+
+  userById(id: string): Promise<User | undefined> {
+    return this.repo.userById(id);
+  }
+
+  async setProduct(username: string, product: string): Promise<User> {
+    if (!PRODUCTS.includes(product as Product))
+      throw new Invalid(`product must be one of ${PRODUCTS.join(', ')}`, 'product');
+    return this.change(username, { product: product as Product });
+  }
+
+  async setRole(username: string, role: string): Promise<User> {
+    if (!USER_ROLES.includes(role as Role)) throw new Invalid(`role must be one of ${USER_ROLES.join(', ')}`, 'role');
+    return this.change(username, { role: role as Role });
+  }
+
+  private async change(username: string, changes: Partial<Pick<User, 'role' | 'product'>>): Promise<User> {
+    const found = await this.repo.credentialsByUsername(username);
+    if (!found) throw new Invalid(`no user named "${username}"`, 'username');
+    return (await this.repo.updateUser(found.user.id, changes))!;
+  }
+}
+
+/** argon2id hash of a random password nobody knows; used to keep failed log-ins constant-time. */
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$Wk2Xj1+VulQeRGyUDek+Uw$lUaAppx5yWTwdI4tKHOguRyiv9x+QO5xMGY6WMZDXIc';

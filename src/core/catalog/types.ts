@@ -1,0 +1,63 @@
+export interface ArtistRef {
+  id: string;
+  name: string;
+}
+
+export interface Artist extends ArtistRef {
+  genres: string[];
+  popularity: number;
+  imageKey: string | null;
+}
+
+export type AlbumType = 'album' | 'single' | 'compilation';
+
+export interface AlbumSummary {
+  id: string;
+  name: string;
+  albumType: AlbumType;
+  releaseDate: string | null;
+  releaseDatePrecision: 'year' | 'month' | 'day' | null;
+  totalTracks: number;
+  imageKey: string | null;
+  artists: ArtistRef[];
+  availableMarkets: string[] | null;
+}
+
+export interface Album extends AlbumSummary {
+  label: string | null;
+  upc: string | null;
+  genres: string[];
+  popularity: number;
+}
+
+export interface Track {
+  id: string;
+  name: string;
+  album: AlbumSummary;
+  artists: ArtistRef[];
+  discNumber: number;
+  trackNumber: number;
+  durationMs: number;
+  explicit: boolean;
+  isrc: string | null;
+  popularity: number;
+  availableMarkets: string[] | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** Reads of what listeners may see: published albums' tracks whose media is ready. */
+export interface CatalogRepository {
+  tracks(ids: string[]): Promise<Track[]>;
+  album(id: string): Promise<Album | undefined>;
+  albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>>;
+  artist(id: string): Promise<Artist | undefined>;
+  artists(ids: string[]): Promise<Artist[]>;
+  artistAlbums(artistId: string, types: AlbumType[], limit: number, offset: number): Promise<Page<AlbumSummary>>;
+  /** The artist's most popular visible tracks, most popular first, then newest release. */
+  artistTopTracks(artistId: string, limit: number): Promise<Track[]>;
+  newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>>;
+}

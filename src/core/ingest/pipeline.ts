@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import type { TagReader } from '../../ports/tags.js';
+import type { Rung, Transcoder } from '../../ports/transcoder.js';
+import { MediaError } from '../errors.js';
+import type { JobContext } from '../jobs/worker.js';
+import { audioKey, ladderFor } from './ladder.js';
+import { normalizationGainDb } from './loudness.js';
+import type { IngestPayload, IngestRepository, MediaPaths } from './types.js';
+
+export interface MediaToolkit extends Transcoder {
+  /** Decodes the whole file; throws MediaError when it is truncated or corrupt. */
+  verifyDecodes(path: string): Promise<void>;
+}
+
+export interface ArtworkRenderer {
+  renditions(input: Buffer): Promise<{ size: number; data: Buffer }[]>;
+}
+
+/** Which containers a file extension may honestly hold, as ffprobe names them. */
+const EXTENSION_FORMATS: Record<string, RegExp> = {
+  '.mp3': /mp3/,
+  '.flac': /flac/,
+  '.ogg': /ogg/,
+  '.oga': /ogg/,
+  '.opus': /ogg/,
+  '.m4a': /mp4|m4a|mov/,
+  '.m4b': /mp4|m4a|mov/,
+  '.mp4': /mp4|m4a|mov/,
+  '.aac': /aac/,
+  '.wav': /wav/,
+  '.aif': /aiff/,
+  '.aiff': /aiff/,
+};
+
+const SIDECAR_ART = /^(cover|folder|front|album|artwork)\.(jpe?g|png|webp)$/i;
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/**
+ * The ingest job: probe → quality control → transcode ladder → loudness → artwork → publish.
+ * Idempotent: the media version is the source's content hash, rungs are written to version-named
+ * paths via rename, and publishing swaps the track's files in one transaction, so a crash at any point
+ * leaves either the old playable state or nothing visible, and a rerun finishes the job.
+ */
+export class IngestPipeline {
+  constructor(
+    private readonly deps: {
+      repo: IngestRepository;
+      media: MediaToolkit;
+      tags: TagReader;
+      artwork: ArtworkRenderer;
+      paths: MediaPaths;
+      loudnessTargetLufs: number;
+      maxTrackSeconds: number;
+    },
+  ) {}
+
+  async run(payload: IngestPayload, context: JobContext): Promise<void> {
+    const { repo } = this.deps;
+    const track = await repo.trackForIngest(payload.trackId);
+    if (!track || track.status === 'retired') return;
+    try {
+      await this.ingest(payload, track.albumId, track.albumImageKey, track.mediaVersion, context);
+    } catch (err) {
+      if (err instanceof MediaError || context.lastAttempt) await repo.markFailed(track.id, (err as Error).message);
+      throw err;
+    }
+  }
+
+  private async ingest(
+    payload: IngestPayload,
+    albumId: string,
+    albumImageKey: string | null,
+    currentVersion: string | null,
+    context: JobContext,
+  ): Promise<void> {
+    const { media, repo } = this.deps;
+    const source = payload.sourcePath;
+    const info = await stat(source).catch(() => {
+      throw new MediaError('source file is missing');
+    });
+    if (info.size === 0) throw new MediaError('file is empty');
+
+    const probe = await media.probe(source);
+    const ext = extname(source).toLowerCase();
+    const expected = EXTENSION_FORMATS[ext];
+    if (expected && !expected.test(probe.formatName)) {
+      throw new MediaError(`file extension ${ext} does not match its content (${probe.formatName})`);
+    }
+    if (probe.durationMs > this.deps.maxTrackSeconds * 1000) {
+      throw new MediaError(
+        `audio is too long: ${Math.round(probe.durationMs / 1000)} s (limit ${this.deps.maxTrackSeconds} s)`,
+      );
+    }
+    if (probe.durationMs < 500) throw new MediaError('audio is shorter than half a second');
+    await media.verifyDecodes(source);
+    if ((await media.silenceRatio(source, probe.durationMs)) > 0.98) throw new MediaError('audio is silent');
+    await context.progress(0.1);
+
+    const sha = await sha256File(source);
+    const version = sha.slice(0, 16);
+    if (version === currentVersion) return; // this exact source is already live
+
+    const rungs = ladderFor(probe.lossless);
+    let done = 0;
+    const [files, loudness] = await Promise.all([
+      Promise.all(
+        rungs.map(async (rung) => {
+          const file = await this.transcode(source, rung, payload.trackId, version);
+          done++;
+          await context.progress(0.1 + (0.8 * done) / rungs.length);
+          return file;
+        }),
+      ),
+      media.measureLoudness(source),
+    ]);
+    if (!albumImageKey) await this.attachArtwork(source, albumId);
+
+    await repo.publishMedia(payload.trackId, {
+      version,
+      sourceSha256: sha,
+      durationMs: probe.durationMs,
+      lossless: probe.lossless,
+      loudnessLufs: loudness.integratedLufs,
+      truePeakDbtp: loudness.truePeakDbtp,
+      normalizationGainDb: normalizationGainDb(loudness, this.deps.loudnessTargetLufs),
+      files,
+    });
+  }
+
+  private async transcode(source: string, rung: Rung, trackId: string, version: string) {
+    const output = join(this.deps.paths.audio, audioKey(trackId, version, rung.quality));
+    await mkdir(dirname(output), { recursive: true });
+    const existing = await stat(output).catch(() => undefined);
+    if (!existing) await this.deps.media.transcode(source, rung, output);
+    const size = existing?.size ?? (await stat(output)).size;
+    const bitrate = rung.bitrateKbps ? rung.bitrateKbps * 1000 : 0;
+    return {
+      quality: rung.quality,
+      mimeType: rung.mimeType,
+      bitrate: bitrate || (await this.flacBitrate(output, size)),
+      size,
+    };
+  }
+
+  private async flacBitrate(path: string, size: number): Promise<number> {
+    const probe = await this.deps.media.probe(path);
+    return probe.bitRate ?? Math.round((size * 8 * 1000) / Math.max(1, probe.durationMs));
+  }
+
+  /** Embedded cover art first, else a sidecar image in the same folder (cover.jpg, folder.png …). */
+  private async attachArtwork(source: string, albumId: string): Promise<void> {
+    let image: Buffer | undefined;
+    try {
+      image = (await this.deps.tags.read(source, { covers: true })).picture?.data;
+    } catch {
+      image = undefined;
+    }
+    if (!image) {
+      const dir = dirname(source);
+      const sidecar = (await readdir(dir).catch(() => [] as string[])).find((f) => SIDECAR_ART.test(f));
+      if (sidecar) image = await readFile(join(dir, sidecar));
+    }
+    if (!image) return;
+    const key = await this.storeArtwork(image).catch(() => undefined); // bad artwork never fails a track
+    if (key) await this.deps.repo.setAlbumImageIfMissing(albumId, key);
+  }
+
+  /** Writes the renditions under a content-addressed key and returns it. */
+  async storeArtwork(image: Buffer): Promise<string> {
+    const key = createHash('sha256').update(image).digest('hex').slice(0, 32);
+    const dir = join(this.deps.paths.images, key);
+    await mkdir(dir, { recursive: true });
+    for (const r of await this.deps.artwork.renditions(image)) {
+      await writeFile(join(dir, `${r.size}.jpg.tmp`), r.data);
+      await rename(join(dir, `${r.size}.jpg.tmp`), join(dir, `${r.size}.jpg`));
+    }
+    return key;
+  }
+}

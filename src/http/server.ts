@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+import type { Services } from '../app.js';
+import { registerAuth } from './auth.js';
+import { handleError } from './errors.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerImageRoutes } from './routes/images.js';
+import { registerPlaybackRoutes } from './routes/playback.js';
+import { registerStudioRoutes } from './routes/studio.js';
+import { registerTokenRoutes } from './routes/token.js';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface HttpOptions {
+  services: Services;
+  logger: Logger;
+  /** Serves `/audio/*` straight from the raw server, ahead of fastify's routing (the edge role). */
+  audioHandler?: RawHandler;
+  /** Mounts the `/v1` API and `/api/token` (the api role). */
+  api: boolean;
+  bodyLimit: number;
+}
+
+export async function buildHttp(options: HttpOptions): Promise<App> {
+  const { services, audioHandler } = options;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (audioHandler && req.url?.startsWith('/audio/')) return audioHandler(req, res);
+        handler(req, res);
+      }),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send({ error: { status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Cadenza API', version: '0.1.0', description: 'Spotify-shaped Web API of a Cadenza server' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(multipart, { limits: { fileSize: options.bodyLimit, files: 1, fields: 50 } });
+  registerAuth(app, services.accounts);
+  registerHealthRoutes(app, services);
+  registerImageRoutes(app, services);
+  if (options.api) {
+    registerTokenRoutes(app, services);
+    registerCatalogRoutes(app, services);
+    registerPlaybackRoutes(app, services);
+    registerStudioRoutes(app, services);
+  }
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
+  await app.ready();
+  return app;
+}

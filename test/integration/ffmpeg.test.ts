@@ -1,0 +1,341 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { FfmpegTranscoder } from '../../src/adapters/ffmpeg.js';
+import { findFfmpeg } from '../../src/adapters/ffmpeg-binaries.js';
+import { MediaError } from '../../src/core/errors.js';
+import { ladderFor, rungFor } from '../../src/core/ingest/ladder.js';
+import { normalizationGainDb } from '../../src/core/ingest/loudness.js';
+import type { Rung } from '../../src/ports/transcoder.js';
+import { makeTone, type ToneOptions } from '../helpers/audio.js';
+
+const run = promisify(execFile);
+// TEST_FFMPEG/TEST_FFPROBE run the adapter against other builds (e.g. the npm static ones); the
+// system binaries still make the sources and check the results.
+const explicit = { ffmpeg: process.env.TEST_FFMPEG, ffprobe: process.env.TEST_FFPROBE };
+const binaries = explicit.ffmpeg && explicit.ffprobe ? findFfmpeg(explicit) : findFfmpeg();
+const checker = findFfmpeg();
+const media = new FfmpegTranscoder({ binaries, concurrency: 2 });
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cadenza-ffmpeg-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * Music-like sources: a bare sine costs an encoder almost nothing, so bitrates would say little. This
+ * adds a chord of partials drifting apart between channels and a noise burst on every beat.
+ */
+function denseTone(name: string, options: ToneOptions & { extra?: string[] } = {}): Promise<string> {
+  const channels = options.channels ?? 2;
+  const partials = [220, 331, 498, 747, 1121, 1682, 2523, 3785, 5678, 8517, 11234, 14011];
+  const chord = partials.map((f, i) => `sin(2*PI*t*(${f}+ch*${2 * i + 3}))`).join('+');
+  const expr = `0.2*val(0)+0.04*(${chord})+0.3*(random(ch)-0.5)*exp(-12*mod(t,0.25))`;
+  const layout = channels === 2 ? 'stereo' : 'mono';
+  const outputArgs = ['-af', `aeval='${expr}':c=${layout}`, ...(options.extra ?? [])];
+  return makeTone(join(dir, name), { seconds: 6, ...options, outputArgs });
+}
+
+interface Probed {
+  streams: {
+    codec_name: string;
+    codec_type: string;
+    sample_rate: string;
+    channels: number;
+    bits_per_raw_sample?: string;
+    tags?: object;
+  }[];
+  format: { format_name: string; duration: string; size: string; tags?: object };
+}
+
+async function ffprobe(path: string): Promise<Probed> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path];
+  return JSON.parse((await run(checker.ffprobe, args)).stdout) as Probed;
+}
+
+/**
+ * Bytes of audio packets, without container headers: Vorbis setup headers alone add ~4 kbps to a
+ * 6-second file, which would say nothing about the encoder's rate on a real track.
+ */
+async function payloadBytes(path: string): Promise<number> {
+  const args = ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=size', '-of', 'json', path];
+  const { stdout } = await run(checker.ffprobe, args, { maxBuffer: 64 << 20 });
+  const { packets } = JSON.parse(stdout) as { packets: { size: string }[] };
+  return packets.reduce((sum, packet) => sum + Number(packet.size), 0);
+}
+
+/** Top-level MP4 box types in file order; faststart puts `moov` before `mdat`. */
+function mp4Boxes(data: Buffer): string[] {
+  const boxes: string[] = [];
+  for (let at = 0; at + 8 <= data.length; ) {
+    const size = data.readUInt32BE(at);
+    boxes.push(data.toString('latin1', at + 4, at + 8));
+    if (size < 8) break;
+    at += size;
+  }
+  return boxes;
+}
+
+function expectedFor(rung: Rung, source: { rate: number; channels: number }) {
+  if (rung.codec === 'flac') return { codec: 'flac', rate: Math.min(source.rate, 48000), channels: source.channels };
+  if (rung.quality === 'vorbis_24') return { codec: 'vorbis', rate: 22050, channels: 1 };
+  return { codec: rung.codec, rate: 44100, channels: 2 };
+}
+
+const TAGS = { title: 'Secret Title', artist: 'Someone', album: 'Private' };
+const SOURCES: { name: string; make: () => Promise<string>; rate: number; channels: number; bits?: string }[] = [
+  { name: 'wav 44.1 kHz stereo', make: () => denseTone('a.wav', { tags: TAGS }), rate: 44100, channels: 2, bits: '16' },
+  {
+    name: 'flac 24-bit',
+    make: () => denseTone('b.flac', { tags: TAGS, extra: ['-sample_fmt', 's32'] }),
+    rate: 44100,
+    channels: 2,
+    bits: '24',
+  },
+  { name: 'mp3 with cover art', make: () => mp3WithCover(), rate: 44100, channels: 2 },
+  {
+    name: 'wav 48 kHz 24-bit',
+    make: () => denseTone('d.wav', { sampleRate: 48000, extra: ['-c:a', 'pcm_s24le'] }),
+    rate: 48000,
+    channels: 2,
+    bits: '24',
+  },
+  { name: 'wav mono', make: () => denseTone('e.wav', { channels: 1 }), rate: 44100, channels: 1, bits: '16' },
+];
+
+async function makePicture(path: string): Promise<string> {
+  const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', '-f', 'image2'];
+  await run(checker.ffmpeg, [...args, path]);
+  return path;
+}
+
+async function mp3WithCover(): Promise<string> {
+  const plain = await denseTone('c-plain.mp3');
+  const cover = await makePicture(join(dir, 'cover.png'));
+  const out = join(dir, 'c.mp3');
+  const map = ['-map', '0:a', '-map', '1:v', '-c', 'copy', '-disposition:v', 'attached_pic', '-id3v2_version', '3'];
+  const tags = Object.entries(TAGS).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  await run(checker.ffmpeg, ['-v', 'error', '-y', '-i', plain, '-i', cover, ...map, ...tags, out]);
+  return out;
+}
+
+// The sources run side by side so the transcoder's queue, not the test order, keeps both cores busy.
+describe('the transcode ladder', { concurrency: true }, () => {
+  for (const source of SOURCES) {
+    test(`every rung of a ${source.name} has the codec, format and bitrate it promises`, async () => {
+      const input = await source.make();
+      const probed = await media.probe(input);
+      assert.equal(probed.sampleRate, source.rate);
+      assert.equal(probed.channels, source.channels);
+      await media.verifyDecodes(input);
+      const rungs = ladderFor(probed.lossless);
+      assert.equal(rungs.length, source.name.startsWith('mp3') ? 6 : 7);
+      const outputs = rungs.map((rung) =>
+        join(dir, `${source.name.replaceAll(' ', '-')}.${rung.quality}.${rung.extension}`),
+      );
+      await Promise.all(rungs.map((rung, i) => media.transcode(input, rung, outputs[i]!)));
+
+      for (const [i, rung] of rungs.entries()) {
+        const out = await ffprobe(outputs[i]!);
+        const want = expectedFor(rung, source);
+        assert.deepEqual(
+          out.streams.map((s) => s.codec_type),
+          ['audio'],
+          `${rung.quality}: cover art must be dropped`,
+        );
+        const [audio] = out.streams;
+        const got = { codec: audio!.codec_name, rate: Number(audio!.sample_rate), channels: audio!.channels };
+        assert.deepEqual(got, want, rung.quality);
+        assert.match(out.format.format_name, rung.container === 'mp4' ? /mp4/ : new RegExp(`^${rung.container}$`));
+        const tags = JSON.stringify([out.format.tags, audio!.tags]);
+        assert.doesNotMatch(tags, /Secret Title|Someone|Private/, `${rung.quality} leaks source tags`);
+        const seconds = Number(out.format.duration);
+        assert.ok(Math.abs(seconds - probed.durationMs / 1000) < 0.15, `${rung.quality} lasts ${seconds} s`);
+        if (rung.codec === 'flac') {
+          assert.equal(audio!.bits_per_raw_sample, source.bits, 'FLAC keeps the bit depth');
+          continue;
+        }
+        if (rung.container === 'mp4') {
+          const boxes = mp4Boxes(await readFile(outputs[i]!));
+          assert.ok(boxes.indexOf('moov') < boxes.indexOf('mdat'), `faststart: ${boxes.join(',')}`);
+        }
+        const kbps = ((await payloadBytes(outputs[i]!)) * 0.008) / seconds;
+        const tolerance = rung.codec === 'vorbis' ? 0.25 : 0.15;
+        const target = rung.bitrateKbps!;
+        assert.ok(Math.abs(kbps - target) <= target * tolerance, `${rung.quality}: ${kbps.toFixed(1)} kbps`);
+      }
+    });
+  }
+});
+
+test('a 96 kHz 24-bit master becomes a 48 kHz 24-bit FLAC rung', async () => {
+  const input = await denseTone('hires.flac', { seconds: 3, sampleRate: 96000, extra: ['-sample_fmt', 's32'] });
+  const output = join(dir, 'hires.out.flac');
+  await media.transcode(input, rungFor('flac')!, output);
+  const [audio] = (await ffprobe(output)).streams;
+  assert.deepEqual([audio!.sample_rate, audio!.bits_per_raw_sample], ['48000', '24']);
+});
+
+// makeTone scales lavfi's sine, which is itself at 1/8 (-18.06 dBFS): its levelDb is not the peak.
+const SINE_SOURCE_DB = 20 * Math.log10(1 / 8);
+
+test('normalisation brings a quiet and a loud track to the same loudness, for real', async () => {
+  const results: number[] = [];
+  for (const levelDb of [-30, -1]) {
+    // Mono, because upmixing the sine to stereo would lower each channel by another 3 dB.
+    const tone = { seconds: 5, channels: 1 as const, levelDb: levelDb - SINE_SOURCE_DB };
+    const input = await makeTone(join(dir, `level${levelDb}.wav`), tone);
+    const loudness = await media.measureLoudness(input);
+    assert.ok(Math.abs(loudness.truePeakDbtp - levelDb) < 0.6, JSON.stringify(loudness));
+    const gain = normalizationGainDb(loudness, -14);
+    assert.ok(Math.abs(loudness.integratedLufs + gain + 14) <= 1, `${levelDb} dBFS: ${gain} dB`);
+    const rendered = join(dir, `level${levelDb}.normalised.wav`);
+    await run(checker.ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      input,
+      '-af',
+      `volume=${gain}dB`,
+      '-c:a',
+      'pcm_f32le',
+      rendered,
+    ]);
+    const after = await media.measureLoudness(rendered);
+    assert.ok(after.truePeakDbtp <= -0.9, JSON.stringify(after));
+    results.push(after.integratedLufs);
+  }
+  assert.ok(Math.abs(results[0]! - results[1]!) <= 1, `after normalisation: ${results.join(' vs ')} LUFS`);
+  for (const lufs of results) assert.ok(Math.abs(lufs + 14) <= 1, `${lufs} LUFS`);
+});
+
+test('silence measures at the floor and counts as silence; a tone does not', async () => {
+  const silent = await makeTone(join(dir, 'silent.wav'), { seconds: 4, levelDb: -200 });
+  const tone = await makeTone(join(dir, 'tone.wav'), { seconds: 4 });
+  assert.deepEqual(await media.measureLoudness(silent), { integratedLufs: -70, truePeakDbtp: -70 });
+  assert.ok((await media.silenceRatio(silent, 4000)) > 0.95);
+  assert.ok((await media.silenceRatio(tone, 4000)) < 0.05);
+});
+
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => assert.fail('expected a MediaError'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof MediaError, String(error));
+  return error.message;
+}
+
+test('unusable uploads are rejected with a reason a person can act on', async () => {
+  const empty = join(dir, 'empty.mp3');
+  await writeFile(empty, '');
+  assert.equal(await rejection(media.probe(empty)), 'file is empty');
+  const text = join(dir, 'notes.mp3');
+  await writeFile(text, 'These are my lyrics, not a song.\n'.repeat(40));
+  assert.equal(await rejection(media.probe(text)), 'not a readable audio file');
+  const picture = await makePicture(join(dir, 'picture.mp3'));
+  assert.equal(await rejection(media.probe(picture)), 'no audio stream');
+  const limited = new FfmpegTranscoder({ binaries, concurrency: 1, maxDurationMs: 5000 });
+  const long = await makeTone(join(dir, 'long.wav'), { seconds: 6 });
+  assert.equal(await rejection(limited.probe(long)), 'audio is longer than the 0:05 limit');
+});
+
+test('truncated files probe but fail the full decode', async () => {
+  for (const ext of ['flac', 'mp3']) {
+    const whole = await makeTone(join(dir, `whole.${ext}`), { seconds: 10 });
+    await media.verifyDecodes(whole);
+    const data = await readFile(whole);
+    const half = join(dir, `half.${ext}`);
+    await writeFile(half, data.subarray(0, data.length / 2));
+    await media.probe(half);
+    assert.match(await rejection(media.verifyDecodes(half)), /^audio is truncated or corrupt: \w/, ext);
+  }
+});
+
+/** A stand-in ffmpeg that logs when each process starts and ends (or fails after writing its output). */
+async function loggingFfmpeg(name: string, exitCode?: number): Promise<{ path: string; log: string }> {
+  const path = join(dir, `${name}.sh`);
+  const log = join(dir, `${name}.log`);
+  const status = exitCode === undefined ? '$status' : String(exitCode);
+  const script = `#!/bin/sh\necho "start $(date +%s%N)" >> ${log}\n${checker.ffmpeg} "$@"\nstatus=$?\necho "end $(date +%s%N)" >> ${log}\nexit ${status}\n`;
+  await writeFile(path, script);
+  await chmod(path, 0o755);
+  return { path, log };
+}
+
+async function peakConcurrency(concurrency: number): Promise<number> {
+  const fake = await loggingFfmpeg(`ffmpeg-${concurrency}`);
+  const limited = new FfmpegTranscoder({ binaries: { ...binaries, ffmpeg: fake.path }, concurrency });
+  const input = await makeTone(join(dir, `parallel-${concurrency}.wav`), { seconds: 5 });
+  const rung = rungFor('vorbis_160')!;
+  await Promise.all(
+    [1, 2, 3].map((n) => limited.transcode(input, rung, join(dir, `parallel-${concurrency}-${n}.ogg`))),
+  );
+  const events = (await readFile(fake.log, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
+  events.sort((a, b) => (BigInt(a[1]!) < BigInt(b[1]!) ? -1 : 1));
+  let running = 0;
+  let peak = 0;
+  for (const [kind] of events) {
+    running += kind === 'start' ? 1 : -1;
+    peak = Math.max(peak, running);
+  }
+  assert.equal(events.length, 6);
+  return peak;
+}
+
+test('the semaphore caps how many ffmpeg processes run at once', async () => {
+  assert.equal(await peakConcurrency(1), 1);
+  assert.equal(await peakConcurrency(2), 2);
+});
+
+test('a transcode that fails leaves nothing at the output path', async () => {
+  const fake = await loggingFfmpeg('ffmpeg-fails', 1);
+  const failing = new FfmpegTranscoder({ binaries: { ...binaries, ffmpeg: fake.path }, concurrency: 1 });
+  const folder = await mkdtemp(join(dir, 'out-'));
+  const output = join(folder, 'vorbis_96.ogg');
+  const input = await makeTone(join(dir, 'fails.wav'), { seconds: 2 });
+  await assert.rejects(failing.transcode(input, rungFor('vorbis_96')!, output), /ffmpeg failed/);
+  assert.equal((await readFile(fake.log, 'utf8')).match(/end/g)?.length, 1, 'ffmpeg ran to completion');
+  assert.deepEqual(await readdir(folder), []);
+  await assert.rejects(stat(output), { code: 'ENOENT' });
+});
+
+const FIXTURES = '/work/shared/data/audio';
+for (const folder of ['galway-cc-by', 'tagged-fixtures']) {
+  test(`every audio file in ${folder} probes and decodes`, async (t) => {
+    const path = join(FIXTURES, folder);
+    if (!existsSync(path)) return t.skip(`${path} is not present`);
+    for (const name of await readdir(path)) {
+      const file = join(path, name);
+      const ext = extname(name).slice(1);
+      if (ext === 'md') {
+        assert.equal(await rejection(media.probe(file)), 'not a readable audio file');
+        continue;
+      }
+      const probed = await media.probe(file);
+      await media.verifyDecodes(file);
+      assert.equal(probed.lossless, ['flac', 'wav', 'aiff', 'wv'].includes(ext), `${name}: ${probed.codec}`);
+      const named = /(\d)c-(\d+)hz/.exec(name);
+      // Opus always decodes at 48 kHz, whatever rate the file name claims.
+      if (named)
+        assert.deepEqual(
+          [probed.channels, probed.sampleRate],
+          [Number(named[1]), ext === 'opus' ? 48000 : Number(named[2])],
+        );
+      const expectedSeconds = folder === 'galway-cc-by' ? 16 : 1;
+      assert.ok(Math.abs(probed.durationMs / 1000 - expectedSeconds) < 0.6, `${name}: ${probed.durationMs} ms`);
+    }
+  });
+}
