@@ -1,22 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { TagReader } from '../../ports/tags.js';
+import type { AudioTags, TagReader } from '../../ports/tags.js';
 import { type ImportedFile, INGEST_JOB, type IngestRepository, type LibraryFileState } from './types.js';
 
-export const AUDIO_EXTENSIONS = new Set([
-  '.mp3',
-  '.flac',
-  '.ogg',
-  '.oga',
-  '.opus',
-  '.m4a',
-  '.m4b',
-  '.mp4',
-  '.aac',
-  '.wav',
-  '.aif',
-  '.aiff',
-]);
+export const AUDIO_EXTENSIONS = new Set(
+  '.mp3 .flac .ogg .oga .opus .m4a .m4b .mp4 .aac .wav .aif .aiff .wma .wv .mpc .amr'.split(' '),
+);
 
 export interface ImportProgress {
   phase: 'scan' | 'ingest';
@@ -33,6 +22,22 @@ export interface ScanResult {
   retired: number;
   failed: number;
 }
+
+const NO_TAGS: AudioTags = {
+  title: undefined,
+  artists: [],
+  albumArtist: undefined,
+  album: undefined,
+  trackNumber: undefined,
+  discNumber: undefined,
+  releaseDate: undefined,
+  genres: [],
+  compilation: false,
+  isrc: undefined,
+  label: undefined,
+  explicit: false,
+  picture: undefined,
+};
 
 async function* walk(dir: string): AsyncGenerator<string> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -108,7 +113,9 @@ export class LibraryImporter {
   }
 
   private async describe(path: string, size: number, mtimeMs: number): Promise<ImportedFile> {
-    const tags = await this.tags.read(path, { covers: false });
+    // Unreadable tags are no verdict on the audio (music-metadata knows fewer formats than FFmpeg):
+    // fall back to the file name and let the pipeline's probe decide.
+    const tags = await this.tags.read(path, { covers: false }).catch(() => NO_TAGS);
     const guess = fromFileName(path);
     const artists = tags.artists.length > 0 ? tags.artists : [tags.albumArtist ?? guess.artist ?? 'Unknown Artist'];
     const compilation = tags.compilation;

@@ -33,6 +33,10 @@ const EXTENSION_FORMATS: Record<string, RegExp> = {
   '.wav': /wav/,
   '.aif': /aiff/,
   '.aiff': /aiff/,
+  '.wma': /asf/,
+  '.wv': /wv/,
+  '.mpc': /mpc/,
+  '.amr': /amr/,
 };
 
 const SIDECAR_ART = /^(cover|folder|front|album|artwork)\.(jpe?g|png|webp)$/i;
