@@ -1,14 +1,14 @@
 /**
  * Range-delivery benchmark: 512 KB range requests at random offsets against Cadenza's audio handler,
- * nginx (sendfile) and a bare Node static server, each in its own process on 127.0.0.1, driven by one
- * load generator that runs in its own process too. Prints a table and the ratios Cadenza/baseline.
+ * nginx (sendfile) and a bare Node static server, each in its own process on 127.0.0.1, all driven by
+ * the same load generator in a process of its own (wrk when installed, else a Node keep-alive client).
  *
- *   node --import tsx bench/stream.ts              (npm run bench:stream)
- *   BENCH_SECONDS=10 BENCH_FILES=16 BENCH_CONCURRENCY=1,64 BENCH_TARGETS=cadenza,nginx npm run bench:stream
+ *   node --import tsx bench/stream.ts        (npm run bench:stream)
+ *   BENCH_SECONDS=10 BENCH_CONCURRENCY=1,64 BENCH_TARGETS=cadenza,nginx BENCH_LOADGEN=node npm run bench:stream
  *
- * The same file is also the child processes: `stream.ts <serve-cadenza|serve-node|load> <json>`.
+ * This file is also its own child processes: `stream.ts <serve-cadenza|serve-node|load> <json>`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { newId } from '../src/core/ids.js';
 import { audioKey } from '../src/core/ingest/ladder.js';
 import { UrlSigner } from '../src/core/streaming/signer.js';
@@ -25,33 +26,19 @@ import { createAudioHandler } from '../src/http/audio.js';
 
 const HOST = '127.0.0.1';
 const RANGE_BYTES = 512 * 1024;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// Each measurement is split into rounds that rotate over the targets, so a noisy neighbour on a
-// shared machine slows every target alike instead of whichever happened to run at the time.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const ROUND_WARMUP_MS = 300;
-const FILES = Number(process.env.BENCH_FILES ?? 8);
 const FILE_BYTES = 8 * 1024 * 1024;
+const FILES = Number(process.env.BENCH_FILES ?? 8);
+const SECONDS = Math.max(1, Math.round(Number(process.env.BENCH_SECONDS ?? 5)));
+// Each measurement is split into 1-second rounds that rotate over the targets, so a noisy neighbour
+// on a shared machine slows every target alike instead of whichever happened to run at the time.
+const ROUNDS = SECONDS;
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,64,256').split(',').map(Number);
-const NGINX = '/usr/sbin/nginx';
 const ONLY = process.env.BENCH_TARGETS?.split(',');
 const SELF = fileURLToPath(import.meta.url);
+const NGINX = '/usr/sbin/nginx';
+const WRK =
+  process.env.BENCH_LOADGEN !== 'node' && spawnSync('sh', ['-c', 'command -v wrk']).status === 0 ? 'wrk' : undefined;
 
-interface LoadJob {
-  port: number;
-  paths: string[];
-  concurrency: number;
-  fileBytes: number;
-  warmupMs: number;
-  measureMs: number;
-}
-interface SliceResult {
-  requests: number;
-  bytes: number;
-  errors: number;
-  /** Milliseconds, one per counted request. */
-  latencies: number[];
-}
 interface Target {
   name: string;
   port: number;
@@ -59,14 +46,26 @@ interface Target {
   paths: string[];
   stop(): void;
 }
+interface LoadJob {
+  port: number;
+  paths: string[];
+  concurrency: number;
+  seconds: number;
+}
+/** One round's result; latencies in ms. */
+interface RoundResult {
+  requests: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+type LoadGenerator = (target: Target, concurrency: number, seconds: number) => Promise<RoundResult>;
 
-// ---- child: Cadenza's edge handler, exactly as the server will mount it ----
+// ---- child: Cadenza's edge handler, mounted the way the server mounts it ----
 function serveCadenza(arg: { root: string; keyId: string; secret: string }): void {
-  const signer = new UrlSigner({
-    keys: [{ id: arg.keyId, secret: Buffer.from(arg.secret, 'base64') }],
-    ttlSeconds: 3600,
-  });
-  const server = createServer(createAudioHandler({ signer, audioRoot: arg.root }));
+  const keys = [{ id: arg.keyId, secret: Buffer.from(arg.secret, 'base64') }];
+  const handler = createAudioHandler({ signer: new UrlSigner({ keys, ttlSeconds: 3600 }), audioRoot: arg.root });
+  const server = createServer(handler);
   server.listen(0, HOST, () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
 }
 
@@ -81,12 +80,8 @@ function serveNode(arg: { root: string }): void {
         const start = m ? Number(m[1]) : 0;
         const end = m?.[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
         if (start >= size) return void res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-        res.writeHead(m ? 206 : 200, {
-          'Content-Type': 'audio/ogg',
-          'Content-Length': end - start + 1,
-          'Accept-Ranges': 'bytes',
-          ...(m ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
-        });
+        const range = m ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {};
+        res.writeHead(m ? 206 : 200, { 'Content-Type': 'audio/ogg', 'Content-Length': end - start + 1, ...range });
         createReadStream(path, { start, end }).pipe(res);
       },
       () => res.writeHead(404).end(),
@@ -95,52 +90,47 @@ function serveNode(arg: { root: string }): void {
   server.listen(0, HOST, () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
 }
 
-// ---- child: the load generator, identical for every target; takes one job per stdin line ----
-function runSlice(job: LoadJob): Promise<SliceResult> {
+// ---- child: the Node load generator (used when wrk is missing); one job per stdin line ----
+async function runRound(job: LoadJob): Promise<RoundResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
-  const result: SliceResult = { requests: 0, bytes: 0, errors: 0, latencies: [] };
-  const warmEnd = performance.now() + job.warmupMs;
-  const end = warmEnd + job.measureMs;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const offset = randomInt(job.fileBytes - RANGE_BYTES);
-      const path = job.paths[randomInt(job.paths.length)]!;
-      const range = `bytes=${offset}-${offset + RANGE_BYTES - 1}`;
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + job.seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const offset = randomInt(FILE_BYTES - RANGE_BYTES);
+      const headers = { range: `bytes=${offset}-${offset + RANGE_BYTES - 1}` };
       const started = performance.now();
-      const req = request({ host: HOST, port: job.port, path, agent, headers: { range } }, (res) => {
+      const path = job.paths[randomInt(job.paths.length)]!;
+      const req = request({ host: HOST, port: job.port, path, agent, headers }, (res) => {
         let got = 0;
         res.on('data', (chunk: Buffer) => {
           got += chunk.length;
         });
         res.on('end', () => {
           const done = performance.now();
-          if (done < warmEnd || done > end) return resolve();
-          if (res.statusCode === 206 && got === RANGE_BYTES) {
-            result.requests++;
-            result.bytes += got;
-            result.latencies.push(Math.round((done - started) * 1000) / 1000);
-          } else result.errors++;
+          if (done > end) return resolve();
+          if (res.statusCode === 206 && got === RANGE_BYTES) latencies.push(done - started);
+          else errors++;
           resolve();
         });
       });
-      req.on('error', () => {
-        result.errors++;
-        resolve();
-      });
+      req.on('error', () => resolve(void errors++));
       req.end();
     });
-  const worker = async (): Promise<void> => {
+  const worker = async () => {
     while (performance.now() < end) await one();
   };
-  return Promise.all(Array.from({ length: job.concurrency }, worker)).then(() => {
-    agent.destroy();
-    return result;
-  });
+  await Promise.all(Array.from({ length: job.concurrency }, worker));
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pick = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? Number.NaN;
+  return { requests: latencies.length, errors, p50: pick(0.5), p99: pick(0.99) };
 }
 
-async function runLoadGenerator(): Promise<void> {
+async function runNodeLoadGenerator(): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
-    console.log(JSON.stringify(await runSlice(JSON.parse(line) as LoadJob)));
+    console.log(JSON.stringify(await runRound(JSON.parse(line) as LoadJob)));
   }
 }
 
@@ -168,21 +158,53 @@ function nextJsonLine<T>(proc: ChildProcess, timeoutMs: number): Promise<T> {
   });
 }
 
-/** Server CPU time (user + system) from /proc, in ms; NaN where /proc is missing. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in USER_HZ ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 async function startNodeTarget(name: string, mode: string, arg: unknown, paths: string[]): Promise<Target> {
   const proc = child(mode, arg);
   const { port } = await nextJsonLine<{ port: number }>(proc, 20_000);
   return { name, port, pid: proc.pid, paths, stop: () => proc.kill() };
+}
+
+/** wrk with a Lua script per target that picks a random file and offset for every request. */
+async function wrkGenerator(dir: string): Promise<LoadGenerator> {
+  const scripts = new Map<string, string>();
+  const run = promisify(execFile);
+  return async (target, concurrency, seconds) => {
+    let script = scripts.get(target.name);
+    if (script === undefined) {
+      script = join(dir, `wrk-${target.name}.lua`);
+      await writeFile(script, wrkScript(target.paths));
+      scripts.set(target.name, script);
+    }
+    const url = `http://${HOST}:${target.port}/`;
+    const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url];
+    const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1000 });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as RoundResult;
+  };
+}
+
+function wrkScript(paths: string[]): string {
+  return `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }
+request = function()
+  local offset = math.random(0, ${FILE_BYTES - RANGE_BYTES})
+  local range = "bytes=" .. offset .. "-" .. (offset + ${RANGE_BYTES - 1})
+  return wrk.format("GET", paths[math.random(#paths)], { Range = range })
+end
+done = function(summary, latency)
+  local e = summary.errors
+  local errors = e.connect + e.read + e.write + e.status + e.timeout
+  io.write(string.format('\\n{"requests":%d,"errors":%d,"p50":%.3f,"p99":%.3f}\\n', summary.requests, errors,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+`;
+}
+
+function nodeGenerator(load: ChildProcess): LoadGenerator {
+  return (target, concurrency, seconds) => {
+    const pending = nextJsonLine<RoundResult>(load, (seconds + 30) * 1000);
+    const job: LoadJob = { port: target.port, paths: target.paths, concurrency, seconds };
+    load.stdin!.write(`${JSON.stringify(job)}\n`);
+    return pending;
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -193,174 +215,155 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** nginx in the foreground, one process, sendfile on, no access log; undefined when not installed. */
 async function startNginx(dir: string, root: string, paths: string[]): Promise<Target | undefined> {
-  try {
-    await stat(NGINX);
-  } catch {
-    console.log(`(nginx not found at ${NGINX}: skipped)`);
-    return undefined;
-  }
+  if (!(await stat(NGINX).catch(() => undefined))) return undefined;
   const port = await freePort();
-  const temps = ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
-  await Promise.all(temps.map((t) => mkdir(join(dir, `nginx-${t}`), { recursive: true })));
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
+  await Promise.all(temps.map((t) => mkdir(join(dir, `nginx-${t}`))));
   const conf = join(dir, 'nginx.conf');
+  const log = join(dir, 'nginx-error.log');
   await writeFile(
     conf,
-    `daemon off; master_process off; worker_processes 1;
-pid ${dir}/nginx.pid; error_log ${dir}/nginx-error.log warn;
+    `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${log} warn;
 events { worker_connections 4096; }
 http {
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
-  ${temps.map((t) => `${t === 'body' ? 'client_body' : t}_temp_path ${dir}/nginx-${t};`).join(' ')}
-  types { audio/ogg ogg; }
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000; types { audio/ogg ogg; }
+  ${temps.map((t) => `${t}_temp_path ${dir}/nginx-${t};`).join(' ')}
   server { listen ${HOST}:${port}; location /audio/ { alias ${root}/; } }
 }
 `,
   );
-  const proc = spawn(NGINX, ['-p', dir, '-c', conf, '-e', join(dir, 'nginx-error.log')], { stdio: 'ignore' });
+  const proc = spawn(NGINX, ['-p', dir, '-c', conf, '-e', log], { stdio: 'ignore' });
+  const target = { name: 'nginx', port, pid: proc.pid, paths, stop: () => proc.kill() };
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const req = request({ host: HOST, port, path: paths[0], method: 'HEAD' }, (res) =>
-        resolve(res.statusCode === 200),
-      );
-      req.on('error', () => resolve(false));
+    const status = await new Promise<number>((resolve) => {
+      const req = request({ host: HOST, port, path: paths[0], method: 'HEAD' }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', () => resolve(0));
       req.end();
     });
-    if (up) return { name: 'nginx', port, pid: proc.pid, paths, stop: () => proc.kill() };
+    if (status === 200) return target;
     await new Promise((r) => setTimeout(r, 100));
   }
   proc.kill();
-  throw new Error(`nginx did not start: ${readFileSync(join(dir, 'nginx-error.log'), 'utf8')}`);
+  throw new Error(`nginx did not start: ${readFileSync(log, 'utf8')}`);
 }
 
-interface Totals {
-  requests: number;
-  bytes: number;
-  errors: number;
-  cpuMs: number;
-  latencies: number[];
-}
-
-/** One round of one target at one concurrency, added into `totals`. */
-async function measureSlice(load: ChildProcess, target: Target, concurrency: number, totals: Totals): Promise<void> {
-  const measureMs = (SECONDS * 1000) / ROUNDS;
-  const job: LoadJob = {
-    port: target.port,
-    paths: target.paths,
-    concurrency,
-    fileBytes: FILE_BYTES,
-    warmupMs: ROUND_WARMUP_MS,
-    measureMs,
-  };
-  const pending = nextJsonLine<SliceResult>(load, measureMs + ROUND_WARMUP_MS + 30_000);
-  load.stdin!.write(`${JSON.stringify(job)}\n`);
-  // CPU is sampled over the whole slice (warm-up included), so per-request figures are a slight overestimate.
-  const cpuBefore = cpuMs(target.pid);
-  const r = await pending;
-  totals.cpuMs += cpuMs(target.pid) - cpuBefore;
-  totals.requests += r.requests;
-  totals.bytes += r.bytes;
-  totals.errors += r.errors;
-  for (const l of r.latencies) totals.latencies.push(l);
+/** Server CPU time (user + system, all threads) from /proc, in ms; NaN where /proc is missing. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in USER_HZ ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
- * HOOK — "stream start" (playback request → first audio byte through the full API server: auth,
- * track lookup, URL signing, then the edge). Needs the API server; the integrator adds it here and
- * returns rows shaped like the range table's. Nothing is measured until then.
+ * HOOK — "stream start": playback request → first audio byte through the full API server (auth,
+ * track lookup, URL signing, then this edge). It needs the API server, so the integrator adds it here
+ * and returns lines to print; nothing is measured until then.
  */
-async function measureStreamStart(_context: { root: string; secret: Buffer }): Promise<string[]> {
+async function measureStreamStart(_context: { root: string; secret: Buffer; keyId: string }): Promise<string[]> {
   return [];
 }
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-'));
-  await chmod(dir, 0o755);
+  await chmod(dir, 0o755); // nginx may read as another user
   const root = join(dir, 'audio');
-  const targets: Target[] = [];
-  const children: ChildProcess[] = [];
+  const stoppers: (() => void)[] = [];
   const cleanup = () => {
-    for (const t of targets) t.stop();
-    for (const c of children) c.kill();
+    for (const stop of stoppers.splice(0)) stop();
   };
-  process.on('SIGINT', () => {
+  process.once('SIGINT', () => {
     cleanup();
     process.exit(130);
   });
   try {
+    const keyId = 'bench';
     const secret = randomBytes(32);
-    const signer = new UrlSigner({ keys: [{ id: 'bench', secret }], ttlSeconds: 3600 });
+    const signer = new UrlSigner({ keys: [{ id: keyId, secret }], ttlSeconds: 3600 });
     const userId = newId();
     const signed: string[] = [];
     const plain: string[] = [];
     for (let i = 0; i < FILES; i++) {
-      const key = audioKey(newId(), 'v1', 'vorbis_160');
+      const trackId = newId();
+      const key = audioKey(trackId, 'v1', 'vorbis_160');
       await mkdir(dirname(join(root, key)), { recursive: true });
       await writeFile(join(root, key), randomBytes(FILE_BYTES));
-      const [trackId = ''] = key.split('/');
       signed.push(signer.sign({ trackId, version: 'v1', quality: 'vorbis_160', userId }).path);
       plain.push(`/audio/${key}`);
     }
-    console.log(
-      `${FILES} files × ${FILE_BYTES >> 20} MB, ${RANGE_BYTES >> 10} KB ranges at random offsets, ` +
-        `${SECONDS} s per target and concurrency in ${ROUNDS} interleaved rounds`,
-    );
-    targets.push(
-      await startNodeTarget(
-        'cadenza',
-        'serve-cadenza',
-        { root, keyId: 'bench', secret: secret.toString('base64') },
-        signed,
-      ),
-    );
-    const nginx = await startNginx(dir, root, plain);
-    if (nginx) targets.push(nginx);
-    targets.push(await startNodeTarget('bare-node', 'serve-node', { root }, plain));
-
-    const load = child('load');
-    children.push(load);
+    const targets: Target[] = [];
+    const started = (t: Target | undefined): boolean => {
+      if (t === undefined) return false;
+      targets.push(t);
+      stoppers.push(t.stop);
+      return true;
+    };
+    const cadenzaArg = { root, keyId, secret: secret.toString('base64') };
+    started(await startNodeTarget('cadenza', 'serve-cadenza', cadenzaArg, signed));
+    if (!started(await startNginx(dir, root, plain))) console.log(`(no nginx at ${NGINX}: skipped)`);
+    started(await startNodeTarget('bare-node', 'serve-node', { root }, plain));
     const measured = targets.filter((t) => !ONLY || ONLY.includes(t.name));
+
+    let generate: LoadGenerator;
+    if (WRK) generate = await wrkGenerator(dir);
+    else {
+      const load = child('load');
+      stoppers.push(() => load.kill());
+      generate = nodeGenerator(load);
+    }
+    console.log(
+      `${FILES} files × ${FILE_BYTES >> 20} MB; ${RANGE_BYTES >> 10} KB ranges at random offsets; ` +
+        `load generator: ${WRK ? 'wrk -t1' : 'node (keep-alive agent)'}; ` +
+        `${SECONDS} s per target and concurrency, in ${ROUNDS} rotating 1 s rounds`,
+    );
+    // Warm every server up (JIT, page cache) before anything counts.
+    for (const target of measured) await generate(target, 64, 1);
+
     const header = ['target', 'conc', 'req/s', 'MB/s', 'p50 ms', 'p99 ms', 'cpu µs/req', 'errors'];
     console.log(`\n${header.map((h) => h.padStart(11)).join('')}`);
     const rates = new Map<string, number>();
     for (const concurrency of CONCURRENCIES) {
-      const totals = new Map<Target, Totals>(
-        measured.map((t) => [t, { requests: 0, bytes: 0, errors: 0, cpuMs: 0, latencies: [] }]),
-      );
+      const rounds = new Map<Target, RoundResult[]>(measured.map((t) => [t, []]));
+      const cpu = new Map<Target, number>(measured.map((t) => [t, 0]));
       for (let round = 0; round < ROUNDS; round++) {
-        // Rotate the order too, so no target always runs right after the same neighbour.
         for (let i = 0; i < measured.length; i++) {
+          // Rotate the order too, so no target always runs right after the same neighbour.
           const target = measured[(i + round) % measured.length]!;
-          await measureSlice(load, target, concurrency, totals.get(target)!);
+          const before = cpuMs(target.pid);
+          rounds.get(target)!.push(await generate(target, concurrency, 1));
+          cpu.set(target, cpu.get(target)! + cpuMs(target.pid) - before);
         }
       }
-      for (const [target, t] of totals) {
-        t.latencies.sort((a, b) => a - b);
-        const pick = (q: number) => t.latencies[Math.min(t.latencies.length - 1, Math.floor(q * t.latencies.length))];
-        rates.set(`${target.name}@${concurrency}`, t.requests / SECONDS);
-        const cells = [target.name, concurrency, fmt(t.requests / SECONDS, 0), fmt(t.bytes / SECONDS / 1e6)];
-        const cpuPerRequest = (t.cpuMs * 1000) / t.requests;
-        const more = [
-          fmt(pick(0.5) ?? Number.NaN, 2),
-          fmt(pick(0.99) ?? Number.NaN, 2),
-          fmt(cpuPerRequest, 0),
-          t.errors,
-        ];
-        console.log([...cells, ...more].map((c) => String(c).padStart(11)).join(''));
+      for (const target of measured) {
+        const rs = rounds.get(target)!;
+        const requests = rs.reduce((n, r) => n + r.requests, 0);
+        const errors = rs.reduce((n, r) => n + r.errors, 0);
+        const rate = requests / SECONDS;
+        rates.set(`${target.name}@${concurrency}`, rate);
+        const p50 = median(rs.map((r) => r.p50));
+        const p99 = Math.max(...rs.map((r) => r.p99));
+        const cpuPerRequest = (cpu.get(target)! * 1000) / requests;
+        const cells = [target.name, concurrency, fmt(rate, 0), fmt((rate * RANGE_BYTES) / 1e6), fmt(p50, 2)];
+        console.log([...cells, fmt(p99, 2), fmt(cpuPerRequest, 0), errors].map((c) => String(c).padStart(11)).join(''));
       }
     }
-    console.log('\nratio of requests/s (Cadenza ÷ baseline; target ≥ 0.90 against nginx)');
+    console.log('\np50 = median of the rounds’ p50; p99 = worst round’s p99; cpu = server process time per request');
+    console.log('ratio of requests/s (Cadenza ÷ baseline; target ≥ 0.90 against nginx)');
     for (const concurrency of CONCURRENCIES) {
       const rate = (name: string) => rates.get(`${name}@${concurrency}`) ?? Number.NaN;
       const c = rate('cadenza');
-      const vsNginx = fmt(c / rate('nginx'), 2);
-      console.log(
-        `  c=${String(concurrency).padEnd(4)} vs nginx ${vsNginx}   vs bare-node ${fmt(c / rate('bare-node'), 2)}`,
-      );
+      const line = `vs nginx ${fmt(c / rate('nginx'), 2)}   vs bare-node ${fmt(c / rate('bare-node'), 2)}`;
+      console.log(`  c=${String(concurrency).padEnd(4)} ${line}`);
     }
-    for (const line of await measureStreamStart({ root, secret })) console.log(line);
+    for (const line of await measureStreamStart({ root, secret, keyId })) console.log(line);
   } finally {
     cleanup();
     await rm(dir, { recursive: true, force: true });
@@ -370,5 +373,5 @@ async function main(): Promise<void> {
 const [mode, arg] = process.argv.slice(2);
 if (mode === 'serve-cadenza') serveCadenza(JSON.parse(arg!));
 else if (mode === 'serve-node') serveNode(JSON.parse(arg!));
-else if (mode === 'load') await runLoadGenerator();
+else if (mode === 'load') await runNodeLoadGenerator();
 else await main();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -32,7 +32,7 @@ interface Inspection extends ProbeResult {
 }
 
 interface RunResult {
-  code: number | null;
+  code: number;
   stdout: string;
   stderr: string;
 }
@@ -96,13 +96,11 @@ export class FfmpegTranscoder implements Transcoder {
     if (result.code !== 0 || problem) {
       throw new MediaError(`audio is truncated or corrupt: ${problem ?? `decoder exited with ${result.code}`}`);
     }
-    // Decoders end quietly at a cut-off frame boundary (MP3 does); the header's duration tells us.
-    const decodedMs = lastProgressMs(result.stdout);
-    if (decodedMs !== undefined && source.durationMs - decodedMs > Math.max(1000, source.durationMs * 0.05)) {
-      const got = formatDuration(decodedMs);
-      throw new MediaError(
-        `audio is truncated or corrupt: only ${got} of ${formatDuration(source.durationMs)} decodes`,
-      );
+    // A cut MP3 decodes without a single error; only its header's frame count shows what is missing.
+    const decodedMs = lastProgressMs(result.stdout) ?? source.durationMs;
+    if (source.durationMs - decodedMs > Math.max(1000, source.durationMs * 0.05)) {
+      const lengths = `${formatDuration(decodedMs)} of ${formatDuration(source.durationMs)}`;
+      throw new MediaError(`audio is truncated or corrupt: only ${lengths} decodes`);
     }
   }
 
@@ -111,8 +109,9 @@ export class FfmpegTranscoder implements Transcoder {
     if (rung.codec === 'flac' && !source.lossless) throw new Error('a FLAC rung needs a lossless source');
     // A crash or failure must never leave a partial file under the final name: write aside, then rename.
     const partial = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
-    const args = ['-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0', '-vn', '-sn', '-dn'];
-    // No tags, chapters, cover art or encoder version: outputs carry audio only and are reproducible.
+    // Mapping only the first audio stream leaves cover art (a video stream) behind. No tags, chapters
+    // or encoder version either: outputs carry audio only and are reproducible.
+    const args = ['-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0'];
     const strip = ['-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact'];
     try {
       await this.ffmpeg([...args, ...strip, ...encoderArgs(rung, source), partial], source);
@@ -126,7 +125,9 @@ export class FfmpegTranscoder implements Transcoder {
   async measureLoudness(input: string): Promise<Loudness> {
     const source = await this.inspect(input);
     // framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info level.
-    const filter = ['-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=verbose', '-f', 'null', '-'];
+    // Mono counts as dual mono: players put it on both speakers, and the stereo rungs duplicate it.
+    const ebur128 = 'ebur128=peak=true:framelog=verbose:dualmono=true';
+    const filter = ['-map', '0:a:0', '-af', ebur128, '-f', 'null', '-'];
     const stderr = await this.ffmpeg(['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter], source);
     const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
     const integrated = /I:\s+(-?inf|-?[\d.]+) LUFS/.exec(summary)?.[1];
@@ -213,29 +214,17 @@ export class FfmpegTranscoder implements Transcoder {
 
   /** Spawns (no shell) once a slot is free; kills the child if it outlives a generous, duration-based limit. */
   private run(binary: string, args: string[], source: { durationMs: number } | undefined): Promise<RunResult> {
-    const timeoutMs = source ? 60_000 + 2 * source.durationMs : PROBE_TIMEOUT_MS;
+    const timeout = source ? 60_000 + 2 * source.durationMs : PROBE_TIMEOUT_MS;
+    const options = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 256 << 20, encoding: 'utf8' as const };
     return this.slots.use(
       () =>
         new Promise<RunResult>((resolve, reject) => {
-          const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-          const stdout: Buffer[] = [];
-          const stderr: Buffer[] = [];
-          child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-          child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-          let timedOut = false;
-          const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-          }, timeoutMs);
-          child.on('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-          child.on('close', (code) => {
-            clearTimeout(timer);
-            const err = Buffer.concat(stderr).toString();
-            if (timedOut) reject(new FfmpegError(`${basename(binary)} timed out after ${timeoutMs / 1000} s`, err));
-            else resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: err });
+          execFile(binary, args, options, (error, stdout, stderr) => {
+            if (!error) resolve({ code: 0, stdout, stderr });
+            else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+            else if (error.killed && error.code == null) {
+              reject(new FfmpegError(`${basename(binary)} timed out after ${timeout} ms`, stderr));
+            } else reject(error); // could not start, too much output, or killed from outside
           });
         }),
     );
@@ -244,8 +233,7 @@ export class FfmpegTranscoder implements Transcoder {
 
 /**
  * Output options per rung.
- * - Lossy rungs are 44.1 kHz stereo whatever the source: one format per rung for every client; mono
- *   sources are duplicated to both channels (their bitrate then buys quality, not a smaller file).
+ * - Lossy rungs are 44.1 kHz stereo whatever the source: one format per rung for every client.
  * - Vorbis uses libvorbis's managed average bitrate with a 1.25x ceiling. Plain `-b:a` only maps the
  *   bitrate to a quality, which lands near the target for dense music but far below it for sparse
  *   material, and never bounds a stream's peak; managed mode keeps each rung at its advertised size.
@@ -253,24 +241,34 @@ export class FfmpegTranscoder implements Transcoder {
  * - FLAC keeps the source's sample rate up to 48 kHz; hi-res sources go down to 44.1 kHz (from the
  *   88.2/176.4 kHz family) or 48 kHz (others), which halves their size for no audible loss. Depth is
  *   kept: 16 bits stays 16, anything deeper (24/32-bit, float) becomes 24, FLAC's usual maximum.
- *   More than two channels are downmixed to stereo.
+ *   Mono stays mono; more than two channels are downmixed to stereo.
  */
 function encoderArgs(rung: Rung, source: Inspection): string[] {
-  const kbps = rung.bitrateKbps;
   if (rung.codec === 'flac') {
-    const depth = SIXTEEN_BIT_OR_LESS.has(source.sampleFormat)
-      ? ['-sample_fmt', 's16']
-      : ['-sample_fmt', 's32', '-bits_per_raw_sample', '24'];
-    const channels = source.channels > 2 ? ['-ac', '2'] : [];
-    return ['-ar', String(flacSampleRate(source.sampleRate)), ...channels, '-c:a', 'flac', ...depth, '-f', 'flac'];
+    const depth = SIXTEEN_BIT_OR_LESS.has(source.sampleFormat) ? ['s16'] : ['s32', '-bits_per_raw_sample', '24'];
+    const channels = channelArgs(source.channels, Math.min(2, source.channels));
+    const rate = ['-ar', String(flacSampleRate(source.sampleRate))];
+    return [...rate, ...channels, '-c:a', 'flac', '-sample_fmt', ...depth, '-f', 'flac'];
   }
+  const kbps = rung.bitrateKbps;
   if (kbps === null) throw new Error(`rung ${rung.quality} has no bitrate`);
-  if (rung.codec === 'aac') {
-    return ['-ar', '44100', '-ac', '2', '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart', '-f', 'ipod'];
-  }
-  const layout = kbps < 48 ? ['-ar', '22050', '-ac', '1'] : ['-ar', '44100', '-ac', '2'];
-  const rate = ['-b:a', `${kbps}k`, '-maxrate', `${Math.round(kbps * 1.25)}k`];
-  return [...layout, '-c:a', 'libvorbis', ...rate, '-f', 'ogg'];
+  const small = rung.codec === 'vorbis' && kbps < 48;
+  const format = ['-ar', small ? '22050' : '44100', ...channelArgs(source.channels, small ? 1 : 2), '-b:a', `${kbps}k`];
+  if (rung.codec === 'aac') return [...format, '-c:a', 'aac', '-movflags', '+faststart', '-f', 'ipod'];
+  return [...format, '-c:a', 'libvorbis', '-maxrate', `${Math.round(kbps * 1.25)}k`, '-f', 'ogg'];
+}
+
+/**
+ * Channel conversion the way players treat mono: a mono file sounds from both speakers at full level,
+ * so it is duplicated unchanged (FFmpeg's own upmix would lower it 3 dB), and stereo becomes mono as
+ * the average of both sides (FFmpeg's downmix would raise correlated material 3 dB, past full scale for
+ * loud masters). Levels, and so the normalisation gain, then hold across every rung.
+ */
+function channelArgs(from: number, to: number): string[] {
+  if (from === to) return [];
+  if (from === 1 && to === 2) return ['-af', 'pan=stereo|c0=c0|c1=c0'];
+  if (from === 2 && to === 1) return ['-af', 'pan=mono|c0=0.5*c0+0.5*c1'];
+  return ['-ac', String(to)];
 }
 
 function flacSampleRate(sourceRate: number): number {

@@ -164,3 +164,13 @@ describe('re-import is incremental', () => {
     assert.ok((await stat(opening.path)).size > 0);
   });
 });
+
+describe('paging past the end', () => {
+  test('keeps the true total and a previous link', async () => {
+    const { body } = await server.json('/v1/browse/new-releases?offset=40&limit=10', { token });
+    assert.equal(body.albums.items.length, 0);
+    assert.ok(body.albums.total >= 1);
+    assert.equal(body.albums.next, null);
+    assert.match(body.albums.previous, /offset=30&limit=10$/);
+  });
+});

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type {
   Album,
   AlbumSummary,
@@ -131,12 +131,13 @@ export class PgCatalogRepository implements CatalogRepository {
   }
 
   async albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>> {
-    const rows = await sql<TrackRow & { total: number }>`
-      select ${TRACK_COLUMNS}, count(*) over ()::int as total from tracks t
-      where t.album_id = ${albumId} and t.status = 'ready'
-      order by t.disc_number, t.track_number, t.name limit ${limit} offset ${offset}`.execute(this.db);
-    const total = rows.rows[0]?.total ?? (await this.album(albumId))?.totalTracks ?? 0;
-    return { items: await this.hydrateTracks(rows.rows), total };
+    const where = sql`t.album_id = ${albumId} and t.status = 'ready'`;
+    const [rows, count] = await Promise.all([
+      sql<TrackRow>`select ${TRACK_COLUMNS} from tracks t where ${where}
+        order by t.disc_number, t.track_number, t.name limit ${limit} offset ${offset}`.execute(this.db),
+      sql<{ n: number }>`select count(*)::int as n from tracks t where ${where}`.execute(this.db),
+    ]);
+    return { items: await this.hydrateTracks(rows.rows), total: count.rows[0]!.n };
   }
 
   async artist(id: string): Promise<Artist | undefined> {
@@ -170,12 +171,20 @@ export class PgCatalogRepository implements CatalogRepository {
 
   async artistAlbums(artistId: string, types: AlbumType[], limit: number, offset: number): Promise<Page<AlbumSummary>> {
     if (types.length === 0) return { items: [], total: 0 };
-    const rows = await sql<AlbumRow & { total: number }>`
-      select ${ALBUM_COLUMNS}, count(*) over ()::int as total from albums a
-      join album_artists aa on aa.album_id = a.id and aa.artist_id = ${artistId}
-      where a.album_type = any(${types}) and ${VISIBLE_ALBUM}
-      order by a.release_date desc nulls last, a.name limit ${limit} offset ${offset}`.execute(this.db);
-    return { items: await this.albumSummaries(rows.rows), total: rows.rows[0]?.total ?? 0 };
+    const from = sql`albums a join album_artists aa on aa.album_id = a.id and aa.artist_id = ${artistId}
+      where a.album_type = any(${types}) and ${VISIBLE_ALBUM}`;
+    return this.albumPage(from, sql`a.release_date desc nulls last, a.name`, limit, offset);
+  }
+
+  /** One page of albums and the total matching count, for `from` (a FROM … WHERE … clause on `a`). */
+  private async albumPage(from: RawBuilder<unknown>, order: RawBuilder<unknown>, limit: number, offset: number) {
+    const [rows, count] = await Promise.all([
+      sql<AlbumRow>`select ${ALBUM_COLUMNS} from ${from} order by ${order} limit ${limit} offset ${offset}`.execute(
+        this.db,
+      ),
+      sql<{ n: number }>`select count(*)::int as n from ${from}`.execute(this.db),
+    ]);
+    return { items: await this.albumSummaries(rows.rows), total: count.rows[0]!.n };
   }
 
   async artistTopTracks(artistId: string, limit: number): Promise<Track[]> {
@@ -189,10 +198,12 @@ export class PgCatalogRepository implements CatalogRepository {
     return this.hydrateTracks(rows.rows);
   }
 
-  async newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>> {
-    const rows = await sql<AlbumRow & { total: number }>`
-      select ${ALBUM_COLUMNS}, count(*) over ()::int as total from albums a where ${VISIBLE_ALBUM}
-      order by a.release_date desc nulls last, a.created_at desc limit ${limit} offset ${offset}`.execute(this.db);
-    return { items: await this.albumSummaries(rows.rows), total: rows.rows[0]?.total ?? 0 };
+  newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>> {
+    return this.albumPage(
+      sql`albums a where ${VISIBLE_ALBUM}`,
+      sql`a.release_date desc nulls last, a.created_at desc`,
+      limit,
+      offset,
+    );
   }
 }
