@@ -34,9 +34,6 @@ after(async () => {
  * Music-like sources: a bare sine costs an encoder almost nothing, so bitrates would say little. This
  * adds a chord of partials drifting apart between channels and a noise burst on every beat.
  */
-const s32 = ['-sample_fmt', 's32'];
-const s24 = ['-c:a', 'pcm_s24le'];
-
 function denseTone(name: string, options: ToneOptions & { extra?: string[] } = {}): Promise<string> {
   const channels = options.channels ?? 2;
   const partials = [220, 331, 498, 747, 1121, 1682, 2523, 3785, 5678, 8517, 11234, 14011];
@@ -102,24 +99,25 @@ interface Source {
   /** FLAC bit depth expected from a lossless source; absent for lossy ones. */
   bits?: string;
 }
+const source = (name: string, make: Source['make'], rate: number, channels: number, bits?: string): Source => ({
+  name,
+  make,
+  rate,
+  channels,
+  bits,
+});
 const SOURCES: Source[] = [
-  { name: 'wav', make: () => denseTone('a.wav', { tags: TAGS }), rate: 44100, channels: 2, bits: '16' },
-  {
-    name: 'flac 24-bit',
-    make: () => denseTone('b.flac', { tags: TAGS, extra: s32 }),
-    rate: 44100,
-    channels: 2,
-    bits: '24',
-  },
-  { name: 'mp3 with cover art', make: () => mp3WithCover(), rate: 44100, channels: 2 },
-  {
-    name: '48 kHz 24-bit wav',
-    make: () => denseTone('d.wav', { sampleRate: 48000, extra: s24 }),
-    rate: 48000,
-    channels: 2,
-    bits: '24',
-  },
-  { name: 'mono wav', make: () => denseTone('e.wav', { channels: 1 }), rate: 44100, channels: 1, bits: '16' },
+  source('wav', () => denseTone('a.wav', { tags: TAGS }), 44100, 2, '16'),
+  source('flac 24-bit', () => denseTone('b.flac', { tags: TAGS, extra: ['-sample_fmt', 's32'] }), 44100, 2, '24'),
+  source('mp3 with cover art', () => mp3WithCover(), 44100, 2),
+  source(
+    '48 kHz 24-bit wav',
+    () => denseTone('d.wav', { sampleRate: 48000, extra: ['-c:a', 'pcm_s24le'] }),
+    48000,
+    2,
+    '24',
+  ),
+  source('mono wav', () => denseTone('e.wav', { channels: 1 }), 44100, 1, '16'),
 ];
 
 async function makePicture(path: string): Promise<string> {
