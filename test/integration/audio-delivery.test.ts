@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../../src/core/ids.js';
 import { audioKey } from '../../src/core/ingest/ladder.js';
 import { type AudioGrant, UrlSigner } from '../../src/core/streaming/signer.js';
@@ -280,4 +283,40 @@ test('a listener hanging up mid-body does not disturb the next one', async () =>
   const again = await get(url(big), { range: 'bytes=1000000-2999999' });
   assert.equal(again.status, 206);
   assert.ok(again.body.equals(contents.get(big)!.subarray(1_000_000, 3_000_000)));
+});
+
+test('a slow reader gets its own bytes while other requests reuse read buffers', async () => {
+  const file = contents.get(big)!;
+  const target = new URL(url(big));
+  const MiB = 1_048_576;
+  // One-buffer ranges (≤ 1 MiB) and streamed ones (> 1 MiB, 512 KiB chunks) both hold pool buffers.
+  const ranges = Array.from({ length: 12 }, (_, i) => ({ start: i * 60_000, length: i % 3 ? MiB : 2 * MiB + 300_000 }));
+  // Pipelined requests on a socket nobody reads: the kernel takes a few MB, the server keeps the rest
+  // queued, still pointing into its read buffers, while other listeners' requests go on.
+  const slow = connect(Number(target.port), '127.0.0.1');
+  slow.pause();
+  await once(slow, 'connect');
+  const ask = ({ start, length }: { start: number; length: number }) =>
+    `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: x\r\nRange: bytes=${start}-${start + length - 1}\r\n\r\n`;
+  slow.write(ranges.map(ask).join(''));
+  await sleep(100);
+  for (let i = 0; i < 6; i++) {
+    const [start, length] = [2 * MiB - i * 100_000, i % 2 ? MiB : 400_000];
+    const res = await get(url(big), { range: `bytes=${start}-${start + length - 1}` });
+    assert.ok(res.body.equals(file.subarray(start, start + length)));
+  }
+  const chunks: Buffer[] = [];
+  slow.on('data', (c: Buffer) => chunks.push(c));
+  slow.resume();
+  const expected = ranges.reduce((n, r) => n + r.length, 0);
+  for (let i = 0; i < 200 && Buffer.concat(chunks).length < expected + ranges.length * 100; i++) await sleep(20);
+  slow.destroy();
+  let raw = Buffer.concat(chunks);
+  for (const { start, length } of ranges) {
+    const headEnd = raw.indexOf('\r\n\r\n') + 4;
+    assert.match(raw.subarray(0, headEnd).toString('latin1'), new RegExp(`^HTTP/1.1 206[^]*bytes ${start}-`));
+    const body = raw.subarray(headEnd, headEnd + length);
+    assert.ok(body.equals(file.subarray(start, start + length)), `range at ${start}`);
+    raw = raw.subarray(headEnd + length);
+  }
 });
