@@ -34,6 +34,8 @@ export interface Loudness {
 export interface Transcoder {
   /** Reads the audio stream's properties; throws MediaError when the file is not decodable audio. */
   probe(path: string): Promise<ProbeResult>;
+  /** Decodes the whole file; throws MediaError when it is truncated or corrupt. */
+  verifyDecodes(path: string): Promise<void>;
   /** Writes one ladder rung of `input` to `output` (overwrites). */
   transcode(input: string, rung: Rung, output: string): Promise<void>;
   /** EBU R128 integrated loudness and true peak of the whole file. */

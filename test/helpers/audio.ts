@@ -23,9 +23,11 @@ export async function makeTone(path: string, options: ToneOptions = {}): Promise
   const seconds = options.seconds ?? 3;
   const rate = options.sampleRate ?? 44100;
   const amplitude = 10 ** ((options.levelDb ?? -6) / 20);
-  const source = `sine=frequency=${options.frequency ?? 440}:sample_rate=${rate}:duration=${seconds},volume=${amplitude.toFixed(6)}`;
+  // aevalsrc rather than lavfi's sine (which is fixed at 1/8 of full scale) so levelDb is the true peak.
+  const wave = `${amplitude.toFixed(6)}*sin(2*PI*${options.frequency ?? 440}*t)`;
+  const channels = options.channels ?? 2;
+  const source = `aevalsrc=${Array(channels).fill(wave).join('|')}:s=${rate}:d=${seconds}`;
   const tagArgs = Object.entries(options.tags ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
-  const channelArgs = ['-ac', String(options.channels ?? 2)];
   await run(ffmpeg, [
     '-v',
     'error',
@@ -34,7 +36,6 @@ export async function makeTone(path: string, options: ToneOptions = {}): Promise
     'lavfi',
     '-i',
     source,
-    ...channelArgs,
     ...tagArgs,
     ...(options.outputArgs ?? []),
     path,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
+import type { ImageProcessor } from '../../ports/images.js';
 import type { TagReader } from '../../ports/tags.js';
 import type { Rung, Transcoder } from '../../ports/transcoder.js';
 import { MediaError } from '../errors.js';
@@ -9,15 +10,6 @@ import type { JobContext } from '../jobs/worker.js';
 import { audioKey, ladderFor } from './ladder.js';
 import { normalizationGainDb } from './loudness.js';
 import type { IngestPayload, IngestRepository, MediaPaths } from './types.js';
-
-export interface MediaToolkit extends Transcoder {
-  /** Decodes the whole file; throws MediaError when it is truncated or corrupt. */
-  verifyDecodes(path: string): Promise<void>;
-}
-
-export interface ArtworkRenderer {
-  renditions(input: Buffer): Promise<{ size: number; data: Buffer }[]>;
-}
 
 /** Which containers a file extension may honestly hold, as ffprobe names them. */
 const EXTENSION_FORMATS: Record<string, RegExp> = {
@@ -57,9 +49,9 @@ export class IngestPipeline {
   constructor(
     private readonly deps: {
       repo: IngestRepository;
-      media: MediaToolkit;
+      media: Transcoder;
       tags: TagReader;
-      artwork: ArtworkRenderer;
+      artwork: ImageProcessor;
       paths: MediaPaths;
       loudnessTargetLufs: number;
       maxTrackSeconds: number;
