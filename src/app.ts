@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
@@ -36,6 +36,7 @@ import type { JobQueue } from './ports/job-queue.js';
 export interface Metrics {
   registry: Registry;
   jobsFinished: Counter<'name' | 'outcome'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
 export interface Services {
@@ -96,6 +97,13 @@ export async function createServices(config: Config, logger: Logger = createLogg
       name: 'cadenza_jobs_finished_total',
       help: 'Jobs finished',
       labelNames: ['name', 'outcome'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'cadenza_http_request_duration_seconds',
+      help: 'API request duration by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers: [registry],
     }),
   };

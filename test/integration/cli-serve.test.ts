@@ -39,6 +39,7 @@ test('serve answers health, readiness, metrics and its OpenAPI document', async 
   assert.equal(ready.status, 200);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /process_resident_memory_bytes/);
+  assert.match(metrics, /cadenza_http_request_duration_seconds_count\{method="GET",route="\/readyz",status="200"\} 1/);
   const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as {
     openapi: string;
     paths: Record<string, unknown>;
