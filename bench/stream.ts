@@ -23,6 +23,7 @@ import { newId } from '../src/core/ids.js';
 import { audioKey } from '../src/core/ingest/ladder.js';
 import { UrlSigner } from '../src/core/streaming/signer.js';
 import { createAudioHandler } from '../src/http/audio.js';
+import { measureStreamStart } from './stream-start.js';
 
 const HOST = '127.0.0.1';
 const RANGE_BYTES = 512 * 1024;
@@ -260,15 +261,6 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
-/**
- * HOOK — "stream start": playback request → first audio byte through the full API server (auth,
- * track lookup, URL signing, then this edge). It needs the API server, so the integrator adds it here
- * and returns lines to print; nothing is measured until then.
- */
-async function measureStreamStart(_context: { root: string; secret: Buffer; keyId: string }): Promise<string[]> {
-  return [];
-}
-
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
 
@@ -363,7 +355,7 @@ async function main(): Promise<void> {
       const line = `vs nginx ${fmt(c / rate('nginx'), 2)}   vs bare-node ${fmt(c / rate('bare-node'), 2)}`;
       console.log(`  c=${String(concurrency).padEnd(4)} ${line}`);
     }
-    for (const line of await measureStreamStart({ root, secret, keyId })) console.log(line);
+    for (const line of await measureStreamStart()) console.log(line);
   } finally {
     cleanup();
     await rm(dir, { recursive: true, force: true });

@@ -8,13 +8,18 @@ import { buildHttp } from '../http/server.js';
 export async function serve(config: Config, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
   const services = await createServices(config, logger);
   const roles = new Set(config.roles);
+  const audioHandler = roles.has('edge')
+    ? createAudioHandler({
+        signer: services.signer,
+        audioRoot: services.paths.audio,
+        onError: (err) => logger.warn({ err }, 'audio delivery failed'),
+      })
+    : undefined;
   const http = await buildHttp({
     services,
     logger,
     api: roles.has('api'),
-    audioHandler: roles.has('edge')
-      ? createAudioHandler({ signer: services.signer, audioRoot: services.paths.audio })
-      : undefined,
+    audioHandler,
     bodyLimit: config.maxUploadBytes,
   });
   if (roles.has('worker')) services.worker.start();
@@ -26,6 +31,7 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     closing ??= (async () => {
       logger.info('shutting down');
       await http.close();
+      audioHandler?.close();
       await services.close();
     })();
     return closing;
