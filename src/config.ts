@@ -33,6 +33,8 @@ export interface Config {
   workerConcurrency: number;
   transcodeConcurrency: number;
   maxUploadBytes: number;
+  /** Memory the edge keeps hot audio blocks in. */
+  edgeCacheBytes: number;
   maxTrackSeconds: number;
   loudnessTargetLufs: number;
   defaultCountry: string;
@@ -163,6 +165,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerConcurrency: r.int('CADENZA_WORKER_CONCURRENCY', cores, 1, 64),
     transcodeConcurrency: r.int('CADENZA_TRANSCODE_CONCURRENCY', cores, 1, 64),
     maxUploadBytes: r.int('CADENZA_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, 1024, 8 * 1024 * 1024 * 1024),
+    edgeCacheBytes: r.int('CADENZA_EDGE_CACHE_MB', 128, 0, 1024 * 1024) * 1024 * 1024,
     maxTrackSeconds: r.int('CADENZA_MAX_TRACK_SECONDS', 4 * 3600, 1, 48 * 3600),
     loudnessTargetLufs: r.number('CADENZA_LOUDNESS_TARGET', -14, -40, 0),
     defaultCountry,

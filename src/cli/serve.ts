@@ -12,6 +12,7 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     ? createAudioHandler({
         signer: services.signer,
         audioRoot: services.paths.audio,
+        cacheBytes: config.edgeCacheBytes,
         onError: (err) => logger.warn({ err }, 'audio delivery failed'),
       })
     : undefined;
