@@ -45,6 +45,12 @@ export async function makeLibrary(root: string): Promise<void> {
     tags: { title: 'Night', artist: 'Charles Babbage', album: 'Night Mix', compilation: '1', track: '3' },
   });
 
+  // Tags far larger than any real title: imported, with the text capped.
+  await file('Odd/huge-tags.ogg', {
+    seconds: 2,
+    tags: { title: `Long ${'la'.repeat(50_000)}`, artist: 'Tagger', album: 'Odd', comment: 'x'.repeat(100_000) },
+  });
+
   await mkdir(join(root, 'bad'), { recursive: true });
   await writeFile(join(root, 'bad/empty.mp3'), '');
   await writeFile(join(root, 'bad/notes.mp3'), 'these are not the bytes you are looking for\n'.repeat(200));
