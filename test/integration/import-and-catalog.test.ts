@@ -119,6 +119,12 @@ describe('cadenza import', () => {
   });
 });
 
+async function mediaVersion(trackId: string) {
+  const db = server.services.database.db;
+  return (await db.selectFrom('tracks').select('media_version').where('id', '=', trackId).executeTakeFirstOrThrow())
+    .media_version;
+}
+
 describe('re-import is incremental', () => {
   test('unchanged files are skipped, a changed file is re-ingested, a removed one retired', async () => {
     const again = await server.services.importer.scan(music);
@@ -126,13 +132,7 @@ describe('re-import is incremental', () => {
     assert.equal(again.unchanged, 8);
 
     const opening = byTitle('Opening');
-    const before = (
-      await server.services.database.db
-        .selectFrom('tracks')
-        .select('media_version')
-        .where('id', '=', opening.id)
-        .executeTakeFirstOrThrow()
-    ).media_version;
+    const before = await mediaVersion(opening.id);
     await makeTone(opening.path, {
       seconds: 5,
       frequency: 880,
@@ -153,13 +153,7 @@ describe('re-import is incremental', () => {
     const { body } = await server.json(`/v1/tracks/${opening.id}`, { token });
     assert.equal(body.name, 'Opening (Remaster)');
     assert.ok(Math.abs(body.duration_ms - 5000) < 100);
-    const after = (
-      await server.services.database.db
-        .selectFrom('tracks')
-        .select('media_version')
-        .where('id', '=', opening.id)
-        .executeTakeFirstOrThrow()
-    ).media_version;
+    const after = await mediaVersion(opening.id);
     assert.notEqual(after, before);
     assert.equal((await server.json(`/v1/tracks/${byTitle('Night').id}`, { token })).status, 404);
     const count = await server.services.database.db
