@@ -7,6 +7,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
+import { MemorySearchIndex } from './adapters/memory-search/index.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
 import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
@@ -14,15 +15,19 @@ import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
+import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
 import type { Config, SigningKey } from './config.js';
 import { AccountsService } from './core/accounts/accounts-service.js';
+import { BrowseService } from './core/catalog/browse-service.js';
 import { CatalogService } from './core/catalog/catalog-service.js';
 import { LibraryImporter } from './core/ingest/library-import.js';
 import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
 import { Worker } from './core/jobs/worker.js';
+import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
+import { SearchService } from './core/search/search-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
@@ -48,6 +53,8 @@ export interface Services {
   catalog: CatalogService;
   playback: PlaybackService;
   studio: StudioService;
+  search: SearchService;
+  browse: BrowseService;
   importer: LibraryImporter;
   ingestRepo: PgIngestRepository;
   pipeline: IngestPipeline;
@@ -141,6 +148,14 @@ export async function createServices(config: Config, logger: Logger = createLogg
   });
   worker.register(INGEST_JOB, (payload: IngestPayload, context) => pipeline.run(payload, context));
 
+  const catalogRepo = new PgCatalogRepository(db);
+  const search = new SearchService(
+    new MemorySearchIndex({ weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } }),
+    new PgSearchDocs(db),
+    new PgCatalogChanges(database),
+    catalogRepo,
+    logger,
+  );
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -148,7 +163,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
     database,
     paths,
     accounts,
-    catalog: new CatalogService(new PgCatalogRepository(db)),
+    catalog: new CatalogService(catalogRepo),
+    browse: new BrowseService(catalogRepo),
+    search,
     playback: new PlaybackService(new PgPlaybackRepository(db), signer),
     studio,
     importer: new LibraryImporter(ingestRepo, tags),
@@ -159,6 +176,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     signer,
     metrics,
     async close() {
+      await search.stop();
       await worker.stop();
       await database.close();
     },

@@ -38,6 +38,8 @@ export interface Config {
   maxTrackSeconds: number;
   loudnessTargetLufs: number;
   defaultCountry: string;
+  /** Overrides of the search ranking weights (src/core/search/ranking.ts); unset ones keep their default. */
+  searchWeights: Partial<Record<'text' | 'popularity' | 'affinity' | 'freshness', number>>;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
 }
@@ -125,6 +127,30 @@ function parseSigningKeys(r: Reader): SigningKey[] {
   return keys;
 }
 
+/** `text=1,popularity=0.35,affinity=0.5,freshness=0.1`: any subset, each a number from 0 to 10. */
+function parseWeights(r: Reader): Config['searchWeights'] {
+  const raw = r.string('CADENZA_SEARCH_WEIGHTS');
+  if (raw === undefined) return {};
+  const out: Config['searchWeights'] = {};
+  for (const part of raw.split(',')) {
+    const [name, value] = part.split('=').map((x) => x.trim());
+    const n = Number(value);
+    if (
+      !['text', 'popularity', 'affinity', 'freshness'].includes(name ?? '') ||
+      !Number.isFinite(n) ||
+      n < 0 ||
+      n > 10
+    ) {
+      r.problems.push(
+        'CADENZA_SEARCH_WEIGHTS must look like text=1,popularity=0.35,affinity=0.5,freshness=0.1 (0 to 10 each)',
+      );
+      return {};
+    }
+    out[name as keyof Config['searchWeights']] = n;
+  }
+  return out;
+}
+
 function parseUrl(r: Reader, name: string, protocols: string[]): string | undefined {
   const raw = r.string(name);
   if (raw === undefined) return undefined;
@@ -169,6 +195,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxTrackSeconds: r.int('CADENZA_MAX_TRACK_SECONDS', 4 * 3600, 1, 48 * 3600),
     loudnessTargetLufs: r.number('CADENZA_LOUDNESS_TARGET', -14, -40, 0),
     defaultCountry,
+    searchWeights: parseWeights(r),
     ffmpegPath: r.string('CADENZA_FFMPEG'),
     ffprobePath: r.string('CADENZA_FFPROBE'),
     ...overrides,

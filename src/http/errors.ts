@@ -51,7 +51,9 @@ export function handleError(err: FastifyError | DomainError | Error, request: Fa
   if (err instanceof DomainError) {
     const status = statusOf(err);
     if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="cadenza"');
-    return reply.code(status).send(errorBody(status, err.message));
+    // Name the offending field when the message does not already.
+    const message = err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message;
+    return reply.code(status).send(errorBody(status, message));
   }
   const fe = err as FastifyError;
   if (fe.validation) return reply.code(400).send(errorBody(400, describeValidation(fe)));

@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import type { Services } from '../app.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './errors.js';
+import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
+import { registerSearchRoutes } from './routes/search.js';
 import { registerStudioRoutes } from './routes/studio.js';
 import { registerTokenRoutes } from './routes/token.js';
 
@@ -78,6 +80,8 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerCatalogRoutes(app, services);
     registerPlaybackRoutes(app, services);
     registerStudioRoutes(app, services);
+    registerSearchRoutes(app, services);
+    registerBrowseRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.ready();

@@ -52,6 +52,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     audioHandler: createAudioHandler({ signer: services.signer, audioRoot: services.paths.audio }),
     bodyLimit: config.maxUploadBytes,
   });
+  await services.search.start();
   services.worker.start();
   const url = await http.listen({ host: '127.0.0.1', port: 0 });
 

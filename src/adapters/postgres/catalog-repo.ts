@@ -6,6 +6,7 @@ import type {
   Artist,
   ArtistRef,
   CatalogRepository,
+  Genre,
   Page,
   Track,
 } from '../../core/catalog/types.js';
@@ -130,6 +131,15 @@ export class PgCatalogRepository implements CatalogRepository {
     return (await this.albumSummaries(rows.rows))[0];
   }
 
+  async albums(ids: string[]): Promise<AlbumSummary[]> {
+    if (ids.length === 0) return [];
+    const rows =
+      await sql<AlbumRow>`select ${ALBUM_COLUMNS} from albums a where a.id = any(${ids}) and ${VISIBLE_ALBUM}`.execute(
+        this.db,
+      );
+    return this.albumSummaries(rows.rows);
+  }
+
   async albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>> {
     const where = sql`t.album_id = ${albumId} and t.status = 'ready'`;
     const [rows, count] = await Promise.all([
@@ -173,7 +183,9 @@ export class PgCatalogRepository implements CatalogRepository {
     if (types.length === 0) return { items: [], total: 0 };
     const from = sql`albums a join album_artists aa on aa.album_id = a.id and aa.artist_id = ${artistId}
       where a.album_type = any(${types}) and ${VISIBLE_ALBUM}`;
-    return this.albumPage(from, sql`a.release_date desc nulls last, a.name`, limit, offset);
+    // Albums, then singles, then compilations, each newest first: how an artist page reads.
+    const order = sql`case a.album_type when 'album' then 0 when 'single' then 1 else 2 end, a.release_date desc nulls last, a.name`;
+    return this.albumPage(from, order, limit, offset);
   }
 
   /** One page of albums and the total matching count, for `from` (a FROM … WHERE … clause on `a`). */
@@ -205,5 +217,37 @@ export class PgCatalogRepository implements CatalogRepository {
       limit,
       offset,
     );
+  }
+
+  async genres(): Promise<Genre[]> {
+    const r = await sql<{ name: string; albums: number; image_key: string | null }>`
+      select g as name, count(*)::int as albums,
+        (array_agg(a.image_key order by a.popularity desc, a.release_date desc nulls last)
+          filter (where a.image_key is not null))[1] as image_key
+      from albums a, unnest(a.genres) g where ${VISIBLE_ALBUM} group by g order by count(*) desc, g`.execute(this.db);
+    return r.rows.map((row) => ({ name: row.name, albums: row.albums, imageKey: row.image_key }));
+  }
+
+  genreAlbums(names: string[], limit: number, offset: number): Promise<Page<AlbumSummary>> {
+    const from = sql`albums a where a.genres && ${names}::text[] and ${VISIBLE_ALBUM}`;
+    return this.albumPage(from, sql`a.popularity desc, a.release_date desc nulls last, a.name`, limit, offset);
+  }
+
+  async genreTracks(names: string[], limit: number): Promise<Track[]> {
+    const rows = await sql<TrackRow>`
+      select ${TRACK_COLUMNS} from tracks t join albums a on a.id = t.album_id
+      where t.status = 'ready' and a.status = 'published' and (t.genres && ${names}::text[] or a.genres && ${names}::text[])
+      order by t.popularity desc, a.release_date desc nulls last, t.name limit ${limit}`.execute(this.db);
+    return this.hydrateTracks(rows.rows);
+  }
+
+  async genreArtists(names: string[], limit: number): Promise<Artist[]> {
+    const r = await sql<{ id: string }>`
+      select aa.artist_id as id from albums a join album_artists aa on aa.album_id = a.id
+      where a.genres && ${names}::text[] and ${VISIBLE_ALBUM}
+      group by aa.artist_id order by max(a.popularity) desc, count(*) desc limit ${limit}`.execute(this.db);
+    const ids = r.rows.map((row) => row.id);
+    const byId = new Map((await this.artists(ids)).map((a) => [a.id, a]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 }

@@ -44,6 +44,13 @@ export interface Track {
   availableMarkets: string[] | null;
 }
 
+/** A genre as found in the tags of published albums. */
+export interface Genre {
+  name: string;
+  albums: number;
+  imageKey: string | null;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -53,6 +60,7 @@ export interface Page<T> {
 export interface CatalogRepository {
   tracks(ids: string[]): Promise<Track[]>;
   album(id: string): Promise<Album | undefined>;
+  albums(ids: string[]): Promise<AlbumSummary[]>;
   albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>>;
   artist(id: string): Promise<Artist | undefined>;
   artists(ids: string[]): Promise<Artist[]>;
@@ -60,4 +68,9 @@ export interface CatalogRepository {
   /** The artist's most popular visible tracks, most popular first, then newest release. */
   artistTopTracks(artistId: string, limit: number): Promise<Track[]>;
   newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>>;
+  /** Genres of published albums, most common first. */
+  genres(): Promise<Genre[]>;
+  genreAlbums(names: string[], limit: number, offset: number): Promise<Page<AlbumSummary>>;
+  genreTracks(names: string[], limit: number): Promise<Track[]>;
+  genreArtists(names: string[], limit: number): Promise<Artist[]>;
 }

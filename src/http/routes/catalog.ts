@@ -109,17 +109,6 @@ export function registerCatalogRoutes(app: App, { catalog, config }: Services): 
     },
   );
 
-  app.get(
-    '/v1/browse/new-releases',
-    { config: { access: 'user' }, schema: { tags: ['browse'], querystring: PagingQuery } },
-    async (request) => {
-      const { limit, offset } = request.query;
-      const s = shapes(request);
-      const page = await catalog.newReleases(limit, offset);
-      return { albums: s.page('/v1/browse/new-releases', page, limit, offset, (a) => s.albumSummary(a)) };
-    },
-  );
-
   app.get('/v1/me', { config: { access: 'user' }, schema: { tags: ['users'] } }, async (request) =>
     shapes(request).me(requireUser(request)),
   );

@@ -1,0 +1,782 @@
+/**
+ * Search benchmark: Cadenza's in-memory index against PostgreSQL (pg_trgm + full-text search), both over
+ * the same 1 M-track catalogue (bench/search-catalogue.ts), both behind the same minimal node:http JSON
+ * endpoint in a child process of their own, driven by one keep-alive load generator in a third process.
+ *
+ *   node --import tsx bench/search.ts        (npm run bench:search)
+ *   BENCH_SECONDS=10 BENCH_CONCURRENCY=1,32 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:search
+ *
+ * The queries are made from the real rows only (the synthetic expansion is there to be searched, not
+ * looked for): typeahead is every prefix of titles and artist names; full search is whole titles, titles
+ * with a typo, without accents, "artist title" and "title artist". Every query carries its intended
+ * track (the rule on `Labeller`), so each side's answers are scored too, not only timed.
+ *
+ * The PostgreSQL side is what one would write first: a table of the same tracks (name, artists joined,
+ * album, popularity) loaded with COPY, `haystack = unaccent(name || ' ' || artists)` under a pg_trgm GIN
+ * index and a weighted tsvector ('simple' configuration, unaccented; name A, artists B, album C) under a
+ * GIN index. Typeahead is `haystack ILIKE '%q%'` ordered by trigram similarity then popularity, LIMIT 10;
+ * full search is `plainto_tsquery` ordered by ts_rank then popularity, LIMIT 20, falling back to trigram
+ * word similarity when full-text finds nothing (a misspelt word).
+ *
+ * This file is also its own child processes: `search.ts <serve-cadenza|serve-pg|load> <json>`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { MemorySearchIndex } from '../src/adapters/memory-search/index.js';
+import { parseQuery } from '../src/core/search/query.js';
+import { SEARCH_TYPES, type SearchType } from '../src/ports/search-index.js';
+import {
+  allDocs,
+  allowedEdits,
+  buildCatalogue,
+  type Catalogue,
+  coreTitle,
+  dropAccents,
+  fold,
+  hasLatinAccent,
+  isNonLatin,
+  Labeller,
+  type RealRow,
+  Rng,
+  sampleRows,
+  today,
+  typo,
+} from './search-catalogue.js';
+
+const HOST = '127.0.0.1';
+const SELF = fileURLToPath(import.meta.url);
+const SECONDS = Math.max(1, Math.round(Number(process.env.BENCH_SECONDS ?? 10)));
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
+const MAX_PER_ROUND = 200_000;
+const PG_URL = process.env.BENCH_PG_URL ?? `postgres://postgres@${HOST}:5432/postgres`;
+const PG_DATABASE = 'cadenza_bench_search';
+const PG_POOL = Number(process.env.BENCH_PG_POOL ?? 8);
+const MODES = ['typeahead', 'full'] as const;
+type Mode = (typeof MODES)[number];
+const LIMIT: Record<Mode, number> = { typeahead: 10, full: 20 };
+
+interface BenchQuery {
+  q: string;
+  cls: string;
+  /** The intended track; several when they tie on popularity (any of them counts). */
+  expect: string[];
+  /** A typeahead prefix of one or two letters (PostgreSQL's trigram index cannot help with those). */
+  short?: boolean;
+}
+type Mix = Record<Mode, BenchQuery[]>;
+
+// ---- the query mix, from the real rows ----
+
+function buildMix(catalogue: Catalogue, labeller: Labeller): Mix {
+  const rng = new Rng(99);
+  const asTyped = (q: string) => (rng.chance(0.5) ? q.toLowerCase() : q);
+  const typeahead: BenchQuery[] = [];
+  for (const source of sampleRows(catalogue.real, 800, rng)) {
+    for (const [cls, text] of [
+      ['title prefix', coreTitle(source.name)],
+      ['artist prefix', source.artist],
+    ] as const) {
+      const typed = asTyped(text);
+      for (let n = 1; n <= typed.length; n++) {
+        const q = typed.slice(0, n);
+        if (q.endsWith(' ') || !fold(q)) continue;
+        typeahead.push({ q, cls, expect: labeller.typeahead(q), short: fold(q).length <= 2 });
+      }
+    }
+  }
+  const full: BenchQuery[] = [];
+  const latin = (r: RealRow) => !isNonLatin(r.name + r.artist);
+  const sources = sampleRows(catalogue.real, 1500, rng, latin);
+  for (const source of sources) {
+    const title = coreTitle(source.name);
+    const { artist } = source;
+    full.push({ q: asTyped(title), cls: 'title', expect: labeller.exact(title, undefined) });
+    full.push({ q: asTyped(`${artist} ${title}`), cls: 'artist title', expect: labeller.exact(title, artist) });
+    full.push({ q: asTyped(`${title} ${artist}`), cls: 'title artist', expect: labeller.exact(title, artist) });
+    const alone = rng.chance(0.5);
+    const words = (alone ? title : `${title} ${artist}`).split(/\s+/);
+    const candidates = words.flatMap((w, i) => (/^[A-Za-z]{4,}$/.test(w) ? [i] : []));
+    if (candidates.length) {
+      const at = rng.pick(candidates);
+      const wrong = typo(words[at]!, 1, rng, labeller.vocabulary);
+      if (wrong && allowedEdits(wrong) >= 1) {
+        words[at] = wrong;
+        const expect = labeller.exact(title, alone ? undefined : artist);
+        full.push({ q: asTyped(words.join(' ')), cls: 'typo', expect });
+      }
+    }
+  }
+  const accented = (r: RealRow) => latin(r) && hasLatinAccent(coreTitle(r.name) + r.artist);
+  for (const source of sampleRows(catalogue.real, 1000, rng, accented)) {
+    const title = coreTitle(source.name);
+    const q = asTyped(dropAccents(`${title} ${source.artist}`));
+    full.push({ q, cls: 'no accents', expect: labeller.exact(title, source.artist) });
+  }
+  return { typeahead: rng.shuffle(typeahead), full: rng.shuffle(full) };
+}
+
+// ---- PostgreSQL: the same rows, loaded with COPY, indexed the usual way ----
+
+const TYPEAHEAD_SQL = `SELECT id FROM bench_tracks
+  WHERE haystack ILIKE '%' || f_unaccent($1) || '%'
+  ORDER BY similarity(haystack, f_unaccent($1)) DESC, popularity DESC LIMIT 10`;
+const FULL_TEXT_SQL = `SELECT id FROM bench_tracks, plainto_tsquery('simple', f_unaccent($1)) query
+  WHERE tsv @@ query ORDER BY ts_rank(tsv, query) DESC, popularity DESC LIMIT 20`;
+/** When every word must match and one is misspelt, full-text finds nothing: trigram word similarity then. */
+const FUZZY_SQL = `SELECT id FROM bench_tracks WHERE f_unaccent($1) <% haystack
+  ORDER BY word_similarity(f_unaccent($1), haystack) DESC, popularity DESC LIMIT 20`;
+
+function databaseUrl(name: string): string {
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const dropDatabase = () =>
+  withClient(PG_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${PG_DATABASE} WITH (FORCE)`)).catch(() => undefined);
+
+async function setUpPostgres(catalogue: Catalogue, log: (line: string) => void): Promise<string> {
+  await dropDatabase();
+  await withClient(PG_URL, (c) => c.query(`CREATE DATABASE ${PG_DATABASE}`));
+  const url = databaseUrl(PG_DATABASE);
+  const unaccent = await withClient(url, async (c) => {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    const ok = await c.query('CREATE EXTENSION IF NOT EXISTS unaccent').then(
+      () => true,
+      () => false,
+    );
+    // unaccent() is only STABLE; the usual immutable wrapper lets generated columns and indexes use it.
+    const body = ok ? `SELECT public.unaccent('public.unaccent'::regdictionary, $1)` : 'SELECT $1';
+    await c.query(`CREATE FUNCTION f_unaccent(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+      AS $f$ ${body} $f$`);
+    await c.query(`CREATE TABLE bench_tracks (
+      id text PRIMARY KEY,
+      name text NOT NULL,
+      artists text NOT NULL,
+      album text NOT NULL,
+      popularity int NOT NULL,
+      haystack text GENERATED ALWAYS AS (f_unaccent(name || ' ' || artists)) STORED,
+      tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', f_unaccent(name)), 'A') ||
+        setweight(to_tsvector('simple', f_unaccent(artists)), 'B') ||
+        setweight(to_tsvector('simple', f_unaccent(album)), 'C')) STORED)`);
+    return ok;
+  });
+  let t0 = performance.now();
+  await copyTracks(url, catalogue);
+  log(
+    `PostgreSQL: COPY of ${catalogue.tracks.length.toLocaleString('en')} rows ${secs(t0)} (unaccent: ${unaccent ? 'yes' : 'not available'})`,
+  );
+  t0 = performance.now();
+  const index = (sql: string) =>
+    withClient(url, async (c) => {
+      await c.query(`SET maintenance_work_mem = '1GB'`);
+      await c.query(sql);
+    });
+  // Both indexes are built at once, one per core, as an operator would on this machine.
+  await Promise.all([
+    index('CREATE INDEX bench_tracks_trgm ON bench_tracks USING gin (haystack gin_trgm_ops)'),
+    index('CREATE INDEX bench_tracks_fts ON bench_tracks USING gin (tsv)'),
+  ]);
+  const sizes = await withClient(url, async (c) => {
+    await c.query('VACUUM ANALYZE bench_tracks');
+    const size = (rel: string) => `pg_size_pretty(pg_total_relation_size('${rel}'))`;
+    return (
+      await c.query(`SELECT ${size('bench_tracks')} AS total, ${size('bench_tracks_trgm')} AS trgm,
+      ${size('bench_tracks_fts')} AS fts`)
+    ).rows[0] as { total: string; trgm: string; fts: string };
+  });
+  log(
+    `PostgreSQL: GIN indexes (trigram, full-text) + VACUUM ANALYZE ${secs(t0)}; table with indexes ${sizes.total} (trigram ${sizes.trgm}, full-text ${sizes.fts})`,
+  );
+  return url;
+}
+
+/** COPY through psql (\copy from stdin): the pg driver alone has no COPY FROM STDIN. */
+async function copyTracks(url: string, catalogue: Catalogue): Promise<void> {
+  const u = new URL(url);
+  const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', u.hostname, '-p', u.port || '5432'];
+  args.push('-U', decodeURIComponent(u.username) || 'postgres', '-d', PG_DATABASE);
+  args.push('-c', '\\copy bench_tracks (id, name, artists, album, popularity) from stdin');
+  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password) };
+  const psql = spawn('psql', args, { env, stdio: ['pipe', 'inherit', 'inherit'] });
+  const done = new Promise<void>((resolve, reject) => {
+    psql.on('error', (e) => reject(new Error(`psql is needed for COPY: ${e.message}`)));
+    psql.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`psql \\copy exited ${code}`))));
+  });
+  const field = (s: string) =>
+    s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+  let chunk = '';
+  for (const t of catalogue.tracks) {
+    chunk += `${t.id}\t${field(t.name)}\t${field(t.artists.join(', '))}\t${field(t.album ?? '')}\t${t.popularity}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!psql.stdin.write(chunk)) await new Promise((r) => psql.stdin.once('drain', r));
+      chunk = '';
+    }
+  }
+  psql.stdin.end(chunk);
+  await done;
+}
+
+// ---- children: the two search servers, the same HTTP surface ----
+
+/** GET /search?mode=typeahead|full&q=… → {"ids":[…]}; anything else is 404. */
+function serve(search: (mode: Mode, q: string) => Promise<string[]> | string[], extra?: (url: URL) => unknown) {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://bench');
+    const mode = url.searchParams.get('mode') as Mode;
+    const reply = (status: number, body: unknown) => {
+      const json = JSON.stringify(body);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+      res.end(json);
+    };
+    if (url.pathname === '/search' && MODES.includes(mode)) {
+      Promise.resolve()
+        .then(() => search(mode, url.searchParams.get('q') ?? ''))
+        .then(
+          (ids) => reply(200, { ids }),
+          (e: Error) => reply(500, { error: e.message }),
+        );
+    } else if (extra) reply(200, extra(url));
+    else reply(404, { error: 'not found' });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise<number>((resolve) =>
+    server.listen(0, HOST, () => resolve((server.address() as AddressInfo).port)),
+  );
+}
+
+const rssMb = () => Math.round(process.memoryUsage().rss / 1e6);
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1000) : Number.NaN;
+}
+
+async function serveCadenza(arg: { now: number; mixFile: string }): Promise<void> {
+  const started = rssMb();
+  let t0 = performance.now();
+  let docs: ReturnType<typeof allDocs> | undefined = allDocs(buildCatalogue({ now: arg.now }));
+  const count = docs.length;
+  const buildMs = performance.now() - t0;
+  const beforeLoad = rssMb();
+  const index = new MemorySearchIndex({});
+  t0 = performance.now();
+  index.load(docs);
+  const loadMs = performance.now() - t0;
+  const afterLoad = rssMb();
+  docs = undefined; // what an API process keeps once loaded is the index alone
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const settled = rssMb();
+
+  const timings: Record<Mode, number[]> = { typeahead: [], full: [] };
+  // Collector pauses land between search() calls, so the client sees them and the engine timing does not.
+  let gc = { count: 0, totalMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      gc = { count: gc.count + 1, totalMs: gc.totalMs + e.duration, maxMs: Math.max(gc.maxMs, e.duration) };
+  }).observe({ entryTypes: ['gc'] });
+  const run = (q: string, types: SearchType[], limit: number, prefix: boolean) => {
+    const { text, filters } = parseQuery(q);
+    const request = { text, filters, types, limit, offset: 0, prefix, now: Date.now() };
+    const t = performance.now();
+    const results = index.search(request);
+    return { results, ms: performance.now() - t };
+  };
+  const port = await serve(
+    (mode, q) => {
+      const { results, ms } = run(q, ['track'], LIMIT[mode], mode === 'typeahead');
+      timings[mode].push(ms);
+      return results.track?.items.map((h) => h.id) ?? [];
+    },
+    (url) => {
+      if (url.pathname === '/inproc') return inProcess(run, JSON.parse(readFileSync(arg.mixFile, 'utf8')) as Mix);
+      const stats = { typeahead: percentiles(timings.typeahead), full: percentiles(timings.full), gc };
+      timings.typeahead = [];
+      timings.full = [];
+      gc = { count: 0, totalMs: 0, maxMs: 0 };
+      return { ...stats, rss: rssMb(), peakRss: peakRssMb() };
+    },
+  );
+  console.log(JSON.stringify({ port, count, buildMs, loadMs, rss: { started, beforeLoad, afterLoad, settled } }));
+}
+
+/** The engine alone over the whole mix, shaped like the API: typeahead asks every type, search three. */
+function inProcess(
+  run: (q: string, types: SearchType[], limit: number, prefix: boolean) => { ms: number },
+  mix: Mix,
+): Record<Mode, InProcess> {
+  const types: Record<Mode, SearchType[]> = { typeahead: [...SEARCH_TYPES], full: ['track', 'artist', 'album'] };
+  const out = {} as Record<Mode, InProcess>;
+  for (const mode of MODES) {
+    const timed = mix[mode]
+      .slice(0, 20_000)
+      .map((query) => ({ q: query.q, ms: run(query.q, types[mode], LIMIT[mode], mode === 'typeahead').ms }));
+    // The slowest, timed again (median of 5) to tell slow queries from a pause that hit one of them.
+    const slowest = [...timed]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8)
+      .map(({ q, ms }) => {
+        const again = Array.from({ length: 5 }, () => run(q, types[mode], LIMIT[mode], mode === 'typeahead').ms);
+        return { q, ms, again: again.sort((a, b) => a - b)[2]! };
+      });
+    out[mode] = { ...percentiles(timed.map((t) => t.ms)), slowest };
+  }
+  return out;
+}
+
+interface InProcess extends Percentiles {
+  slowest: { q: string; ms: number; again: number }[];
+}
+
+async function servePostgres(arg: { url: string }): Promise<void> {
+  const pool = new pg.Pool({ connectionString: arg.url, max: PG_POOL });
+  const ids = (r: pg.QueryResult) => r.rows.map((row: { id: string }) => row.id);
+  const port = await serve(async (mode, q) => {
+    if (mode === 'typeahead') {
+      const like = q.replace(/[\\%_]/g, (c) => `\\${c}`);
+      return ids(await pool.query(TYPEAHEAD_SQL, [like]));
+    }
+    const found = ids(await pool.query(FULL_TEXT_SQL, [q]));
+    return found.length ? found : ids(await pool.query(FUZZY_SQL, [q]));
+  });
+  console.log(JSON.stringify({ port }));
+}
+
+// ---- child: the load generator, one job per stdin line ----
+
+interface LoadJob {
+  port: number;
+  mode: Mode;
+  concurrency: number;
+  seconds: number;
+  start: number;
+  mixFile: string;
+}
+/** Per query class (typeahead prefixes of 1-2 letters apart): latencies in ms, and where the intended track was. */
+type ByClass = Record<string, { latencies: number[]; at1: number; at10: number }>;
+interface RoundResult {
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  byClass: ByClass;
+  next: number;
+}
+
+function get(agent: Agent, port: number, path: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: HOST, port, path, agent, timeout: 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        resolve((JSON.parse(Buffer.concat(chunks).toString()) as { ids: string[] }).ids);
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+const mixes = new Map<string, Mix>();
+/**
+ * Sends the mix from `start` on, `concurrency` requests at a time, until `seconds` have passed (or the
+ * count bound); requests already sent are awaited, so a slow server's backlog never spills into the
+ * next round, and the rate is over the whole time including that drain.
+ */
+async function runRound(job: LoadJob): Promise<RoundResult> {
+  let mix = mixes.get(job.mixFile);
+  if (!mix) {
+    mix = JSON.parse(readFileSync(job.mixFile, 'utf8')) as Mix;
+    mixes.set(job.mixFile, mix);
+  }
+  const queries = mix[job.mode];
+  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
+  const out: RoundResult = { requests: 0, errors: 0, elapsedMs: 0, byClass: {}, next: job.start };
+  const t0 = performance.now();
+  const end = t0 + job.seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end && out.next - job.start < MAX_PER_ROUND) {
+      const query = queries[out.next++ % queries.length]!;
+      const path = `/search?mode=${job.mode}&q=${encodeURIComponent(query.q)}`;
+      const started = performance.now();
+      try {
+        const ids = await get(agent, job.port, path);
+        const ms = Math.round((performance.now() - started) * 1000) / 1000;
+        const cls = query.short ? `${query.cls}, 1-2 letters` : query.cls;
+        out.byClass[cls] ??= { latencies: [], at1: 0, at10: 0 };
+        const bucket = out.byClass[cls];
+        bucket.latencies.push(ms);
+        const rank = ids.findIndex((id) => query.expect.includes(id)) + 1;
+        if (rank === 1) bucket.at1++;
+        if (rank >= 1 && rank <= 10) bucket.at10++;
+        out.requests++;
+      } catch {
+        out.errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, worker));
+  out.elapsedMs = performance.now() - t0;
+  agent.destroy();
+  return out;
+}
+
+async function runLoadGenerator(): Promise<void> {
+  for await (const line of createInterface({ input: process.stdin })) {
+    console.log(JSON.stringify(await runRound(JSON.parse(line) as LoadJob)));
+  }
+}
+
+// ---- orchestration ----
+
+function child(role: string, arg: unknown, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, role, JSON.stringify(arg)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+}
+
+/** The next JSON line a child prints, bounded in time. */
+function nextJsonLine<T>(proc: ChildProcess, timeoutMs: number): Promise<T> {
+  const lines = createInterface({ input: proc.stdout! });
+  let onExit = (_code: number | null): void => {};
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('child did not answer in time')), timeoutMs);
+    onExit = (code) => reject(new Error(`child exited with ${code}`));
+    proc.once('exit', onExit);
+    lines.once('line', (line) => resolve(JSON.parse(line) as T));
+  }).finally(() => {
+    clearTimeout(timer);
+    proc.off('exit', onExit);
+    lines.close();
+  });
+}
+
+function getJson<T>(port: number, path: string): Promise<T> {
+  return fetch(`http://${HOST}:${port}${path}`).then((r) => r.json() as Promise<T>);
+}
+
+interface Percentiles {
+  n: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+function percentiles(xs: number[]): Percentiles {
+  const sorted = Float64Array.from(xs).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { n: xs.length, p50: at(0.5), p99: at(0.99), mean };
+}
+
+const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+interface Target {
+  name: 'cadenza' | 'postgres';
+  port: number;
+}
+interface Measured {
+  requests: number;
+  elapsedMs: number;
+  errors: number;
+  byClass: ByClass;
+}
+
+function merge(into: ByClass, from: ByClass): void {
+  for (const [cls, b] of Object.entries(from)) {
+    into[cls] ??= { latencies: [], at1: 0, at10: 0 };
+    const a = into[cls];
+    for (const ms of b.latencies) a.latencies.push(ms);
+    a.at1 += b.at1;
+    a.at10 += b.at10;
+  }
+}
+
+/** Latencies and hits over the classes the filter keeps (all by default). */
+function pool(byClass: ByClass, keep: (cls: string) => boolean = () => true) {
+  const kept = Object.entries(byClass).filter(([cls]) => keep(cls));
+  const latencies = kept.flatMap(([, b]) => b.latencies);
+  const hits = kept.reduce((h, [, b]) => ({ at1: h.at1 + b.at1, at10: h.at10 + b.at10 }), { at1: 0, at10: 0 });
+  return { ...percentiles(latencies), ...hits };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-search-'));
+  const children: ChildProcess[] = [];
+  let database = false;
+  const cleanup = async () => {
+    for (const c of children.splice(0)) c.kill();
+    if (database) await dropDatabase();
+    await rm(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    const pgVersion = await withClient(PG_URL, (c) => c.query('SHOW server_version')).then(
+      (r) => String(r.rows[0].server_version),
+      (e: Error) => {
+        throw new Error(`PostgreSQL is needed at ${PG_URL} (BENCH_PG_URL): ${e.message}`);
+      },
+    );
+    console.log(
+      `machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; PostgreSQL ${pgVersion}`,
+    );
+    const now = today();
+    const t0 = performance.now();
+    const catalogue = buildCatalogue({ now });
+    const mix = buildMix(catalogue, new Labeller(catalogue.tracks));
+    const mixFile = join(dir, 'mix.json');
+    await writeFile(mixFile, JSON.stringify(mix));
+    const n = (x: number) => x.toLocaleString('en');
+    console.log(
+      `catalogue: ${n(catalogue.tracks.length)} tracks (${n(catalogue.real.length)} real), ${n(catalogue.albums.length)} albums, ` +
+        `${n(catalogue.artists.length)} artists; mix: ${n(mix.typeahead.length)} typeahead prefixes ` +
+        `(${n(mix.typeahead.filter((q) => q.short).length)} of 1-2 letters), ${n(mix.full.length)} full queries ` +
+        `(${[...new Set(mix.full.map((q) => q.cls))].join(', ')}); built in ${secs(t0)}`,
+    );
+
+    // Cadenza first, alone on the machine, so its load time is its own.
+    const cadenzaProc = child('serve-cadenza', { now, mixFile }, ['--expose-gc']);
+    children.push(cadenzaProc);
+    type Ready = { port: number; count: number; buildMs: number; loadMs: number; rss: Record<string, number> };
+    const ready = await nextJsonLine<Ready>(cadenzaProc, 600_000);
+    const rss = ready.rss;
+    console.log(
+      `Cadenza child: catalogue rebuilt in ${fmt(ready.buildMs / 1000, 1)} s; MemorySearchIndex.load(${n(ready.count)} docs) ` +
+        `${fmt(ready.loadMs / 1000, 1)} s (target ≤ 20 s: ${verdict(ready.loadMs <= 20_000)})`,
+    );
+    console.log(
+      `Cadenza child RSS: ${rss.started} MB at start, ${rss.beforeLoad} MB with the docs built, ${rss.afterLoad} MB after load, ` +
+        `${rss.settled} MB once the docs array is dropped and GC has run (target ≤ 1,500 MB: ${verdict(rss.settled! <= 1500)})`,
+    );
+
+    targetChecks.push(`load ≤ 20 s: ${fmt(ready.loadMs / 1000, 1)} s (${verdict(ready.loadMs <= 20_000)})`);
+    targetChecks.push(`RSS ≤ 1,500 MB once loaded: ${rss.settled} MB (${verdict(rss.settled! <= 1500)})`);
+
+    database = true;
+    const url = await setUpPostgres(catalogue, (line) => console.log(line));
+    const pgProc = child('serve-pg', { url });
+    children.push(pgProc);
+    const pgPort = (await nextJsonLine<{ port: number }>(pgProc, 30_000)).port;
+    const load = child('load', null);
+    children.push(load);
+    const targets: Target[] = [
+      { name: 'cadenza', port: ready.port },
+      { name: 'postgres', port: pgPort },
+    ];
+    const generate = (target: Target, mode: Mode, concurrency: number, seconds: number, start: number) => {
+      const pending = nextJsonLine<RoundResult>(load, (seconds + 300) * 1000);
+      const job: LoadJob = { port: target.port, mode, concurrency, seconds, start, mixFile };
+      load.stdin!.write(`${JSON.stringify(job)}\n`);
+      return pending;
+    };
+    console.log(
+      `\nload: one keep-alive Node client process; ${SECONDS} s per target, mode and concurrency, in ${SECONDS} ` +
+        `rotating 1 s rounds (a round ends when its in-flight requests return); PostgreSQL pool of ${PG_POOL}; ` +
+        `both servers answer GET /search over node:http with the ids of the top ${LIMIT.typeahead} (typeahead) or ${LIMIT.full} (full)`,
+    );
+    for (const target of targets) {
+      for (const mode of MODES) await generate(target, mode, 4, 1, Math.floor(mix[mode].length / 2)); // warm-up
+    }
+    await getJson(ready.port, '/stats'); // forget the warm-up's timings
+
+    const results = new Map<string, Measured>();
+    const inproc = new Map<string, Engine>();
+    const cursor = new Map<string, number>();
+    for (const mode of MODES) {
+      for (const concurrency of CONCURRENCIES) {
+        for (let round = 0; round < SECONDS; round++) {
+          for (let i = 0; i < targets.length; i++) {
+            const target = targets[(i + round) % targets.length]!;
+            const key = `${target.name}|${mode}|${concurrency}`;
+            const r = await generate(target, mode, concurrency, 1, cursor.get(`${target.name}|${mode}`) ?? 0);
+            cursor.set(`${target.name}|${mode}`, r.next);
+            const m = results.get(key) ?? { requests: 0, elapsedMs: 0, errors: 0, byClass: {} };
+            m.requests += r.requests;
+            m.elapsedMs += r.elapsedMs;
+            m.errors += r.errors;
+            merge(m.byClass, r.byClass);
+            results.set(key, m);
+          }
+        }
+        const stats = await getJson<Record<Mode, Percentiles> & { gc: Gc }>(ready.port, '/stats');
+        inproc.set(`${mode}|${concurrency}`, { ...stats[mode], gc: stats.gc });
+      }
+    }
+    const after = await getJson<{ rss: number; peakRss: number }>(ready.port, '/stats');
+    const shaped = await getJson<Record<Mode, InProcess>>(ready.port, '/inproc');
+    report(results, inproc);
+    reportClasses(results);
+    reportEngine(shaped, after);
+  } finally {
+    await cleanup();
+  }
+}
+
+const targetChecks: string[] = [];
+
+/** The Cadenza child's own view of one measurement: search() timings and collector pauses. */
+type Gc = { count: number; totalMs: number; maxMs: number };
+type Engine = Percentiles & { gc: Gc };
+
+function report(results: Map<string, Measured>, inproc: Map<string, Engine>): void {
+  const widths = [22, 6, 10, 10, 9, 9, 8, 12, 12, 13, 13];
+  const line = (cells: (string | number)[]) =>
+    console.log(cells.map((c, i) => String(c).padStart(widths[i]!)).join(''));
+  console.log('');
+  line([
+    'mode',
+    'conc',
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'engine p50',
+    'engine p99',
+    'engine mean',
+    'gc longest',
+  ]);
+  const rate = (m: Measured) => (m.requests * 1000) / m.elapsedMs;
+  const ratios: string[] = [];
+  let tenfold = true;
+  for (const mode of MODES) {
+    for (const concurrency of CONCURRENCIES) {
+      const c = results.get(`cadenza|${mode}|${concurrency}`)!;
+      const p = results.get(`postgres|${mode}|${concurrency}`)!;
+      const e = inproc.get(`${mode}|${concurrency}`)!;
+      const [cl, pl] = [pool(c.byClass), pool(p.byClass)];
+      line([
+        mode,
+        concurrency,
+        'cadenza',
+        fmt(rate(c), 0),
+        fmt(cl.p50),
+        fmt(cl.p99),
+        c.errors,
+        fmt(e.p50, 3),
+        fmt(e.p99, 3),
+        fmt(e.mean, 3),
+        fmt(e.gc.maxMs, 1),
+      ]);
+      line(['', '', 'postgres', fmt(rate(p), 1), fmt(pl.p50), fmt(pl.p99), p.errors, '', '']);
+      if (mode === 'typeahead') {
+        const longer = (cls: string) => !cls.endsWith('1-2 letters');
+        const [cs, ps] = [pool(c.byClass, longer), pool(p.byClass, longer)];
+        line(['  (3+ letters only)', concurrency, 'cadenza', '', fmt(cs.p50), fmt(cs.p99), '', '', '']);
+        line(['', '', 'postgres', '', fmt(ps.p50), fmt(ps.p99), '', '', '']);
+      }
+      const qps = rate(c) / rate(p);
+      tenfold &&= qps >= 10;
+      const x = (v: number) => `×${fmt(v, 1)}`.padEnd(8);
+      ratios.push(
+        `  ${mode.padEnd(9)} c=${String(concurrency).padEnd(3)} req/s ${x(qps)} p50 ${x(pl.p50 / cl.p50)} p99 ${x(pl.p99 / cl.p99)}`,
+      );
+      if (concurrency === CONCURRENCIES[0]) {
+        const limit = mode === 'typeahead' ? 5 : 20;
+        targetChecks.push(
+          `${mode} p99 < ${limit} ms: ${fmt(cl.p99)} ms over HTTP at c=${concurrency}, ${fmt(e.p99, 3)} ms in the engine (${verdict(cl.p99 < limit)})`,
+        );
+      }
+    }
+  }
+  targetChecks.push(`≥ 10× PostgreSQL in req/s at every mode and concurrency: ${verdict(tenfold)}`);
+  console.log(
+    '\nreq/s over each whole round; p50/p99 as the client saw them (HTTP included); engine = search() alone,',
+  );
+  console.log('timed inside the Cadenza child for the same requests (types=track, as PostgreSQL only has tracks);');
+  console.log('gc longest = the longest collector pause in the Cadenza child during that measurement');
+  console.log(`\nCadenza faster by (Cadenza ÷ PostgreSQL for req/s, PostgreSQL ÷ Cadenza for latency):`);
+  for (const r of ratios) console.log(r);
+}
+
+/** Per query class: latency at the first concurrency (no queueing), answers over every request. */
+function reportClasses(results: Map<string, Measured>): void {
+  const c1 = CONCURRENCIES[0]!;
+  console.log(
+    `\nper class: latency at c=${c1}; first / top 10 = the intended track first / in the top 10, over every request`,
+  );
+  const widths = [38, 7, 8, 8, 7, 8, 7, 9, 9, 7, 8];
+  const line = (cells: (string | number)[]) =>
+    console.log(cells.map((c, i) => (i ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join(''));
+  line(['class', 'n', 'p50 ms', 'p99 ms', 'first', 'top 10', 'n pg', 'p50 pg', 'p99 pg', 'first', 'top 10']);
+  const pct = (k: number, n: number) => `${fmt((100 * k) / n, 0)}%`;
+  for (const mode of MODES) {
+    const merged = (name: string) => {
+      const all: ByClass = {};
+      for (const concurrency of CONCURRENCIES) merge(all, results.get(`${name}|${mode}|${concurrency}`)!.byClass);
+      return all;
+    };
+    const [c, p] = [merged('cadenza'), merged('postgres')];
+    const [cFirst, pFirst] = [
+      results.get(`cadenza|${mode}|${c1}`)!.byClass,
+      results.get(`postgres|${mode}|${c1}`)!.byClass,
+    ];
+    const classes = [...new Set([...Object.keys(c), ...Object.keys(p)])].sort();
+    for (const cls of [...classes, 'all']) {
+      const keep = (k: string) => cls === 'all' || k === cls;
+      const [a, b] = [pool(c, keep), pool(p, keep)];
+      const [la, lb] = [pool(cFirst, keep), pool(pFirst, keep)];
+      line(
+        [`${mode}: ${cls}`, a.n, fmt(la.p50), fmt(la.p99), pct(a.at1, a.n), pct(a.at10, a.n), b.n, fmt(lb.p50)].concat([
+          fmt(lb.p99),
+          pct(b.at1, b.n),
+          pct(b.at10, b.n),
+        ]),
+      );
+    }
+  }
+}
+
+function reportEngine(shaped: Record<Mode, InProcess>, after: { rss: number; peakRss: number }): void {
+  console.log(
+    '\nengine alone, shaped like the API (typeahead over every type, search over track, artist, album), whole mix:',
+  );
+  for (const mode of MODES) {
+    const s = shaped[mode];
+    console.log(`  ${mode}: p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms (n=${s.n}); slowest:`);
+    for (const q of s.slowest)
+      console.log(`    ${JSON.stringify(q.q)} ${fmt(q.ms, 1)} ms (again: ${fmt(q.again, 1)} ms)`);
+    console.log(`    mean ${fmt(s.mean, 3)} ms`);
+  }
+  console.log(`Cadenza child RSS after the load test: ${after.rss} MB (peak ${after.peakRss} MB)`);
+  console.log('\ntargets:');
+  for (const c of targetChecks) console.log(`  ${c}`);
+}
+
+const [role, arg] = process.argv.slice(2);
+if (role === 'serve-cadenza') await serveCadenza(JSON.parse(arg!));
+else if (role === 'serve-pg') await servePostgres(JSON.parse(arg!));
+else if (role === 'load') await runLoadGenerator();
+else if (process.argv[1] === SELF) {
+  try {
+    await main();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,100 @@
+/** Typed-array helpers of the search index: a growable int list, a stable radix sort, binary searches. */
+
+export class IntList {
+  data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = value;
+  }
+
+  grow(min: number): void {
+    let size = this.data.length * 2;
+    while (size < min) size *= 2;
+    const next = new Int32Array(size);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  /** A copy of exactly the pushed values. */
+  toArray(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/**
+ * Sorts `keys` (unsigned 32-bit) ascending and moves `values` along, keeping the order of equal keys
+ * (two 16-bit counting passes).
+ */
+export function radixSort(keys: Uint32Array, values: Int32Array): void {
+  const n = keys.length;
+  let k1: Uint32Array = keys;
+  let v1: Int32Array = values;
+  let k2: Uint32Array = new Uint32Array(n);
+  let v2: Int32Array = new Int32Array(n);
+  const counts = new Int32Array(65537);
+  for (let shift = 0; shift <= 16; shift += 16) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((k1[i]! >>> shift) & 0xffff) + 1]!++;
+    for (let b = 0; b < 65536; b++) counts[b + 1]! += counts[b]!;
+    for (let i = 0; i < n; i++) {
+      const key = k1[i]!;
+      const at = counts[(key >>> shift) & 0xffff]!++;
+      k2[at] = key;
+      v2[at] = v1[i]!;
+    }
+    [k1, k2] = [k2, k1];
+    [v1, v2] = [v2, v1];
+  }
+  // Two passes: the sorted data is back in the arrays we were given.
+}
+
+/** First index in [lo, hi) whose value is ≥ x (arr sorted ascending). */
+export function lowerBound(arr: Int32Array | Uint32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) whose string is ≥ key (dict sorted by UTF-16 code units). */
+export function lowerBoundString(dict: readonly string[], lo: number, hi: number, key: string): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (dict[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index range of the words starting with `prefix` (a contiguous range of a sorted dictionary). */
+export function prefixRange(dict: readonly string[], prefix: string, lo = 0, hi = dict.length): [number, number] {
+  const start = lowerBoundString(dict, lo, hi, prefix);
+  const end = lowerBoundString(dict, start, hi, prefixEnd(prefix));
+  return [start, end];
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
+
+/** The id of `word` in the sorted dictionary, or −1. */
+export function findWord(dict: readonly string[], word: string): number {
+  const i = lowerBoundString(dict, 0, dict.length, word);
+  return dict[i] === word ? i : -1;
+}
+
+/** 32-bit FNV-1a of a string's code units. */
+export function hashString(s: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -1,0 +1,139 @@
+/**
+ * Batch → segment: numbers documents by (type, popularity desc), sorts the dictionary, then fills the
+ * forward index, the postings (CSR, in document order), the typo index, the big prefixes and the
+ * exact-name table.
+ */
+import { SEARCH_TYPES } from '../../ports/search-index.js';
+import { radixSort } from './arrays.js';
+import type { DocBatch } from './batch.js';
+import { buildBigPrefixes } from './prefixes.js';
+import type { Segment } from './segment.js';
+import { buildTypoIndex } from './typos.js';
+
+const TYPES = SEARCH_TYPES.length;
+
+export function buildSegment(batch: DocBatch, serial: number): Segment {
+  const n = batch.size;
+  const order = documentOrder(batch);
+  const typeStart = new Int32Array(TYPES + 1);
+  for (let i = 0; i < n; i++) typeStart[batch.types.data[i]! + 1]!++;
+  for (let t = 0; t < TYPES; t++) typeStart[t + 1]! += typeStart[t]!;
+
+  const dict = batch.words.slice().sort();
+  const remap = new Int32Array(batch.words.length);
+  for (let w = 0; w < dict.length; w++) remap[batch.wordId(dict[w]!)] = w;
+
+  const ids: string[] = new Array(n);
+  const popularity = new Uint8Array(n);
+  const year = new Uint16Array(n);
+  const day = new Int32Array(n);
+  const market = new Int32Array(n);
+  const nameHash = new Uint32Array(n);
+  const genreOffsets = new Int32Array(n + 1);
+  const genres = new Int32Array(batch.genres.length);
+  const forwardOffsets = new Int32Array(n + 1);
+  const forwardWords = new Int32Array(batch.forwardWords.length);
+  const forwardMeta = new Int32Array(batch.forwardWords.length);
+  const src = {
+    gOff: batch.genreOffsets.data,
+    g: batch.genres.data,
+    fOff: batch.forwardOffsets.data,
+    fw: batch.forwardWords.data,
+    fm: batch.forwardMeta.data,
+  };
+  let g = 0;
+  let f = 0;
+  for (let d = 0; d < n; d++) {
+    const s = order[d]!;
+    ids[d] = batch.ids[s]!;
+    popularity[d] = batch.popularity.data[s]!;
+    year[d] = batch.year.data[s]!;
+    day[d] = batch.day.data[s]!;
+    market[d] = batch.market.data[s]!;
+    nameHash[d] = batch.nameHash.data[s]! >>> 0;
+    for (let k = src.gOff[s]!; k < src.gOff[s + 1]!; k++) genres[g++] = src.g[k]!;
+    genreOffsets[d + 1] = g;
+    for (let k = src.fOff[s]!; k < src.fOff[s + 1]!; k++) {
+      forwardWords[f] = remap[src.fw[k]!]!;
+      forwardMeta[f++] = src.fm[k]!;
+    }
+    forwardOffsets[d + 1] = f;
+  }
+
+  const { postingOffsets, postings } = buildPostings(dict.length, n, forwardOffsets, forwardWords);
+  const nameKeys = nameHash.slice();
+  const nameDocs = new Int32Array(n);
+  for (let d = 0; d < n; d++) nameDocs[d] = d;
+  radixSort(nameKeys, nameDocs);
+
+  return {
+    serial,
+    size: n,
+    typeStart,
+    ids,
+    popularity,
+    year,
+    day,
+    market,
+    genreOffsets,
+    genres,
+    forwardOffsets,
+    forwardWords,
+    forwardMeta,
+    dict,
+    postingOffsets,
+    postings,
+    typos: buildTypoIndex(dict),
+    big: buildBigPrefixes(dict, postingOffsets, typeStart, forwardOffsets, forwardWords),
+    nameHash,
+    nameKeys,
+    nameDocs,
+    deleted: null,
+    deletedCount: 0,
+  };
+}
+
+/** Batch rows in segment order: by type, then popularity descending, then as given (counting sort). */
+function documentOrder(batch: DocBatch): Int32Array {
+  const n = batch.size;
+  const buckets = TYPES * 101;
+  const start = new Int32Array(buckets + 1);
+  const key = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    key[i] = batch.types.data[i]! * 101 + (100 - batch.popularity.data[i]!);
+    start[key[i]! + 1]!++;
+  }
+  for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[key[i]!]!++] = i;
+  return order;
+}
+
+/** Per word, the documents having it, ascending (each document once). */
+function buildPostings(words: number, n: number, forwardOffsets: Int32Array, forwardWords: Int32Array) {
+  const postingOffsets = new Int32Array(words + 1);
+  const last = new Int32Array(words).fill(-1);
+  for (let d = 0; d < n; d++) {
+    for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
+      const w = forwardWords[k]!;
+      if (last[w] !== d) {
+        last[w] = d;
+        postingOffsets[w + 1]!++;
+      }
+    }
+  }
+  for (let w = 0; w < words; w++) postingOffsets[w + 1]! += postingOffsets[w]!;
+  const postings = new Int32Array(postingOffsets[words]!);
+  const fill = postingOffsets.slice(0, words);
+  last.fill(-1);
+  for (let d = 0; d < n; d++) {
+    for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
+      const w = forwardWords[k]!;
+      if (last[w] !== d) {
+        last[w] = d;
+        postings[fill[w]!++] = d;
+      }
+    }
+  }
+  return { postingOffsets, postings };
+}

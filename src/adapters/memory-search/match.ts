@@ -1,0 +1,262 @@
+/**
+ * One document against the query words: every word must match one of the document's words in a field
+ * it may look at, and takes its best match for the score. The bonuses of ranking.ts come from which
+ * words of each group (the name's core, its tail, each artist's name, the album) the query covers: in
+ * query order, each query word covers its first match in a group that no earlier word covers, or its
+ * second ("la la land"); a word whose matches are all covered by earlier ones (`cayu` after `cayucas`)
+ * overlaps.
+ * Runs for every candidate, so it works on typed arrays and allocates nothing.
+ */
+import {
+  ALBUM,
+  ARTISTS,
+  type Bonuses,
+  EXACT,
+  FIELD,
+  MATCH,
+  NAME,
+  TAIL,
+  type TextMatch,
+  textScore,
+} from '../../core/search/ranking.js';
+import { SEARCH_TYPES } from '../../ports/search-index.js';
+import type { Expansion, Ranges } from './expand.js';
+import { fieldMask, isFree, type Term } from './plan.js';
+import type { Segment } from './segment.js';
+
+const MAX_BITS = 30;
+const WHOLE = MATCH[EXACT]!;
+/** Groups of a document: a core, a tail, up to 32 artists, an album. */
+const MAX_GROUPS = 64;
+
+export class Matcher {
+  readonly size: number;
+  /** False when some word cannot match this type at all (a `track:` filter on albums). */
+  readonly possible: boolean;
+  /** After `evaluate`: whether every word had a first-tier match (so the first tier counted it). */
+  allFirstTier = false;
+  // Per query word: its ranges [start[t], start[t + 1]) with their scores; the fields it may match.
+  private readonly start: Int32Array;
+  private readonly lo: Int32Array;
+  private readonly hi: Int32Array;
+  private readonly score: Float64Array;
+  private readonly first: Uint8Array;
+  private readonly mask: Int32Array;
+  private readonly free: Uint8Array;
+  private readonly artistType: boolean;
+  // Per query word, for the document being evaluated.
+  private readonly best: Float64Array;
+  private readonly bestMeta: Int32Array;
+  private readonly firstHit: Uint8Array;
+  private readonly freeMatch: Uint8Array;
+  // Per group of the document, and per (query word, group): positions covered, as bits.
+  private readonly groupKey = new Int32Array(MAX_GROUPS);
+  private readonly groupBits = new Int32Array(MAX_GROUPS);
+  private readonly groupLength = new Int32Array(MAX_GROUPS);
+  /** Per (query word, group): its first two matches as position bits, and which of them are whole words. */
+  private readonly firstBits: Int32Array;
+  private readonly secondBits: Int32Array;
+  private readonly wholeMatch: Uint8Array;
+  private readonly fieldWeight = new Float64Array(8);
+  private readonly text: TextMatch = {
+    matchSum: 0,
+    words: 0,
+    exactWords: false,
+    complete: false,
+    start: false,
+    artistComplete: false,
+    overlap: 0,
+    inOrder: 0,
+  };
+
+  constructor(
+    terms: Term[],
+    expansions: Expansion[],
+    type: number,
+    firstTierOnly: boolean,
+    private readonly bonuses: Bonuses,
+  ) {
+    const n = terms.length;
+    this.size = n;
+    this.start = new Int32Array(n + 1);
+    const ranges: Ranges[] = expansions.map((e) => (firstTierOnly ? e.tier1 : e.all));
+    for (let t = 0; t < n; t++) this.start[t + 1] = this.start[t]! + ranges[t]!.lo.length;
+    const total = this.start[n]!;
+    this.lo = new Int32Array(total);
+    this.hi = new Int32Array(total);
+    this.score = new Float64Array(total);
+    this.first = new Uint8Array(total);
+    for (let t = 0; t < n; t++) {
+      const r = ranges[t]!;
+      this.lo.set(r.lo, this.start[t]!);
+      this.hi.set(r.hi, this.start[t]!);
+      this.score.set(r.score, this.start[t]!);
+      this.first.set(r.firstTier, this.start[t]!);
+    }
+    this.mask = Int32Array.from(terms.map((term) => fieldMask(term, type)));
+    this.free = Uint8Array.from(terms.map((term) => (isFree(term) ? 1 : 0)));
+    this.artistType = SEARCH_TYPES[type] === 'artist';
+    this.possible = this.mask.every((m) => m !== 0);
+    this.best = new Float64Array(n);
+    this.bestMeta = new Int32Array(n);
+    this.firstHit = new Uint8Array(n);
+    this.freeMatch = new Uint8Array(n);
+    this.firstBits = new Int32Array(n * MAX_GROUPS);
+    this.secondBits = new Int32Array(n * MAX_GROUPS);
+    this.wholeMatch = new Uint8Array(n * MAX_GROUPS);
+    for (let f = 0; f < 3; f++) {
+      this.fieldWeight[f] = FIELD[f]!;
+      this.fieldWeight[f + 4] = FIELD[f]! * TAIL;
+    }
+  }
+
+  /** The text score of document `d`, or −1 when some word does not match. */
+  evaluate(segment: Segment, d: number): number {
+    const n = this.size;
+    const { best, bestMeta, firstHit, lo, hi, score, first, start, mask, fieldWeight } = this;
+    const { groupKey, groupLength, firstBits, secondBits, wholeMatch } = this;
+    best.fill(0);
+    firstHit.fill(0);
+    let groups = 0;
+    const words = segment.forwardWords;
+    const metas = segment.forwardMeta;
+    const to = segment.forwardOffsets[d + 1]!;
+    for (let k = segment.forwardOffsets[d]!; k < to; k++) {
+      const w = words[k]!;
+      const meta = metas[k]!;
+      const field = meta & 3;
+      const weight = fieldWeight[meta & 7]!;
+      let g = -1;
+      for (let t = 0; t < n; t++) {
+        if (((mask[t]! >> field) & 1) === 0) continue;
+        let a = start[t]!;
+        let b = start[t + 1]!;
+        if (a === b || w < lo[a]! || w >= hi[b - 1]!) continue;
+        while (b - a > 1) {
+          const mid = (a + b) >> 1;
+          if (lo[mid]! <= w) a = mid;
+          else b = mid;
+        }
+        if (w >= hi[a]!) continue;
+        if (first[a]) firstHit[t] = 1;
+        const s = score[a]! * weight;
+        if (s > best[t]!) {
+          best[t] = s;
+          bestMeta[t] = meta;
+        }
+        if (g < 0) {
+          // This word's group (created on its first match in the document).
+          const key = meta & 0xff;
+          g = 0;
+          while (g < groups && groupKey[g] !== key) g++;
+          if (g === groups && groups < MAX_GROUPS) {
+            groupKey[g] = key;
+            groupLength[g] = (meta >>> 20) & 127;
+            for (let u = 0; u < n; u++) {
+              firstBits[u * MAX_GROUPS + g] = 0;
+              secondBits[u * MAX_GROUPS + g] = 0;
+              wholeMatch[u * MAX_GROUPS + g] = 0;
+            }
+            groups++;
+          }
+          if (g === groups) continue;
+        }
+        const slot = t * MAX_GROUPS + g;
+        const pos = (meta >>> 8) & 127;
+        if (pos < MAX_BITS && secondBits[slot] === 0) {
+          const bits = (((1 << Math.min((meta >>> 15) & 31, MAX_BITS)) - 1) << pos) & 0x3fffffff;
+          const isWhole = score[a] === WHOLE ? 1 : 0;
+          if (firstBits[slot] === 0) {
+            firstBits[slot] = bits;
+            wholeMatch[slot] = isWhole;
+          } else {
+            secondBits[slot] = bits;
+            wholeMatch[slot]! |= isWhole << 1;
+          }
+        }
+      }
+    }
+    let sum = 0;
+    let allFirst = true;
+    for (let t = 0; t < n; t++) {
+      if (best[t] === 0) return -1;
+      sum += best[t]!;
+      if (!firstHit[t]) allFirst = false;
+    }
+    this.allFirstTier = allFirst;
+    if (n === 0) return 0;
+    const m = this.text;
+    m.matchSum = sum;
+    m.words = n;
+    m.exactWords = allFirst;
+    this.cover(groups);
+    return textScore(m, this.bonuses);
+  }
+
+  /** Group coverage → COMPLETE, ARTIST_COMPLETE, START, overlap and order. */
+  private cover(groups: number): void {
+    const n = this.size;
+    const { groupKey, groupBits, groupLength, firstBits, secondBits, wholeMatch, freeMatch, bestMeta, free } = this;
+    const wholeOnly = this.bonuses.wholeWordCoverage;
+    freeMatch.fill(0);
+    let complete = false;
+    let artistComplete = false;
+    for (let g = 0; g < groups; g++) {
+      let covered = 0;
+      let coveredWhole = 0;
+      for (let t = 0; t < n; t++) {
+        const slot = t * MAX_GROUPS + g;
+        const a = firstBits[slot]!;
+        if (a === 0) continue;
+        const b = secondBits[slot]!;
+        let take = a;
+        let whole = wholeMatch[slot]! & 1;
+        if ((a & ~covered) !== 0) freeMatch[t] = 1;
+        else if (b !== 0 && (b & ~covered) !== 0) {
+          freeMatch[t] = 1;
+          take = b;
+          whole = wholeMatch[slot]! >> 1;
+        }
+        covered |= take;
+        if (whole) coveredWhole |= take;
+      }
+      groupBits[g] = covered;
+      const length = groupLength[g]!;
+      const full = length > 0 && length <= MAX_BITS ? (1 << length) - 1 : -1;
+      const key = groupKey[g]!;
+      if (full > 0 && (key & 7) === NAME && (covered & full) === full) complete = true;
+      // An artist's whole name (in typeahead, in whole words): an artist's own name counts too.
+      const counted = wholeOnly ? coveredWhole : covered;
+      const artist = (key & 3) === ARTISTS || (this.artistType && (key & 7) === NAME);
+      if (full > 0 && artist && (counted & full) === full) artistComplete = true;
+    }
+    let start = true;
+    let overlap = 0;
+    let ordered = 0;
+    let pairs = 0;
+    for (let t = 0; t < n; t++) {
+      if (!freeMatch[t]) overlap++;
+      const meta = bestMeta[t]!;
+      const key = meta & 0xff;
+      // Typeahead's start: every word's best match sits in a group covered from its first word on.
+      if ((meta & 3) === ALBUM) start = false;
+      else {
+        let g = 0;
+        while (g < groups && groupKey[g] !== key) g++;
+        const bits = g < groups ? groupBits[g]! : 0;
+        if (bits === 0 || (bits & (bits + 1)) !== 0) start = false;
+      }
+      if (t > 0 && free[t] && free[t - 1]) {
+        pairs++;
+        const previous = bestMeta[t - 1]!;
+        if ((previous & 0xff) === key && ((previous >>> 8) & 127) < ((meta >>> 8) & 127)) ordered++;
+      }
+    }
+    const m = this.text;
+    m.complete = complete;
+    m.artistComplete = artistComplete;
+    m.start = start;
+    m.overlap = overlap / n;
+    m.inOrder = pairs > 0 ? ordered / pairs : 0;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * One type's results across segments, in tiers:
+ * 0. documents whose name is exactly the query (scan.ts `addExactNames`);
+ * 1. documents matching every word exactly or, in typeahead, as a prefix;
+ * 2. only when tier 1 found fewer than TYPO_TIER_BELOW documents over all segments: documents needing
+ *    a typo (or, in full search, a prefix) for some word.
+ * The pooled candidates are then ranked with the full formula (ranking.ts), the affinity callback
+ * asked for them only, and the requested page cut out.
+ *
+ * `total` is exact when every scan read all its candidates; otherwise (a scan stopped after POOL matches
+ * or BUDGET candidates) it is extrapolated from the share of candidates that matched, so it is an
+ * estimate, never less than what can be paged through. Pages are served from the pooled candidates:
+ * at most POOL per segment, so paging reaches at least the first 1000 results.
+ */
+import { freshness, rankScore } from '../../core/search/ranking.js';
+import type { RankingWeights, SearchHit, SearchRequest, SearchType } from '../../ports/search-index.js';
+import type { Expansion } from './expand.js';
+import { Matcher } from './match.js';
+import type { Plan } from './plan.js';
+import { addExactNames, Pool, type ScanResult, scan } from './scan.js';
+import { NO_DAY, type Segment } from './segment.js';
+
+export const TYPO_TIER_BELOW = 50;
+const TYPEAHEAD_BUDGET = 30_000;
+const FULL_BUDGET = 100_000;
+const FILTER_BUDGET = 400_000;
+const DAY_MS = 86_400_000;
+
+export interface TypeQuery {
+  type: SearchType;
+  typeNumber: number;
+  plan: Plan;
+  segments: Segment[];
+  expansions: Expansion[][];
+  request: SearchRequest;
+  weights: RankingWeights;
+}
+
+export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } {
+  const { plan, segments, expansions, typeNumber: type, request } = q;
+  const pool = new Pool();
+  const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_BUDGET : FULL_BUDGET;
+  let total = 0;
+  let secondTier = false;
+  for (let s = 0; s < segments.length; s++) {
+    const segment = segments[s]!;
+    if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
+    const matcher = new Matcher(plan.terms, expansions[s]!, type, true, plan.bonuses);
+    if (!matcher.possible) return { items: [], total: 0 };
+    const skip = addExactNames(segment, type, plan, matcher, pool);
+    const result = scan({
+      segment,
+      type,
+      plan,
+      expansions: expansions[s]!,
+      matcher,
+      firstTier: true,
+      pool,
+      skip,
+      budget,
+    });
+    total += estimate(result);
+    for (const e of expansions[s]!)
+      if (e.driveAll.cost > e.drive1.cost || e.all.lo.length > e.tier1.lo.length) secondTier = true;
+  }
+  if (secondTier && total < TYPO_TIER_BELOW) {
+    for (let s = 0; s < segments.length; s++) {
+      const segment = segments[s]!;
+      if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
+      const matcher = new Matcher(plan.terms, expansions[s]!, type, false, plan.bonuses);
+      const result = scan({
+        segment,
+        type,
+        plan,
+        expansions: expansions[s]!,
+        matcher,
+        firstTier: false,
+        pool,
+        skip: null,
+        budget,
+      });
+      total += estimate(result);
+    }
+  }
+  return rank(q, pool, Math.max(total, pool.docs.length));
+}
+
+function estimate(r: ScanResult): number {
+  if (r.complete || r.read === 0) return r.matched;
+  return Math.max(r.matched, Math.round((r.matched * r.size) / r.read));
+}
+
+function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; total: number } {
+  const { request, weights, type } = q;
+  const n = pool.docs.length;
+  const scores = new Float64Array(n);
+  const popularity = new Uint8Array(n);
+  const ids: string[] = new Array(n);
+  const nowDay = request.now / DAY_MS;
+  for (let i = 0; i < n; i++) {
+    const segment = pool.segments[i]!;
+    const d = pool.docs[i]!;
+    ids[i] = segment.ids[d]!;
+    popularity[i] = segment.popularity[d]!;
+    const day = segment.day[d]!;
+    const affinity = request.affinity ? clamp01(request.affinity(type, ids[i]!)) : 0;
+    const fresh = day === NO_DAY ? 0 : day >= nowDay ? 1 : freshness(day, request.now);
+    scores[i] = rankScore(weights, pool.text[i]!, popularity[i]!, affinity, fresh);
+  }
+  const offset = Math.max(0, request.offset | 0);
+  const limit = Math.max(0, request.limit | 0);
+  const wanted = Math.min(n, offset + limit);
+  if (wanted === 0) return { items: [], total };
+  // Only the documents scoring at least the wanted-th best need sorting.
+  const threshold = scores.slice().sort()[n - wanted]!;
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (scores[i]! >= threshold) order.push(i);
+  order.sort((a, b) => scores[b]! - scores[a]! || popularity[b]! - popularity[a]! || compareIds(ids[a]!, ids[b]!));
+  const items: SearchHit[] = [];
+  for (let k = offset; k < wanted; k++) items.push({ id: ids[order[k]!]!, score: scores[order[k]!]! });
+  return { items, total };
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 0;
+}

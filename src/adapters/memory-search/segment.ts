@@ -1,0 +1,85 @@
+/**
+ * A segment: an immutable block of documents with its own dictionary, postings and forward index, all in
+ * typed arrays. Documents are numbered by type (in SEARCH_TYPES order), then by descending popularity,
+ * so a posting list read in order meets a type's most popular documents first.
+ *
+ * Per word of each document the forward index keeps the word id and a packed `meta`:
+ * bits 0-1 field (NAME, ARTISTS, ALBUM), bit 2 tail (a title's " - Live" or "(feat. …)"), bits 3-7 group
+ * (which artist), bits 8-14 position, bits 15-19 span (parts an alias covers), bits 20-26 the group's
+ * length in parts (how many words the name's core or that artist's name has). A title's tail counts
+ * positions and length on its own, so bits 0-7 name a "group" of words: a core, a tail or an artist.
+ */
+import type { TypoIndex } from './typos.js';
+
+export const NO_DAY = -2147483648;
+
+export const metaField = (meta: number) => meta & 3;
+export const metaTail = (meta: number) => (meta >>> 2) & 1;
+export const metaGroup = (meta: number) => (meta >>> 3) & 31;
+export const metaPos = (meta: number) => (meta >>> 8) & 127;
+export const metaSpan = (meta: number) => (meta >>> 15) & 31;
+export const metaGroupLength = (meta: number) => (meta >>> 20) & 127;
+
+export function packMeta(field: number, tail: number, group: number, pos: number, span: number, length: number) {
+  return (
+    field |
+    (tail << 2) |
+    (Math.min(group, 31) << 3) |
+    (Math.min(pos, 127) << 8) |
+    (Math.min(span, 31) << 15) |
+    (Math.min(length, 127) << 20)
+  );
+}
+
+/** Prefixes whose words are too many to merge at query time, with each type's most popular documents. */
+export interface BigPrefixes {
+  /** prefix → node number. */
+  nodes: Map<string, number>;
+  /** [node × TYPES + type]: documents of that type having a word with the prefix. */
+  counts: Int32Array;
+  /** [node × TYPES + type] → start in `docs` of its most popular documents, ascending (by popularity). */
+  offsets: Int32Array;
+  docs: Int32Array;
+}
+
+export interface Segment {
+  serial: number;
+  size: number;
+  /** Documents of SEARCH_TYPES[t] are typeStart[t] ≤ doc < typeStart[t + 1]. */
+  typeStart: Int32Array;
+  ids: string[];
+  popularity: Uint8Array;
+  /** Release year, 0 when unknown. */
+  year: Uint16Array;
+  /** Release date in days since 1970-01-01, NO_DAY when unknown (year or month only: its first day). */
+  day: Int32Array;
+  /** Index into the index-wide table of market sets (0: everywhere). */
+  market: Int32Array;
+  genreOffsets: Int32Array;
+  /** Index-wide genre numbers. */
+  genres: Int32Array;
+  forwardOffsets: Int32Array;
+  forwardWords: Int32Array;
+  forwardMeta: Int32Array;
+  /** Sorted words: a prefix is a contiguous range of ids. */
+  dict: string[];
+  postingOffsets: Int32Array;
+  postings: Int32Array;
+  typos: TypoIndex;
+  big: BigPrefixes;
+  /** Per document, the hash of its name's core words (for exact-name lookups). */
+  nameHash: Uint32Array;
+  /** nameHash sorted, and the document of each. */
+  nameKeys: Uint32Array;
+  nameDocs: Int32Array;
+  /** Documents replaced or removed since the segment was built (null until the first). */
+  deleted: Uint8Array | null;
+  deletedCount: number;
+}
+
+export function typeOf(segment: Segment, doc: number): number {
+  const starts = segment.typeStart;
+  let t = 0;
+  while (starts[t + 1]! <= doc) t++;
+  return t;
+}
