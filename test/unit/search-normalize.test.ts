@@ -25,9 +25,13 @@ test('punctuation inside a word splits it and the joined parts are one more toke
   assert.deepEqual(tokenize('Hello, Goodbye'), ['hello', 'goodbye']);
 });
 
-test('apostrophes vanish and leetspeak letters are read as letters', () => {
-  assert.deepEqual(tokenize("Don't Stop"), ['dont', 'stop']);
+test('apostrophes split like punctuation: the word without them is a token, and so are its parts', () => {
+  assert.deepEqual(tokenize("Don't Stop"), ['don', 't', 'dont', 'stop']);
+  assert.deepEqual(tokenize('L’amour'), ['l', 'amour', 'lamour']);
   assert.deepEqual(tokenize("Guns N' Roses"), ['guns', 'n', 'roses']);
+});
+
+test('leetspeak letters are read as letters', () => {
   assert.deepEqual(tokenize('P!nk'), ['pink']);
   assert.deepEqual(tokenize('Ke$ha'), ['kesha']);
   assert.deepEqual(tokenize('R@ven'), ['raven']);

@@ -3,11 +3,13 @@
  * forward index, the postings (CSR, in document order), the typo index, the big prefixes and the
  * exact-name table.
  */
+
+import { ALBUM } from '../../core/search/ranking.js';
 import { SEARCH_TYPES } from '../../ports/search-index.js';
-import { radixSort } from './arrays.js';
+import { hashString, IntList, radixSort } from './arrays.js';
 import type { DocBatch } from './batch.js';
 import { buildBigPrefixes } from './prefixes.js';
-import type { Segment } from './segment.js';
+import { type Segment, START_WORDS } from './segment.js';
 import { buildTypoIndex } from './typos.js';
 
 const TYPES = SEARCH_TYPES.length;
@@ -65,6 +67,7 @@ export function buildSegment(batch: DocBatch, serial: number): Segment {
   const nameDocs = new Int32Array(n);
   for (let d = 0; d < n; d++) nameDocs[d] = d;
   radixSort(nameKeys, nameDocs);
+  const starts = buildStartKeys(dict, n, forwardOffsets, forwardWords, forwardMeta);
 
   return {
     serial,
@@ -84,10 +87,12 @@ export function buildSegment(batch: DocBatch, serial: number): Segment {
     postingOffsets,
     postings,
     typos: buildTypoIndex(dict),
-    big: buildBigPrefixes(dict, postingOffsets, typeStart, forwardOffsets, forwardWords),
+    big: buildBigPrefixes(dict, postingOffsets, { typeStart, forwardOffsets, forwardWords, forwardMeta }),
     nameHash,
     nameKeys,
     nameDocs,
+    startKeys: starts.keys,
+    startDocs: starts.docs,
     deleted: null,
     deletedCount: 0,
   };
@@ -136,4 +141,46 @@ function buildPostings(words: number, n: number, forwardOffsets: Int32Array, for
     }
   }
   return { postingOffsets, postings };
+}
+
+/**
+ * Per document, the keys (prepare.ts `nameKey`) of the first 1, 2 and 3 words of its name's core and of
+ * each artist's name; sorted by key, then document.
+ */
+function buildStartKeys(
+  dict: readonly string[],
+  n: number,
+  forwardOffsets: Int32Array,
+  forwardWords: Int32Array,
+  forwardMeta: Int32Array,
+) {
+  const wordHash = new Int32Array(dict.length);
+  for (let w = 0; w < dict.length; w++) wordHash[w] = hashString(dict[w]!) | 0;
+  const keys = new IntList(n * 4);
+  const docs = new IntList(n * 4);
+  for (let d = 0; d < n; d++) {
+    let group = -1;
+    let words = 0;
+    let h = 0;
+    for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
+      const meta = forwardMeta[k]!;
+      // Parts of the name's core or of an artist's name, in order.
+      if ((meta & 4) !== 0 || (meta & 3) === ALBUM || ((meta >>> 15) & 31) !== 1) continue;
+      if ((meta & 0xff) !== group) {
+        group = meta & 0xff;
+        words = 0;
+        h = 0x811c9dc5;
+      }
+      if (words >= START_WORDS || ((meta >>> 8) & 127) !== words) continue;
+      h = Math.imul(h ^ wordHash[forwardWords[k]!]!, 0x01000193);
+      h ^= h >>> 15;
+      words++;
+      keys.push(h);
+      docs.push(d);
+    }
+  }
+  const sortedKeys = new Uint32Array(keys.data.buffer, 0, keys.length).slice();
+  const sortedDocs = docs.toArray();
+  radixSort(sortedKeys, sortedDocs);
+  return { keys: sortedKeys, docs: sortedDocs };
 }

@@ -26,14 +26,11 @@ export interface Drive {
   lo: number[];
   hi: number[];
   node: number[];
-  /**
-   * Postings under these ranges: the cost of driving by this word. A big prefix only offers its most
-   * popular documents, so it counts more, to drive by another word when one is not much dearer.
-   */
+  /** Postings under these ranges: the cost of driving by this word. */
   cost: number;
+  /** Whether a range is a big prefix, which only offers some of its documents (prefixes.ts). */
+  truncated: boolean;
 }
-
-const TRUNCATED_COST = 4;
 
 const isFirstTier = (kind: number) => kind === EXACT || kind === PREFIX;
 
@@ -120,11 +117,10 @@ function drive(segment: Segment, lo: number[], hi: number[], nodes: number[], ki
     use.map((i) => hi[i]!),
   ).map((k) => use[k]!);
   let cost = 0;
-  for (const i of keep) {
-    const postings = segment.postingOffsets[hi[i]!]! - segment.postingOffsets[lo[i]!]!;
-    cost += nodes[i]! >= 0 ? postings * TRUNCATED_COST : postings;
-  }
-  return { lo: keep.map((i) => lo[i]!), hi: keep.map((i) => hi[i]!), node: keep.map((i) => nodes[i]!), cost };
+  for (const i of keep) cost += segment.postingOffsets[hi[i]!]! - segment.postingOffsets[lo[i]!]!;
+  const node = keep.map((i) => nodes[i]!);
+  const truncated = node.some((x) => x >= 0);
+  return { lo: keep.map((i) => lo[i]!), hi: keep.map((i) => hi[i]!), node, cost, truncated };
 }
 
 /** Indexes of the ranges not inside another (ties: the first). */

@@ -100,9 +100,8 @@ export interface WordSink {
 }
 
 /**
- * normalize.ts's `analyze` for printable ASCII, on character codes: letters lowered, apostrophes
- * dropped, `!` `$` `@` before a letter read as i, s, a, other punctuation splitting a word into parts
- * whose concatenation is an alias. `run` returns false (and does nothing) for other text.
+ * normalize.ts's `analyze` for printable ASCII, on character codes: letters lowered, `!` `$` `@` before
+ * a letter read as i, s, a, other punctuation splitting a word into parts whose concatenation is an alias. `run` returns false (and does nothing) for other text.
  */
 export class AsciiTokenizer {
   private chars = new Uint16Array(256);
@@ -143,7 +142,6 @@ export class AsciiTokenizer {
         chainHash = Math.imul(chainHash ^ c, FNV_PRIME);
         continue;
       }
-      if (c === 39 || c === 96) continue;
       // A separator ends the part; white space also ends the chain.
       if (length > partStart) {
         if (parts === 0) chainPos = pos;

@@ -51,12 +51,14 @@ export class Matcher {
   private readonly freeMatch: Uint8Array;
   // Per group of the document, and per (query word, group): positions covered, as bits.
   private readonly groupKey = new Int32Array(MAX_GROUPS);
-  private readonly groupBits = new Int32Array(MAX_GROUPS);
+  private readonly groupStart = new Uint8Array(MAX_GROUPS);
   private readonly groupLength = new Int32Array(MAX_GROUPS);
   /** Per (query word, group): its first two matches as position bits, and which of them are whole words. */
   private readonly firstBits: Int32Array;
   private readonly secondBits: Int32Array;
   private readonly wholeMatch: Uint8Array;
+  /** Per (query word, group): the match it covers. */
+  private readonly takenBits: Int32Array;
   private readonly fieldWeight = new Float64Array(8);
   private readonly text: TextMatch = {
     matchSum: 0,
@@ -64,6 +66,7 @@ export class Matcher {
     exactWords: false,
     complete: false,
     start: false,
+    oneGroupStart: false,
     artistComplete: false,
     overlap: 0,
     inOrder: 0,
@@ -104,6 +107,7 @@ export class Matcher {
     this.firstBits = new Int32Array(n * MAX_GROUPS);
     this.secondBits = new Int32Array(n * MAX_GROUPS);
     this.wholeMatch = new Uint8Array(n * MAX_GROUPS);
+    this.takenBits = new Int32Array(n * MAX_GROUPS);
     for (let f = 0; f < 3; f++) {
       this.fieldWeight[f] = FIELD[f]!;
       this.fieldWeight[f + 4] = FIELD[f]! * TAIL;
@@ -196,18 +200,24 @@ export class Matcher {
   /** Group coverage → COMPLETE, ARTIST_COMPLETE, START, overlap and order. */
   private cover(groups: number): void {
     const n = this.size;
-    const { groupKey, groupBits, groupLength, firstBits, secondBits, wholeMatch, freeMatch, bestMeta, free } = this;
-    const wholeOnly = this.bonuses.wholeWordCoverage;
+    const { groupKey, groupStart, groupLength, firstBits, secondBits, wholeMatch, freeMatch, takenBits } = this;
+    const { wholeWordCoverage, artistNeedsMore } = this.bonuses;
     freeMatch.fill(0);
     let complete = false;
     let artistComplete = false;
+    let oneGroupStart = false;
     for (let g = 0; g < groups; g++) {
       let covered = 0;
       let coveredWhole = 0;
+      let present = 0;
+      let last = 0;
+      let startable = true;
       for (let t = 0; t < n; t++) {
         const slot = t * MAX_GROUPS + g;
         const a = firstBits[slot]!;
+        takenBits[slot] = 0;
         if (a === 0) continue;
+        present++;
         const b = secondBits[slot]!;
         let take = a;
         let whole = wholeMatch[slot]! & 1;
@@ -216,47 +226,72 @@ export class Matcher {
           freeMatch[t] = 1;
           take = b;
           whole = wholeMatch[slot]! >> 1;
-        }
+        } else startable = false;
+        // Typed words begin a group in the order they were typed.
+        const low = take & -take;
+        if (low <= last) startable = false;
+        last = low;
+        takenBits[slot] = take;
         covered |= take;
         if (whole) coveredWhole |= take;
       }
-      groupBits[g] = covered;
+      if ((covered & (covered + 1)) !== 0) startable = false;
+      groupStart[g] = startable ? 1 : 0;
+      const key = groupKey[g]!;
+      // Every query word in this one group, from its first word on ("grupo b" for Grupo Bryndis).
+      if (present === n && (key & 3) !== ALBUM && startable) oneGroupStart = true;
       const length = groupLength[g]!;
       const full = length > 0 && length <= MAX_BITS ? (1 << length) - 1 : -1;
-      const key = groupKey[g]!;
-      if (full > 0 && (key & 7) === NAME && (covered & full) === full) complete = true;
-      // An artist's whole name (in typeahead, in whole words): an artist's own name counts too.
-      const counted = wholeOnly ? coveredWhole : covered;
+      if (full < 0) continue;
+      if ((key & 7) === NAME && (covered & full) === full) complete = true;
+      // An artist's whole name (an artist's own name counts too); in typeahead in whole words, and
+      // only when the query says more than the name ("cayucas cayu", not "astr" for ASTR).
       const artist = (key & 3) === ARTISTS || (this.artistType && (key & 7) === NAME);
-      if (full > 0 && artist && (counted & full) === full) artistComplete = true;
-    }
-    let start = true;
-    let overlap = 0;
-    let ordered = 0;
-    let pairs = 0;
-    for (let t = 0; t < n; t++) {
-      if (!freeMatch[t]) overlap++;
-      const meta = bestMeta[t]!;
-      const key = meta & 0xff;
-      // Typeahead's start: every word's best match sits in a group covered from its first word on.
-      if ((meta & 3) === ALBUM) start = false;
-      else {
-        let g = 0;
-        while (g < groups && groupKey[g] !== key) g++;
-        const bits = g < groups ? groupBits[g]! : 0;
-        if (bits === 0 || (bits & (bits + 1)) !== 0) start = false;
-      }
-      if (t > 0 && free[t] && free[t - 1]) {
-        pairs++;
-        const previous = bestMeta[t - 1]!;
-        if ((previous & 0xff) === key && ((previous >>> 8) & 127) < ((meta >>> 8) & 127)) ordered++;
-      }
+      const counted = wholeWordCoverage ? coveredWhole : covered;
+      if (artist && (counted & full) === full && (!artistNeedsMore || present < n)) artistComplete = true;
     }
     const m = this.text;
     m.complete = complete;
     m.artistComplete = artistComplete;
-    m.start = start;
+    let overlap = 0;
+    for (let t = 0; t < n; t++) if (!freeMatch[t]) overlap++;
     m.overlap = overlap / n;
-    m.inOrder = pairs > 0 ? ordered / pairs : 0;
+    m.start = oneGroupStart || (overlap === 0 && this.startAcrossGroups(groups));
+    m.oneGroupStart = oneGroupStart;
+    m.inOrder = this.inOrder(groups);
+  }
+
+  /** START across fields: every word's best match sits in a group begun by the query's words. */
+  private startAcrossGroups(groups: number): boolean {
+    const { bestMeta, groupKey, groupStart } = this;
+    for (let t = 0; t < this.size; t++) {
+      const meta = bestMeta[t]!;
+      if ((meta & 3) === ALBUM) return false;
+      const key = meta & 0xff;
+      let g = 0;
+      while (g < groups && groupKey[g] !== key) g++;
+      if (g === groups || groupStart[g] === 0) return false;
+    }
+    return true;
+  }
+
+  /** Share of consecutive free-text words that cover positions in order in some group. */
+  private inOrder(groups: number): number {
+    const { free, takenBits } = this;
+    let pairs = 0;
+    let ordered = 0;
+    for (let t = 1; t < this.size; t++) {
+      if (!free[t] || !free[t - 1]) continue;
+      pairs++;
+      for (let g = 0; g < groups; g++) {
+        const before = takenBits[(t - 1) * MAX_GROUPS + g]!;
+        const after = takenBits[t * MAX_GROUPS + g]!;
+        if (before !== 0 && after !== 0 && (after & -after) > (before & -before)) {
+          ordered++;
+          break;
+        }
+      }
+    }
+    return pairs > 0 ? ordered / pairs : 0;
   }
 }

@@ -20,6 +20,7 @@ import {
 import { SEARCH_TYPES, type SearchRequest } from '../../ports/search-index.js';
 import { hashString } from './arrays.js';
 import { nameKey } from './prepare.js';
+import { START_WORDS } from './segment.js';
 import type { Tables } from './tables.js';
 import { maxTypos } from './typos.js';
 
@@ -44,6 +45,10 @@ export interface Plan {
   terms: Term[];
   /** Hash of the free-text words, to find names equal to the query (null without free text). */
   nameKey: number | null;
+  /** Typeahead: hash of the complete words (up to three) names must begin with (null: none)… */
+  startKey: number | null;
+  /** …which are these terms. */
+  startWords: number[];
   textWords: string[];
   /** Per index-wide genre: allowed (null: no genre filter). */
   genres: Uint8Array | null;
@@ -82,9 +87,12 @@ export function planRequest(request: SearchRequest, tables: Tables): Plan {
   for (const word of parts(filters.track ?? '')) add(word, NO_PREFIX, TRACK_FILTER);
 
   const nowDay = Math.floor(request.now / DAY_MS);
+  const startWords = request.prefix ? Math.min(START_WORDS, textWords.length - 1) : 0;
   return {
     terms,
     nameKey: textWords.length > 0 ? nameKey(textWords.map(wordHash)) : null,
+    startKey: startWords > 0 ? nameKey(textWords.slice(0, startWords).map(wordHash)) : null,
+    startWords: Array.from({ length: startWords }, (_, i) => i),
     textWords,
     genres: filters.genre ? tables.genresMatching(filters.genre) : null,
     yearFrom: filters.yearFrom ?? 0,

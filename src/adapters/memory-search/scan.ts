@@ -12,12 +12,15 @@ import type { Matcher } from './match.js';
 import type { Plan } from './plan.js';
 import { NO_DAY, type Segment } from './segment.js';
 
-/** Matches kept per segment and type, best popularity first, for the final ranking. */
+/**
+ * Matches kept per segment and type, most popular first, for the final ranking: enough for paging to
+ * offset 1000 in full search; typeahead shows a few, so it keeps fewer and answers sooner.
+ */
 export const POOL = 1000;
-/** Exact-name matches added ahead of the scan, per segment and type. */
-export const EXACT_NAMES = 200;
+export const TYPEAHEAD_POOL = 300;
 const TYPES = SEARCH_TYPES.length;
-const MAX_SOURCES = 8;
+const MAX_SOURCES = 64;
+const HEAP_FROM = 6;
 
 /** Candidates of one type across segments, ranked in the end by the index. */
 export class Pool {
@@ -70,6 +73,7 @@ class Driver {
     if (this.rangeEnd >= 0) return this.rangeNext < this.rangeEnd ? this.rangeNext++ : -1;
     const { lists, pos, end } = this;
     if (lists.length === 1) return pos[0]! < end[0]! ? lists[0]![pos[0]!++]! : -1;
+    if (lists.length > HEAP_FROM) return this.nextFromHeap();
     let min = -1;
     for (let i = 0; i < lists.length; i++) {
       if (pos[i]! < end[i]!) {
@@ -80,6 +84,48 @@ class Driver {
     if (min < 0) return -1;
     for (let i = 0; i < lists.length; i++) if (pos[i]! < end[i]! && lists[i]![pos[i]!] === min) pos[i]!++;
     return min;
+  }
+
+  /** Many lists: a binary heap of the lists by their current document. */
+  private heap: Int32Array | null = null;
+  private heapSize = 0;
+
+  private nextFromHeap(): number {
+    const { lists, pos, end } = this;
+    if (this.heap === null) {
+      this.heap = new Int32Array(lists.length);
+      for (let i = 0; i < lists.length; i++) if (pos[i]! < end[i]!) this.heap[this.heapSize++] = i;
+      for (let i = (this.heapSize >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    }
+    const heap = this.heap;
+    if (this.heapSize === 0) return -1;
+    const min = lists[heap[0]!]![pos[heap[0]!]!]!;
+    while (this.heapSize > 0) {
+      const top = heap[0]!;
+      if (lists[top]![pos[top]!] !== min) break;
+      pos[top]!++;
+      if (pos[top]! >= end[top]!) heap[0] = heap[--this.heapSize]!;
+      this.siftDown(0);
+    }
+    return min;
+  }
+
+  private siftDown(at: number): void {
+    const { lists, pos } = this;
+    const heap = this.heap!;
+    const n = this.heapSize;
+    let i = at;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      let c = l;
+      if (l + 1 < n && lists[heap[l + 1]!]![pos[heap[l + 1]!]!]! < lists[heap[l]!]![pos[heap[l]!]!]!) c = l + 1;
+      if (lists[heap[c]!]![pos[heap[c]!]!]! >= lists[heap[i]!]![pos[heap[i]!]!]!) return;
+      const swap = heap[i]!;
+      heap[i] = heap[c]!;
+      heap[c] = swap;
+      i = c;
+    }
   }
 }
 
@@ -114,9 +160,18 @@ function driverFor(segment: Segment, e: Expansion, firstTier: boolean, type: num
     } else {
       gathered ??= new IntList(4096);
       const before = gathered.length;
-      for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
-        const d = postings[k]!;
-        if (d >= from && d < to) gathered.push(d);
+      const all = postingOffsets[hi]! - postingOffsets[lo]!;
+      if ((hi - lo) * 32 < all) {
+        // Long lists: each word's part for this type is found by binary search.
+        for (let w = lo; w < hi; w++) {
+          const b = lowerBound(postings, postingOffsets[w]!, postingOffsets[w + 1]!, to);
+          for (let k = lowerBound(postings, postingOffsets[w]!, b, from); k < b; k++) gathered.push(postings[k]!);
+        }
+      } else {
+        for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
+          const d = postings[k]!;
+          if (d >= from && d < to) gathered.push(d);
+        }
       }
       driver.size += gathered.length - before;
     }
@@ -160,37 +215,40 @@ export interface ScanInput {
   matcher: Matcher;
   firstTier: boolean;
   pool: Pool;
-  /** Documents already in the pool (exact names): counted, not added again. */
-  skip: Set<number> | null;
+  /** Documents already in the pool (found by lookups): counted, not added again. */
+  skip: ReadonlySet<number>;
+  /** Matches to add at most, and candidates to read at most. */
+  limit: number;
   budget: number;
 }
 
-function cost(e: Expansion, firstTier: boolean): number {
-  return firstTier ? e.drive1.cost : e.driveAll.cost;
-}
-
 export function scan(input: ScanInput): ScanResult {
-  const { segment, type, plan, expansions, matcher, firstTier, pool, skip, budget } = input;
+  const { segment, type, plan, expansions, matcher, firstTier, pool, skip, limit, budget } = input;
   let driver: Driver;
   let pick = -1;
   if (expansions.length === 0) {
     driver = new Driver();
     driver.range(segment.typeStart[type]!, segment.typeStart[type + 1]!);
   } else {
+    // The cheapest word drives. A big prefix offers only some of its documents (those it begins, then
+    // the most popular): fine in typeahead, whose best candidates come from lookups.ts anyway; in full
+    // search it drives only when no other word can.
     pick = 0;
     for (let t = 1; t < expansions.length; t++) {
-      if (cost(expansions[t]!, firstTier) < cost(expansions[pick]!, firstTier)) pick = t;
+      const a = firstTier ? expansions[t]!.drive1 : expansions[t]!.driveAll;
+      const b = firstTier ? expansions[pick]!.drive1 : expansions[pick]!.driveAll;
+      if (!plan.typeahead && a.truncated !== b.truncated ? b.truncated : a.cost < b.cost) pick = t;
     }
     driver = driverFor(segment, expansions[pick]!, firstTier, type);
   }
-  const checks = new Checks(segment, expansions, pick, firstTier, type);
+  const checks = new Checks(segment, expansions, [pick], firstTier);
   const deleted = segment.deleted;
   let matched = 0;
   let added = 0;
   let read = 0;
   let complete = true;
   for (let d = driver.next(); d >= 0; d = driver.next()) {
-    if (added >= POOL || read >= budget) {
+    if (added >= limit || read >= budget) {
       complete = false;
       break;
     }
@@ -202,7 +260,7 @@ export function scan(input: ScanInput): ScanResult {
     // The second tier only counts what the first did not.
     if (!firstTier && matcher.allFirstTier) continue;
     matched++;
-    if (skip?.has(d)) continue;
+    if (skip.has(d)) continue;
     pool.add(segment, d, text);
     added++;
   }
@@ -211,44 +269,33 @@ export function scan(input: ScanInput): ScanResult {
 }
 
 const MAX_FOLLOWED_WORDS = 8;
-const MAX_MARKED_POSTINGS = 500_000;
-/** Marking costs a pass over the word's postings; worth it when that is not much more than the driver. */
-const MARK_RATIO = 100;
-const MAX_MARKED_WORDS = 4;
-
-/** Reusable per-document stamps for marking (shared by all segments, sized for the largest). */
-const stamps: Int32Array[] = [];
-let generation = 0;
-
-function stampArray(slot: number, size: number): Int32Array {
-  let a = stamps[slot];
-  if (a === undefined || a.length < size) {
-    a = new Int32Array(Math.max(size, 1024));
-    stamps[slot] = a;
-  }
-  return a;
-}
 
 /**
  * Cheap first tests for the query words other than the driving one, so most candidates lacking one are
- * dropped before the Matcher looks at them. A word matching a few whole words (exact, typos) has its
+ * dropped before the Matcher scores them. A word matching a few whole words (exact, typos) has its
  * posting lists followed alongside the driver (documents come in ascending order); a word matching
- * ranges (a prefix) has its documents marked beforehand when that costs little next to the driver.
+ * ranges (a prefix) is looked for among the document's words.
  */
-class Checks {
+export class Checks {
   /** Per followed query word, its lists [from, to) into postings; `pos` moves forward. */
   private readonly start: number[] = [0];
   private readonly pos: number[] = [];
   private readonly end: number[] = [];
   private readonly postings: Int32Array;
-  private readonly marks: Int32Array[] = [];
-  private readonly markGeneration: number[] = [];
+  /** Per query word looked for in the forward index: its ranges [rangeStart[r], rangeStart[r + 1]). */
+  private readonly rangeStart: number[] = [0];
+  private readonly lo: number[] = [];
+  private readonly hi: number[] = [];
+  private readonly offsets: Int32Array;
+  private readonly words: Int32Array;
 
-  constructor(segment: Segment, expansions: Expansion[], driving: number, firstTier: boolean, type: number) {
+  /** Checks for every query word but those in `known` (the driving one, words a lookup found). */
+  constructor(segment: Segment, expansions: Expansion[], known: readonly number[], firstTier: boolean) {
     this.postings = segment.postings;
-    const driverCost = driving >= 0 ? cost(expansions[driving]!, firstTier) : segment.size;
+    this.offsets = segment.forwardOffsets;
+    this.words = segment.forwardWords;
     for (let t = 0; t < expansions.length; t++) {
-      if (t === driving) continue;
+      if (known.includes(t)) continue;
       const e = expansions[t]!;
       const ranges = firstTier ? e.tier1 : e.all;
       const n = ranges.lo.length;
@@ -262,43 +309,18 @@ class Checks {
           this.end.push(segment.postingOffsets[w + 1]!);
         }
         this.start.push(this.pos.length);
-        continue;
-      }
-      const drive = firstTier ? e.drive1 : e.driveAll;
-      if (
-        this.marks.length < MAX_MARKED_WORDS &&
-        drive.cost <= MAX_MARKED_POSTINGS &&
-        drive.cost <= driverCost * MARK_RATIO
-      ) {
-        this.mark(segment, drive.lo, drive.hi, type);
+      } else {
+        for (let i = 0; i < n; i++) {
+          this.lo.push(ranges.lo[i]!);
+          this.hi.push(ranges.hi[i]!);
+        }
+        this.rangeStart.push(this.lo.length);
       }
     }
-  }
-
-  private mark(segment: Segment, lo: number[], hi: number[], type: number): void {
-    const stamp = stampArray(this.marks.length, segment.size);
-    if (generation >= 0x7ffffff0) {
-      for (const a of stamps) a.fill(0);
-      generation = 0;
-    }
-    const g = ++generation;
-    const from = segment.typeStart[type]!;
-    const to = segment.typeStart[type + 1]!;
-    const { postings, postingOffsets } = segment;
-    for (let r = 0; r < lo.length; r++) {
-      for (let k = postingOffsets[lo[r]!]!; k < postingOffsets[hi[r]!]!; k++) {
-        const d = postings[k]!;
-        if (d >= from && d < to) stamp[d] = g;
-      }
-    }
-    this.marks.push(stamp);
-    this.markGeneration.push(g);
   }
 
   /** Whether document d (not below any earlier one asked) may have every checked word. */
   all(d: number): boolean {
-    const { marks, markGeneration } = this;
-    for (let m = 0; m < marks.length; m++) if (marks[m]![d] !== markGeneration[m]) return false;
     const { start, pos, end, postings } = this;
     for (let c = 0; c + 1 < start.length; c++) {
       let hit = false;
@@ -306,6 +328,25 @@ class Checks {
         const p = gallop(postings, pos[i]!, end[i]!, d);
         pos[i] = p;
         if (p < end[i]! && postings[p] === d) hit = true;
+      }
+      if (!hit) return false;
+    }
+    const { rangeStart, lo, hi, offsets, words } = this;
+    for (let r = 0; r + 1 < rangeStart.length; r++) {
+      const first = rangeStart[r]!;
+      const last = rangeStart[r + 1]! - 1;
+      let hit = false;
+      for (let k = offsets[d]!; k < offsets[d + 1]! && !hit; k++) {
+        const w = words[k]!;
+        if (w < lo[first]! || w >= hi[last]!) continue;
+        let a = first;
+        let b = last + 1;
+        while (b - a > 1) {
+          const mid = (a + b) >> 1;
+          if (lo[mid]! <= w) a = mid;
+          else b = mid;
+        }
+        hit = w < hi[a]!;
       }
       if (!hit) return false;
     }
@@ -325,63 +366,4 @@ function gallop(list: Int32Array, from: number, to: number, d: number): number {
     hi = lo + step;
   }
   return lowerBound(list, lo + 1, Math.min(hi, to), d);
-}
-
-/**
- * Documents whose name's core is exactly the query's words (any popularity), added to the pool before
- * the scan so a common title's exact matches are never cut off by more popular partial matches.
- */
-export function addExactNames(
-  segment: Segment,
-  type: number,
-  plan: Plan,
-  matcher: Matcher,
-  pool: Pool,
-): Set<number> | null {
-  if (plan.nameKey === null) return null;
-  const ids: number[] = [];
-  for (const word of plan.textWords) {
-    const id = lowerBoundWord(segment.dict, word);
-    if (id < 0) return null;
-    ids.push(id);
-  }
-  const keys = segment.nameKeys;
-  const from = segment.typeStart[type]!;
-  const to = segment.typeStart[type + 1]!;
-  let found: Set<number> | null = null;
-  for (let i = lowerBound(keys, 0, keys.length, plan.nameKey); i < keys.length && keys[i] === plan.nameKey; i++) {
-    const d = segment.nameDocs[i]!;
-    if (d < from || d >= to || (segment.deleted !== null && segment.deleted[d] === 1)) continue;
-    if (!sameCore(segment, d, ids) || !passes(segment, d, plan)) continue;
-    const text = matcher.evaluate(segment, d);
-    if (text < 0) continue;
-    found ??= new Set();
-    found.add(d);
-    pool.add(segment, d, text);
-    if (found.size >= EXACT_NAMES) break;
-  }
-  return found;
-}
-
-function lowerBoundWord(dict: readonly string[], word: string): number {
-  let lo = 0;
-  let hi = dict.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (dict[mid]! < word) lo = mid + 1;
-    else hi = mid;
-  }
-  return dict[lo] === word ? lo : -1;
-}
-
-/** Whether the core of document d's name is exactly these words. */
-function sameCore(segment: Segment, d: number, ids: number[]): boolean {
-  let i = 0;
-  for (let k = segment.forwardOffsets[d]!; k < segment.forwardOffsets[d + 1]!; k++) {
-    const meta = segment.forwardMeta[k]!;
-    if ((meta & 7) !== 0 || ((meta >>> 3) & 31) !== 0 || ((meta >>> 15) & 31) !== 1) continue;
-    if (i >= ids.length || segment.forwardWords[k] !== ids[i]) return false;
-    i++;
-  }
-  return i === ids.length;
 }

@@ -1,29 +1,33 @@
 /**
  * One type's results across segments, in tiers:
- * 0. documents whose name is exactly the query (scan.ts `addExactNames`);
+ * 0. documents whose name is exactly the query, and in typeahead those whose name or an artist's name
+ *    begins with the query's complete words (lookups.ts);
  * 1. documents matching every word exactly or, in typeahead, as a prefix;
- * 2. only when tier 1 found fewer than TYPO_TIER_BELOW documents over all segments: documents needing
- *    a typo (or, in full search, a prefix) for some word.
+ * 2. only when tier 1 did not fill the requested page: documents needing a typo (or, in full search, a
+ *    prefix) for some word. They rank after every tier-1 document anyway (ranking.ts EXACT_WORDS).
  * The pooled candidates are then ranked with the full formula (ranking.ts), the affinity callback
  * asked for them only, and the requested page cut out.
  *
  * `total` is exact when every scan read all its candidates; otherwise (a scan stopped after POOL matches
  * or BUDGET candidates) it is extrapolated from the share of candidates that matched, so it is an
- * estimate, never less than what can be paged through. Pages are served from the pooled candidates:
+ * estimate, never less than what can be paged through. It counts second-tier (typo) matches only when
+ * the page asked for needed them. Pages are served from the pooled candidates:
  * at most POOL per segment, so paging reaches at least the first 1000 results.
  */
 import { freshness, rankScore } from '../../core/search/ranking.js';
 import type { RankingWeights, SearchHit, SearchRequest, SearchType } from '../../ports/search-index.js';
 import type { Expansion } from './expand.js';
+import { addExactNames, addStarts } from './lookups.js';
 import { Matcher } from './match.js';
 import type { Plan } from './plan.js';
-import { addExactNames, Pool, type ScanResult, scan } from './scan.js';
+import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
 import { NO_DAY, type Segment } from './segment.js';
 
-export const TYPO_TIER_BELOW = 50;
 const TYPEAHEAD_BUDGET = 30_000;
 const FULL_BUDGET = 100_000;
 const FILTER_BUDGET = 400_000;
+/** The second tier (typos) reads at most this share of the budget: it serves few results. */
+const SECOND_TIER_SHARE = 3;
 const DAY_MS = 86_400_000;
 
 export interface TypeQuery {
@@ -40,6 +44,7 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
   const { plan, segments, expansions, typeNumber: type, request } = q;
   const pool = new Pool();
   const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_BUDGET : FULL_BUDGET;
+  const limit = request.prefix ? TYPEAHEAD_POOL : POOL;
   let total = 0;
   let secondTier = false;
   for (let s = 0; s < segments.length; s++) {
@@ -47,7 +52,9 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
     if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
     const matcher = new Matcher(plan.terms, expansions[s]!, type, true, plan.bonuses);
     if (!matcher.possible) return { items: [], total: 0 };
-    const skip = addExactNames(segment, type, plan, matcher, pool);
+    const skip = new Set<number>();
+    addExactNames(segment, type, plan, matcher, pool, skip);
+    addStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
     const result = scan({
       segment,
       type,
@@ -57,13 +64,14 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
       firstTier: true,
       pool,
       skip,
+      limit,
       budget,
     });
     total += estimate(result);
-    for (const e of expansions[s]!)
-      if (e.driveAll.cost > e.drive1.cost || e.all.lo.length > e.tier1.lo.length) secondTier = true;
+    for (const e of expansions[s]!) if (e.widens) secondTier = true;
   }
-  if (secondTier && total < TYPO_TIER_BELOW) {
+  // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past them.
+  if (secondTier && pool.docs.length < request.offset + request.limit) {
     for (let s = 0; s < segments.length; s++) {
       const segment = segments[s]!;
       if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
@@ -76,8 +84,9 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
         matcher,
         firstTier: false,
         pool,
-        skip: null,
-        budget,
+        skip: new Set<number>(),
+        limit,
+        budget: budget / SECOND_TIER_SHARE,
       });
       total += estimate(result);
     }

@@ -12,6 +12,8 @@
 import type { TypoIndex } from './typos.js';
 
 export const NO_DAY = -2147483648;
+/** How many first words of a name or an artist's name are keyed for typeahead: 1, 2 and 3. */
+export const START_WORDS = 3;
 
 export const metaField = (meta: number) => meta & 3;
 export const metaTail = (meta: number) => (meta >>> 2) & 1;
@@ -72,6 +74,9 @@ export interface Segment {
   /** nameHash sorted, and the document of each. */
   nameKeys: Uint32Array;
   nameDocs: Int32Array;
+  /** Keys of the first 1, 2 and 3 words of each name's core and artist's name, sorted, and their documents. */
+  startKeys: Uint32Array;
+  startDocs: Int32Array;
   /** Documents replaced or removed since the segment was built (null until the first). */
   deleted: Uint8Array | null;
   deletedCount: number;

@@ -7,8 +7,9 @@
  *
  * Tokens: space-separated words of alphabetic scripts (Latin, Cyrillic, Greek, Hangul …); inside a word,
  * punctuation splits it into parts and the parts joined form one more token, an alias spanning them
- * (AC/DC → ac, dc, acdc; t.A.T.u. → t, a, t, u, tatu); apostrophes vanish (don't → dont); `!`, `$` and `@`
- * before a letter stand for i, s and a (P!nk → pink, Ke$ha → kesha). Han, Hiragana and Katakana runs
+ * (AC/DC → ac, dc, acdc; t.A.T.u. → t, a, t, u, tatu). Apostrophes do the same, so the word without its
+ * apostrophe is a token (don't → dont) and so are its parts (l'amour → amour, we're → we, re);
+ * `!`, `$` and `@` before a letter stand for i, s and a (P!nk → pink, Ke$ha → kesha). Han, Hiragana and Katakana runs
  * become overlapping bigrams (米津玄師 → 米津, 津玄, 玄師; a run of one character stays one token), so a
  * query's bigrams match any part of a name. A change of script splits a word (Perfumeポリリズム).
  */
@@ -67,7 +68,6 @@ export function tokenize(s: string): string[] {
 // Character classes of folded text.
 const SPACE = 0;
 const SEPARATOR = 1; // punctuation and symbols: split a word into parts
-const QUOTE = 2; // apostrophes: vanish
 const LEET = 3; // ! $ @: a letter when one follows
 const DIGIT = 4;
 const MARK = 5;
@@ -90,12 +90,11 @@ function classOf(code: number): number {
     if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90)) return LATIN;
     if (code >= 48 && code <= 57) return DIGIT;
     if (code <= 32) return SPACE;
-    if (code === 39 || code === 96) return QUOTE;
     if (code === 33 || code === 36 || code === 64) return LEET;
     return SEPARATOR;
   }
-  if (code === 0x2019 || code === 0x2018 || code === 0x02bc || code === 0xb4) return QUOTE;
   if (code === 0x30fc || code === 0x3005 || code === 0x3006 || code === 0x30f6) return CJK;
+  if (code === 0x02bc) return SEPARATOR; // modifier letter apostrophe: an apostrophe, not a letter
   const c = String.fromCodePoint(code);
   if (LETTER.test(c)) {
     if (code < 0x0370 || (code >= 0x1e00 && code <= 0x1eff) || (code >= 0xff21 && code <= 0xff5a)) return LATIN;
@@ -205,7 +204,6 @@ class Tokenizer {
         if (this.cjk.length > 0) this.flushCjk();
         if (cls === SPACE) this.endChain(i);
         else if (cls === SEPARATOR) this.endPart(i);
-        else if (cls === QUOTE) this.cut(i);
         else this.letterOrDigit(i, cls);
       }
       i += width;

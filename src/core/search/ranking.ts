@@ -10,8 +10,9 @@
  *
  * textScore (about 0..2.5) rewards how well the query's words match the item:
  * - each query word takes its best match among the item's words, MATCH[kind] × FIELD[field]:
- *   exact > prefix (the word being typed) > one typo > a typo'd prefix > two typos; the name field
- *   outweighs the artists, which outweigh the album; words of a title's tail ("- Remastered 2011",
+ *   exact > prefix (the word being typed) > one typo > a typo'd prefix > two typos; the name and the
+ *   artists weigh the same (typing an artist's name or a title's start is as good a guess) and outweigh
+ *   the album; the name still wins through COMPLETE; words of a title's tail ("- Remastered 2011",
  *   "(feat. X)") count a little less than its core. The words' mean is the base of the score.
  * - bonuses, the same for every type so scores compare across types:
  *   EXACT_WORDS (1) when every word matched without a typo (in full search: whole, not as a prefix), so
@@ -19,10 +20,12 @@
  *   COMPLETE when the query covers every word of the name's core ("hello" for "Hello - Live"), in
  *   full search, where the query is finished (typeahead lets popularity order the titles a prefix
  *   starts);
- *   START when, in typeahead, the query's words are the first words of the name or of an artist
- *   ("bohemian rh" for "Bohemian Rhapsody", "queen" for Queen's tracks);
+ *   START when, in typeahead, the query's words, in order and each on a word of its own, are the first
+ *   words of the name or of an artist ("bohemian rh" for "Bohemian Rhapsody", "queen" for Queen's
+ *   tracks, "queen bohem" across both); more when the whole query begins one of them;
  *   ARTIST_COMPLETE when the query covers all of an artist's name ("queen" is not "Queens of the Stone
- *   Age"; an artist's own name counts), in typeahead with whole words only;
+ *   Age"; an artist's own name counts); in typeahead only with whole words and when the query says
+ *   more than the name ("cayucas cayu"), so that "astr" is not taken for the artist ASTR alone;
  *   ORDER, a small one, for consecutive query words matched in order in the same field;
  *   and an OVERLAP penalty for query words whose only matches other query words already cover
  *   ("cayucas cayu" on a track by Cayucas whose title does not start with "cayu").
@@ -36,7 +39,7 @@
  */
 import type { RankingWeights } from '../../ports/search-index.js';
 
-export const DEFAULT_WEIGHTS: RankingWeights = { text: 1, popularity: 0.35, affinity: 0.5, freshness: 0.05 };
+export const DEFAULT_WEIGHTS: RankingWeights = { text: 1, popularity: 0.35, affinity: 0.5, freshness: 0.03 };
 
 /** How a query word matched an item's word (index into MATCH). */
 export const EXACT = 0;
@@ -46,13 +49,13 @@ export const PREFIX_OF_COMPLETE = 2;
 export const TYPO1 = 3;
 export const TYPO_PREFIX = 4;
 export const TYPO2 = 5;
-export const MATCH: readonly number[] = [1, 0.97, 0.55, 0.6, 0.5, 0.45];
+export const MATCH: readonly number[] = [1, 0.99, 0.55, 0.6, 0.5, 0.45];
 
 /** Fields of an item (index into FIELD). */
 export const NAME = 0;
 export const ARTISTS = 1;
 export const ALBUM = 2;
-export const FIELD: readonly number[] = [1, 0.95, 0.5];
+export const FIELD: readonly number[] = [1, 1, 0.5];
 /** Factor on a word of a title's tail. */
 export const TAIL = 0.8;
 
@@ -61,7 +64,11 @@ export interface Bonuses {
   complete: number;
   /** ARTIST_COMPLETE counts only words matched whole (typeahead: "cayucas" covers Cayucas, "cayu" not). */
   wholeWordCoverage: boolean;
+  /** ARTIST_COMPLETE only when the query says more than the artist's name ("cayucas cayu"). */
+  artistNeedsMore: boolean;
   start: number;
+  /** More for START within one group: the whole query begins the name or one artist's name. */
+  oneGroupStart: number;
   artistComplete: number;
   /** A penalty, times the share of query words that only matched words other query words cover. */
   overlap: number;
@@ -71,7 +78,9 @@ export const FULL_SEARCH_BONUSES: Bonuses = {
   exactWords: 1,
   complete: 0.4,
   wholeWordCoverage: false,
+  artistNeedsMore: false,
   start: 0,
+  oneGroupStart: 0,
   artistComplete: 0.15,
   overlap: 0.2,
   order: 0.03,
@@ -80,7 +89,9 @@ export const TYPEAHEAD_BONUSES: Bonuses = {
   exactWords: 1,
   complete: 0,
   wholeWordCoverage: true,
+  artistNeedsMore: true,
   start: 0.4,
+  oneGroupStart: 0.3,
   artistComplete: 0.15,
   overlap: 0.2,
   order: 0.03,
@@ -94,6 +105,7 @@ export interface TextMatch {
   words: number;
   complete: boolean;
   start: boolean;
+  oneGroupStart: boolean;
   artistComplete: boolean;
   /** Share of query words whose matches other query words already cover, 0..1. */
   overlap: number;
@@ -107,6 +119,7 @@ export function textScore(m: TextMatch, bonuses: Bonuses): number {
     (m.exactWords ? bonuses.exactWords : 0) +
     (m.complete ? bonuses.complete : 0) +
     (m.start ? bonuses.start : 0) +
+    (m.oneGroupStart ? bonuses.oneGroupStart : 0) +
     (m.artistComplete ? bonuses.artistComplete : 0) -
     bonuses.overlap * m.overlap +
     bonuses.order * m.inOrder
