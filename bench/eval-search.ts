@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/eval-search.ts        (npm run eval:search)
  *   EVAL_PER_CLASS=100 EVAL_SHOW=50 npm run eval:search
+ *   EVAL_SEED=7 npm run eval:search        (another draw of queries: a held-out check against tuning to one set)
  *
  * The intended result of each query follows the rule documented on `Labeller`: the most popular track
  * in the whole catalogue matching what the query meant (its title, and its artist when named); when
@@ -43,6 +44,7 @@ import {
 
 const PER_CLASS = Number(process.env.EVAL_PER_CLASS ?? 60);
 const SHOW = Number(process.env.EVAL_SHOW ?? 30);
+const SEED = Number(process.env.EVAL_SEED ?? 2024);
 const CLASSES = ['exact', 'prefix', 'typo', 'accents', 'reordered', 'artist+title', 'non-latin'] as const;
 type QueryClass = (typeof CLASSES)[number];
 
@@ -64,7 +66,7 @@ const latin = (row: RealRow) => !isNonLatin(row.name + row.artist);
 
 /** The labelled set: PER_CLASS queries per class, each from a distinct real row, deterministic. */
 export function buildEvalSet(catalogue: Catalogue, labeller: Labeller): LabelledQuery[] {
-  const rng = new Rng(2024);
+  const rng = new Rng(SEED);
   const out: LabelledQuery[] = [];
   const seen = new Set<string>();
   const add = (query: Omit<LabelledQuery, 'expect'>, title: string, artist: string | undefined, how = 'exact') => {
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
   console.log(
     `catalogue: ${catalogue.tracks.length.toLocaleString('en')} tracks (${catalogue.real.length.toLocaleString('en')} real), ` +
       `${catalogue.albums.length.toLocaleString('en')} albums, ${catalogue.artists.length.toLocaleString('en')} artists; ` +
-      `${set.length} labelled queries, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `${set.length} labelled queries (seed ${SEED}), built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   const index = new MemorySearchIndex({});
   t0 = performance.now();

@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -543,7 +543,8 @@ async function main(): Promise<void> {
       },
     );
     console.log(
-      `machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; PostgreSQL ${pgVersion}`,
+      `machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB; Node ${process.version}; PostgreSQL ${pgVersion}; ` +
+        `load average ${loadavg()[0]!.toFixed(2)} (anything else running skews every figure below)`,
     );
     const now = today();
     const t0 = performance.now();
@@ -764,6 +765,11 @@ function reportEngine(shaped: Record<Mode, InProcess>, after: { rss: number; pea
     console.log(`    mean ${fmt(s.mean, 3)} ms`);
   }
   console.log(`Cadenza child RSS after the load test: ${after.rss} MB (peak ${after.peakRss} MB)`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (1, 5, 15 min)`,
+  );
   console.log('\ntargets:');
   for (const c of targetChecks) console.log(`  ${c}`);
 }
