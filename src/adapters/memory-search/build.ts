@@ -6,7 +6,7 @@
 
 import { ALBUM } from '../../core/search/ranking.js';
 import { SEARCH_TYPES } from '../../ports/search-index.js';
-import { hashString, IntList, radixSort } from './arrays.js';
+import { hashString, radixSort } from './arrays.js';
 import type { DocBatch } from './batch.js';
 import { buildBigPrefixes } from './prefixes.js';
 import { type Segment, START_WORDS } from './segment.js';
@@ -14,9 +14,11 @@ import { buildTypoIndex } from './typos.js';
 
 const TYPES = SEARCH_TYPES.length;
 
-export function buildSegment(batch: DocBatch, serial: number): Segment {
+/** `rows`, when given, receives each document's row in the batch (segment order → batch order). */
+export function buildSegment(batch: DocBatch, serial: number, rows?: { order: Int32Array | null }): Segment {
   const n = batch.size;
   const order = documentOrder(batch);
+  if (rows) rows.order = order;
   const typeStart = new Int32Array(TYPES + 1);
   for (let i = 0; i < n; i++) typeStart[batch.types.data[i]! + 1]!++;
   for (let t = 0; t < TYPES; t++) typeStart[t + 1]! += typeStart[t]!;
@@ -156,31 +158,43 @@ function buildStartKeys(
 ) {
   const wordHash = new Int32Array(dict.length);
   for (let w = 0; w < dict.length; w++) wordHash[w] = hashString(dict[w]!) | 0;
-  const keys = new IntList(n * 4);
-  const docs = new IntList(n * 4);
-  for (let d = 0; d < n; d++) {
-    let group = -1;
-    let words = 0;
-    let h = 0;
-    for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
-      const meta = forwardMeta[k]!;
-      // Parts of the name's core or of an artist's name, in order.
-      if ((meta & 4) !== 0 || (meta & 3) === ALBUM || ((meta >>> 15) & 31) !== 1) continue;
-      if ((meta & 0xff) !== group) {
-        group = meta & 0xff;
-        words = 0;
-        h = 0x811c9dc5;
+  // Two passes, counting then filling, so the arrays are allocated once at their size.
+  let keys = new Uint32Array(0);
+  let docs = new Int32Array(0);
+  let count = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass === 1) {
+      keys = new Uint32Array(count);
+      docs = new Int32Array(count);
+      count = 0;
+    }
+    for (let d = 0; d < n; d++) {
+      let group = -1;
+      let words = 0;
+      let h = 0;
+      for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
+        const meta = forwardMeta[k]!;
+        // Parts of the name's core or of an artist's name, in order.
+        if ((meta & 4) !== 0 || (meta & 3) === ALBUM || ((meta >>> 15) & 31) !== 1) continue;
+        if ((meta & 0xff) !== group) {
+          group = meta & 0xff;
+          words = 0;
+          h = 0x811c9dc5;
+        }
+        if (words >= START_WORDS || ((meta >>> 8) & 127) !== words) continue;
+        h = Math.imul(h ^ wordHash[forwardWords[k]!]!, 0x01000193);
+        h ^= h >>> 15;
+        words++;
+        if (pass === 1) {
+          keys[count] = h;
+          docs[count] = d;
+        }
+        count++;
       }
-      if (words >= START_WORDS || ((meta >>> 8) & 127) !== words) continue;
-      h = Math.imul(h ^ wordHash[forwardWords[k]!]!, 0x01000193);
-      h ^= h >>> 15;
-      words++;
-      keys.push(h);
-      docs.push(d);
     }
   }
-  const sortedKeys = new Uint32Array(keys.data.buffer, 0, keys.length).slice();
-  const sortedDocs = docs.toArray();
+  const sortedKeys = keys;
+  const sortedDocs = docs;
   radixSort(sortedKeys, sortedDocs);
   return { keys: sortedKeys, docs: sortedDocs };
 }

@@ -2,10 +2,9 @@
  * One document against the query words: every word must match one of the document's words in a field
  * it may look at, and takes its best match for the score. The bonuses of ranking.ts come from which
  * words of each group (the name's core, its tail, each artist's name, the album) the query covers: in
- * query order, each query word covers its first match in a group that no earlier word covers, or its
- * second ("la la land"); a word whose matches are all covered by earlier ones (`cayu` after `cayucas`)
- * overlaps.
- * Runs for every candidate, so it works on typed arrays and allocates nothing.
+ * query order, each query word covers its first match in a group that no earlier word covers ("la la
+ * land" covers two words with "la"); a word whose matches are all covered by earlier ones (`cayu` after
+ * `cayucas`) overlaps. Runs for every candidate, so it works on typed arrays and allocates nothing.
  */
 import {
   ALBUM,
@@ -28,6 +27,8 @@ const MAX_BITS = 30;
 const WHOLE = MATCH[EXACT]!;
 /** Groups of a document: a core, a tail, up to 32 artists, an album. */
 const MAX_GROUPS = 64;
+/** Matches of a query word kept per group: a word said up to this many times covers as many words. */
+const MATCHES_KEPT = 4;
 
 export class Matcher {
   readonly size: number;
@@ -53,9 +54,12 @@ export class Matcher {
   private readonly groupKey = new Int32Array(MAX_GROUPS);
   private readonly groupStart = new Uint8Array(MAX_GROUPS);
   private readonly groupLength = new Int32Array(MAX_GROUPS);
-  /** Per (query word, group): its first two matches as position bits, and which of them are whole words. */
-  private readonly firstBits: Int32Array;
-  private readonly secondBits: Int32Array;
+  /**
+   * Per (query word, group): its first MATCHES_KEPT matches as position bits (slot × MATCHES_KEPT + i),
+   * how many, and which of them are whole words (bit i).
+   */
+  private readonly matchBits: Int32Array;
+  private readonly matchCount: Uint8Array;
   private readonly wholeMatch: Uint8Array;
   /** Per (query word, group): the match it covers. */
   private readonly takenBits: Int32Array;
@@ -104,8 +108,8 @@ export class Matcher {
     this.bestMeta = new Int32Array(n);
     this.firstHit = new Uint8Array(n);
     this.freeMatch = new Uint8Array(n);
-    this.firstBits = new Int32Array(n * MAX_GROUPS);
-    this.secondBits = new Int32Array(n * MAX_GROUPS);
+    this.matchBits = new Int32Array(n * MAX_GROUPS * MATCHES_KEPT);
+    this.matchCount = new Uint8Array(n * MAX_GROUPS);
     this.wholeMatch = new Uint8Array(n * MAX_GROUPS);
     this.takenBits = new Int32Array(n * MAX_GROUPS);
     for (let f = 0; f < 3; f++) {
@@ -118,7 +122,7 @@ export class Matcher {
   evaluate(segment: Segment, d: number): number {
     const n = this.size;
     const { best, bestMeta, firstHit, lo, hi, score, first, start, mask, fieldWeight } = this;
-    const { groupKey, groupLength, firstBits, secondBits, wholeMatch } = this;
+    const { groupKey, groupLength, matchBits, matchCount, wholeMatch } = this;
     best.fill(0);
     firstHit.fill(0);
     let groups = 0;
@@ -157,8 +161,7 @@ export class Matcher {
             groupKey[g] = key;
             groupLength[g] = (meta >>> 20) & 127;
             for (let u = 0; u < n; u++) {
-              firstBits[u * MAX_GROUPS + g] = 0;
-              secondBits[u * MAX_GROUPS + g] = 0;
+              matchCount[u * MAX_GROUPS + g] = 0;
               wholeMatch[u * MAX_GROUPS + g] = 0;
             }
             groups++;
@@ -167,16 +170,12 @@ export class Matcher {
         }
         const slot = t * MAX_GROUPS + g;
         const pos = (meta >>> 8) & 127;
-        if (pos < MAX_BITS && secondBits[slot] === 0) {
-          const bits = (((1 << Math.min((meta >>> 15) & 31, MAX_BITS)) - 1) << pos) & 0x3fffffff;
-          const isWhole = score[a] === WHOLE ? 1 : 0;
-          if (firstBits[slot] === 0) {
-            firstBits[slot] = bits;
-            wholeMatch[slot] = isWhole;
-          } else {
-            secondBits[slot] = bits;
-            wholeMatch[slot]! |= isWhole << 1;
-          }
+        const kept = matchCount[slot]!;
+        if (pos < MAX_BITS && kept < MATCHES_KEPT) {
+          matchBits[slot * MATCHES_KEPT + kept] =
+            (((1 << Math.min((meta >>> 15) & 31, MAX_BITS)) - 1) << pos) & 0x3fffffff;
+          if (score[a] === WHOLE) wholeMatch[slot]! |= 1 << kept;
+          matchCount[slot] = kept + 1;
         }
       }
     }
@@ -200,7 +199,7 @@ export class Matcher {
   /** Group coverage → COMPLETE, ARTIST_COMPLETE, START, overlap and order. */
   private cover(groups: number): void {
     const n = this.size;
-    const { groupKey, groupStart, groupLength, firstBits, secondBits, wholeMatch, freeMatch, takenBits } = this;
+    const { groupKey, groupStart, groupLength, matchBits, matchCount, wholeMatch, freeMatch, takenBits } = this;
     const { wholeWordCoverage, artistNeedsMore } = this.bonuses;
     freeMatch.fill(0);
     let complete = false;
@@ -214,19 +213,20 @@ export class Matcher {
       let startable = true;
       for (let t = 0; t < n; t++) {
         const slot = t * MAX_GROUPS + g;
-        const a = firstBits[slot]!;
+        const count = matchCount[slot]!;
         takenBits[slot] = 0;
-        if (a === 0) continue;
+        if (count === 0) continue;
         present++;
-        const b = secondBits[slot]!;
-        let take = a;
-        let whole = wholeMatch[slot]! & 1;
-        if ((a & ~covered) !== 0) freeMatch[t] = 1;
-        else if (b !== 0 && (b & ~covered) !== 0) {
-          freeMatch[t] = 1;
-          take = b;
-          whole = wholeMatch[slot]! >> 1;
-        } else startable = false;
+        // The first match no earlier word covers, else the first (overlapping).
+        let i = 0;
+        while (i < count && (matchBits[slot * MATCHES_KEPT + i]! & ~covered) === 0) i++;
+        if (i < count) freeMatch[t] = 1;
+        else {
+          i = 0;
+          startable = false;
+        }
+        const take = matchBits[slot * MATCHES_KEPT + i]!;
+        const whole = (wholeMatch[slot]! >> i) & 1;
         // Typed words begin a group in the order they were typed.
         const low = take & -take;
         if (low <= last) startable = false;

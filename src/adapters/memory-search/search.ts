@@ -23,11 +23,12 @@ import type { Plan } from './plan.js';
 import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
 import { NO_DAY, type Segment } from './segment.js';
 
+/** Candidates read per segment and type, at most: first tier, second tier (typos: few results). */
 const TYPEAHEAD_BUDGET = 30_000;
+const TYPEAHEAD_TYPO_BUDGET = 5_000;
 const FULL_BUDGET = 100_000;
+const FULL_TYPO_BUDGET = 30_000;
 const FILTER_BUDGET = 400_000;
-/** The second tier (typos) reads at most this share of the budget: it serves few results. */
-const SECOND_TIER_SHARE = 3;
 const DAY_MS = 86_400_000;
 
 export interface TypeQuery {
@@ -86,7 +87,7 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
         pool,
         skip: new Set<number>(),
         limit,
-        budget: budget / SECOND_TIER_SHARE,
+        budget: plan.terms.length === 0 ? budget : request.prefix ? TYPEAHEAD_TYPO_BUDGET : FULL_TYPO_BUDGET,
       });
       total += estimate(result);
     }

@@ -45,17 +45,12 @@ export class SegmentStore {
     this.bySerial.clear();
     this.small = [];
     this.live.fill(0);
-    // The last of several documents with the same type and id wins.
-    const where: Map<string, number>[] = SEARCH_TYPES.map(() => new Map());
-    for (let i = 0; i < docs.length; i++) where[typeNumber(docs[i]!.type)]!.set(docs[i]!.id, i);
+    this.where = SEARCH_TYPES.map(() => new Map());
     const batch = new DocBatch(docs.length);
     const preparer = new Preparer(batch, this.tables);
-    for (let i = 0; i < docs.length; i++) {
-      const doc = docs[i]!;
-      if (where[typeNumber(doc.type)]!.get(doc.id) === i) preparer.add(doc);
-    }
-    this.where = where;
-    this.main = this.register(buildSegment(batch, ++this.serial));
+    for (let i = 0; i < docs.length; i++) preparer.add(docs[i]!);
+    const rows = { order: null as Int32Array | null };
+    this.main = this.register(buildSegment(batch, ++this.serial, rows), rows.order);
   }
 
   upsert(docs: readonly SearchDoc[]): void {
@@ -83,7 +78,10 @@ export class SegmentStore {
     if (location === undefined) return;
     this.where[type]!.delete(id);
     const segment = this.bySerial.get(Math.floor(location / SLOT))!;
-    const doc = location % SLOT;
+    this.markDeleted(segment, location % SLOT, type);
+  }
+
+  private markDeleted(segment: Segment, doc: number, type: number): void {
     segment.deleted ??= new Uint8Array(segment.size);
     if (segment.deleted[doc] === 1) return;
     segment.deleted[doc] = 1;
@@ -95,14 +93,30 @@ export class SegmentStore {
     }
   }
 
-  private register(segment: Segment): Segment {
+  /**
+   * Records where the segment's documents live. After a load (`rows` given: the input row of each
+   * document), a type and id seen twice keeps the later row and the other is marked deleted.
+   */
+  private register(segment: Segment, rows: Int32Array | null = null): Segment {
     this.bySerial.set(segment.serial, segment);
+    const base = segment.serial * SLOT;
     for (let t = 0; t < TYPES; t++) {
       const where = this.where[t]!;
-      for (let d = segment.typeStart[t]!; d < segment.typeStart[t + 1]!; d++) {
-        where.set(segment.ids[d]!, segment.serial * SLOT + d);
-      }
       this.live[t]! += segment.typeStart[t + 1]! - segment.typeStart[t]!;
+      for (let d = segment.typeStart[t]!; d < segment.typeStart[t + 1]!; d++) {
+        const id = segment.ids[d]!;
+        if (rows !== null) {
+          const before = where.get(id);
+          if (before !== undefined) {
+            const other = before - base;
+            const later = rows[d]! > rows[other]! ? d : other;
+            this.markDeleted(segment, later === d ? other : d, t);
+            where.set(id, base + later);
+            continue;
+          }
+        }
+        where.set(id, base + d);
+      }
     }
     return segment;
   }
