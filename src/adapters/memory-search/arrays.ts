@@ -4,7 +4,7 @@ export class IntList {
   data: Int32Array;
   length = 0;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 64) {
     this.data = new Int32Array(Math.max(16, capacity));
   }
 
@@ -13,7 +13,9 @@ export class IntList {
     this.data[this.length++] = value;
   }
 
+  /** Makes room for at least `min` values. */
   grow(min: number): void {
+    if (min <= this.data.length) return;
     let size = this.data.length * 2;
     while (size < min) size *= 2;
     const next = new Int32Array(size);
@@ -28,30 +30,33 @@ export class IntList {
 }
 
 /**
- * Sorts `keys` (unsigned 32-bit) ascending and moves `values` along, keeping the order of equal keys
- * (two 16-bit counting passes).
+ * Sorts `keys` (unsigned 32-bit) ascending and moves `values` along, keeping the order of equal keys:
+ * two 16-bit counting passes, or four 8-bit ones for short arrays (whose buckets would cost more).
  */
 export function radixSort(keys: Uint32Array, values: Int32Array): void {
   const n = keys.length;
+  const bits = n < 1 << 16 ? 8 : 16;
+  const buckets = 1 << bits;
+  const mask = buckets - 1;
   let k1: Uint32Array = keys;
   let v1: Int32Array = values;
   let k2: Uint32Array = new Uint32Array(n);
   let v2: Int32Array = new Int32Array(n);
-  const counts = new Int32Array(65537);
-  for (let shift = 0; shift <= 16; shift += 16) {
+  const counts = new Int32Array(buckets + 1);
+  for (let shift = 0; shift < 32; shift += bits) {
     counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((k1[i]! >>> shift) & 0xffff) + 1]!++;
-    for (let b = 0; b < 65536; b++) counts[b + 1]! += counts[b]!;
+    for (let i = 0; i < n; i++) counts[((k1[i]! >>> shift) & mask) + 1]!++;
+    for (let b = 0; b < buckets; b++) counts[b + 1]! += counts[b]!;
     for (let i = 0; i < n; i++) {
       const key = k1[i]!;
-      const at = counts[(key >>> shift) & 0xffff]!++;
+      const at = counts[(key >>> shift) & mask]!++;
       k2[at] = key;
       v2[at] = v1[i]!;
     }
     [k1, k2] = [k2, k1];
     [v1, v2] = [v2, v1];
   }
-  // Two passes: the sorted data is back in the arrays we were given.
+  // An even number of passes: the sorted data is back in the arrays we were given.
 }
 
 /** First index in [lo, hi) whose value is ≥ x (arr sorted ascending). */

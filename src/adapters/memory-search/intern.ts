@@ -10,9 +10,9 @@ const FNV_PRIME = 0x01000193;
 
 export class WordInterner {
   readonly words: string[] = [];
-  private hashes = new Int32Array(1024);
-  private table = new Int32Array(2048);
-  private mask = 2047;
+  private hashes = new Int32Array(64);
+  private table = new Int32Array(128);
+  private mask = 127;
 
   get size(): number {
     return this.words.length;

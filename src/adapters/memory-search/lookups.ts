@@ -6,10 +6,11 @@
  *   words (up to three), then checked for the rest ("i love you, i" → "I Love You, I Do").
  */
 import { findWord, lowerBound } from './arrays.js';
+import { Checks } from './checks.js';
 import type { Expansion } from './expand.js';
 import type { Matcher } from './match.js';
 import type { Plan } from './plan.js';
-import { Checks, type Pool, passes } from './scan.js';
+import { type Pool, passes } from './scan.js';
 import type { Segment } from './segment.js';
 
 const EXACT_NAMES = 200;

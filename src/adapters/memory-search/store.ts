@@ -1,11 +1,12 @@
 /**
  * The index's segments and where each document lives. `load` builds one main segment. An upsert builds
- * a small segment of just its documents (milliseconds) and marks the replaced ones deleted wherever they
- * were, so searches see the change at once. Small segments are merged pairwise as they pile up (the
- * newer one is merged into the older while the older is less than 4× its size, keeping their number
- * logarithmic), and all of them into the main segment once they hold more than max(50 000, main/8)
- * documents, or the main segment's deletions do: that last merge rebuilds the main segment and takes
- * about as long as a load of the same size.
+ * a small segment of just its documents (well under a millisecond for a few) and marks the replaced
+ * ones deleted wherever they were, so searches see the change at once. Small segments are merged like a
+ * binary counter (the newest two while the older is not larger, and whenever there are more than
+ * MAX_SMALL), so each document is rewritten about log2(n) times and there are about log2(n) small
+ * segments; all of them go into the main segment once they hold more than max(50 000, main/8) live
+ * documents (with the main segment's deleted ones). That last merge rebuilds the main segment
+ * synchronously: it takes about as long as a load of the same size.
  */
 import { SEARCH_TYPES, type SearchDoc, type SearchType } from '../../ports/search-index.js';
 import { DocBatch, TYPE_NUMBER } from './batch.js';
@@ -17,8 +18,7 @@ import { Tables } from './tables.js';
 const TYPES = SEARCH_TYPES.length;
 /** Locations are serial × SLOT + document. */
 const SLOT = 2 ** 26;
-const GROWTH = 4;
-const MAX_SMALL = 10;
+const MAX_SMALL = 16;
 const MAIN_MERGE_FLOOR = 50_000;
 
 export class SegmentStore {
@@ -126,7 +126,7 @@ export class SegmentStore {
     while (this.small.length >= 2) {
       const older = this.small[this.small.length - 2]!;
       const newer = this.small[this.small.length - 1]!;
-      if (liveSize(older) > GROWTH * liveSize(newer) && this.small.length <= MAX_SMALL) break;
+      if (liveSize(older) > liveSize(newer) && this.small.length <= MAX_SMALL) break;
       this.small.splice(this.small.length - 2, 2, this.merge([older, newer]));
     }
     const main = this.main;

@@ -25,8 +25,8 @@ export function maxTypos(word: string): number {
 }
 
 export function buildTypoIndex(dict: readonly string[]): TypoIndex {
-  let keys = new Uint32Array(1 << 16);
-  let words = new Int32Array(1 << 16);
+  let keys = new Uint32Array(Math.max(64, dict.length * 8));
+  let words = new Int32Array(keys.length);
   let n = 0;
   const scratch = new Uint32Array(1 + MAX_LENGTH + (MAX_LENGTH * (MAX_LENGTH - 1)) / 2);
   for (let w = 0; w < dict.length; w++) {
