@@ -1,7 +1,16 @@
 /**
- * The in-memory search index (SearchIndex port): segments of typed arrays (segment.ts, build.ts) kept
- * by store.ts, queries planned once (plan.ts), expanded against each segment's dictionary (expand.ts),
- * scanned per type (scan.ts, match.ts) and ranked with core/search/ranking.ts (search.ts).
+ * The in-memory search index (SearchIndex port).
+ *
+ * Documents live in segments of typed arrays (segment.ts, built by build.ts from prepared batches):
+ * a sorted dictionary, postings in document order (documents are numbered by type, then by descending
+ * popularity), a forward index of each document's words with field and position, a typo index, big
+ * prefixes with their best documents, and keys of exact names and name starts. `load` builds one main
+ * segment; upserts and removals go to small segments and deletion marks, merged as they grow (store.ts).
+ *
+ * A search is planned once (plan.ts), each word expanded against each segment's dictionary (expand.ts),
+ * candidates found by key (lookups.ts) and by scanning the cheapest word's postings in popularity order
+ * (scan.ts), scored by the Matcher (match.ts) and ranked with core/search/ranking.ts (search.ts).
+ * `total` is exact when the scans read every candidate, else an estimate (search.ts says how).
  */
 import { DEFAULT_WEIGHTS } from '../../core/search/ranking.js';
 import type {

@@ -166,8 +166,8 @@ export class Matcher {
             }
             groups++;
           }
-          if (g === groups) continue;
         }
+        if (g >= groups) continue;
         const slot = t * MAX_GROUPS + g;
         const pos = (meta >>> 8) & 127;
         const kept = matchCount[slot]!;

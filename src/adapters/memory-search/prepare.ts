@@ -70,8 +70,12 @@ export class Preparer implements TokenSink, WordSink {
   private readonly start = new IntList();
   private readonly count = new IntList();
   private readonly hash = new IntList();
-  private readonly words = new IntList();
-  private readonly metas = new IntList();
+  private readonly cacheWords = new IntList();
+  private readonly cacheMetas = new IntList();
+  /** Where the analysis being done goes, and the field and group bits of its metas. */
+  private words = this.cacheWords;
+  private metas = this.cacheMetas;
+  private extra = 0;
   /** While analysing: whether in a tail, the core's words, the tail's part count. */
   private tail = 0;
   private tailParts = 0;
@@ -90,9 +94,6 @@ export class Preparer implements TokenSink, WordSink {
     const type = TYPE_NUMBER.get(doc.type);
     if (type === undefined) throw new Error(`unknown search type ${doc.type}`);
     const batch = this.batch;
-    // A track's own title is rarely shared: analysed afresh; an album's and an artist's name are cached.
-    const cache = doc.type === 'album' ? this.titles : doc.type === 'artist' ? this.names : null;
-    const name = this.entry(doc.name ?? '', true, cache);
     const date = doc.releaseDate ?? null;
     if (date !== this.lastDate) {
       this.lastDate = date;
@@ -106,9 +107,19 @@ export class Preparer implements TokenSink, WordSink {
       this.lastYear,
       this.lastDay,
       this.marketSet(doc.markets ?? null),
-      this.hash.data[name]!,
+      0,
     );
-    this.emit(name, NAME, 0);
+    // An album's and an artist's name recur (on tracks): analysed once. A track's own title is rarely
+    // shared: analysed straight into the batch.
+    const cache = doc.type === 'album' ? this.titles : doc.type === 'artist' ? this.names : null;
+    let nameHash: number;
+    if (cache === null) nameHash = this.analyzeInto(doc.name ?? '', true, batch.forwardWords, batch.forwardMeta, NAME);
+    else {
+      const name = this.entry(doc.name ?? '', true, cache);
+      nameHash = this.hash.data[name]!;
+      this.emit(name, NAME, 0);
+    }
+    batch.nameHash.data[batch.size - 1] = nameHash;
     const artists = doc.artists ?? [];
     for (let a = 0; a < artists.length; a++) this.emit(this.entry(artists[a]!, false, this.names), ARTISTS, a);
     if (doc.album) this.emit(this.entry(doc.album, true, this.titles), ALBUM, 0);
@@ -147,17 +158,34 @@ export class Preparer implements TokenSink, WordSink {
     const from = this.start.data[entry]!;
     const to = from + this.count.data[entry]!;
     const extra = field | (Math.min(group, 31) << 3);
-    const { words, metas } = this;
-    for (let i = from; i < to; i++) this.batch.addWord(words.data[i]!, metas.data[i]! | extra);
+    const words = this.cacheWords.data;
+    const metas = this.cacheMetas.data;
+    for (let i = from; i < to; i++) this.batch.addWord(words[i]!, metas[i]! | extra);
   }
 
   /** The analysis of a string (split into core and tail when it is a title), cached in `cache`. */
-  private entry(text: string, title: boolean, cache: Map<string, number> | null): number {
-    const cached = cache?.get(text);
+  private entry(text: string, title: boolean, cache: Map<string, number>): number {
+    const cached = cache.get(text);
     if (cached !== undefined) return cached;
     const id = this.start.length;
     const from = this.words.length;
     this.start.push(from);
+    const hash = this.analyzeInto(text, title, this.words, this.metas, 0);
+    this.count.push(this.words.length - from);
+    this.hash.push(hash);
+    cache.set(text, id);
+    return id;
+  }
+
+  /**
+   * Analyses `text` (a title: its core, then its tail) onto `words` and `metas`, with `extra` (field and
+   * group) in each meta; returns the key of its core words (`nameKey`).
+   */
+  private analyzeInto(text: string, title: boolean, words: IntList, metas: IntList, extra: number): number {
+    const from = words.length;
+    this.words = words;
+    this.metas = metas;
+    this.extra = extra;
     this.core.length = 0;
     this.tail = 0;
     let tailFrom = -1;
@@ -165,7 +193,7 @@ export class Preparer implements TokenSink, WordSink {
       const { core, tail } = splitTitle(text);
       this.analyze(core);
       if (tail) {
-        tailFrom = this.words.length;
+        tailFrom = words.length;
         this.tail = 1;
         this.tailParts = 0;
         this.analyze(tail);
@@ -174,12 +202,12 @@ export class Preparer implements TokenSink, WordSink {
     // Every word learns how many parts its core (or tail) has.
     const coreLength = Math.min(this.core.length, 127) << 20;
     const tailLength = Math.min(this.tailParts, 127) << 20;
-    const to = this.words.length;
-    for (let i = from; i < to; i++) this.metas.data[i]! |= tailFrom >= 0 && i >= tailFrom ? tailLength : coreLength;
-    this.count.push(this.words.length - from);
-    this.hash.push(nameKey(this.core) | 0);
-    cache?.set(text, id);
-    return id;
+    const to = words.length;
+    const data = metas.data;
+    for (let i = from; i < to; i++) data[i]! |= tailFrom >= 0 && i >= tailFrom ? tailLength : coreLength;
+    this.words = this.cacheWords;
+    this.metas = this.cacheMetas;
+    return nameKey(this.core) | 0;
   }
 
   private analyze(text: string): void {
@@ -196,7 +224,7 @@ export class Preparer implements TokenSink, WordSink {
       else this.tailParts++;
     }
     this.words.push(id);
-    this.metas.push(packMeta(0, this.tail, 0, pos, span, 0));
+    this.metas.push(packMeta(0, this.tail, 0, pos, span, 0) | this.extra);
   }
 }
 
