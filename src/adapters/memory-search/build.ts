@@ -9,7 +9,7 @@ import { SEARCH_TYPES } from '../../ports/search-index.js';
 import { hashString, radixSort } from './arrays.js';
 import type { DocBatch } from './batch.js';
 import { buildBigPrefixes } from './prefixes.js';
-import { type Segment, START_WORDS } from './segment.js';
+import { beginsGroup, type Segment, START_WORDS } from './segment.js';
 import { buildTypoIndex } from './typos.js';
 
 const TYPES = SEARCH_TYPES.length;
@@ -64,7 +64,8 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
     forwardOffsets[d + 1] = f;
   }
 
-  const { postingOffsets, postings } = buildPostings(dict.length, n, forwardOffsets, forwardWords);
+  const { postingOffsets, postings } = buildPostings(dict.length, n, forwardOffsets, forwardWords, forwardMeta, false);
+  const begins = buildPostings(dict.length, n, forwardOffsets, forwardWords, forwardMeta, true);
   const nameKeys = nameHash.slice();
   const nameDocs = new Int32Array(n);
   for (let d = 0; d < n; d++) nameDocs[d] = d;
@@ -88,6 +89,8 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
     dict,
     postingOffsets,
     postings,
+    beginOffsets: begins.postingOffsets,
+    beginPostings: begins.postings,
     typos: buildTypoIndex(dict),
     big: buildBigPrefixes(dict, postingOffsets, { typeStart, forwardOffsets, forwardWords, forwardMeta }),
     nameHash,
@@ -116,14 +119,24 @@ function documentOrder(batch: DocBatch): Int32Array {
   return order;
 }
 
-/** Per word, the documents having it, ascending (each document once). */
-function buildPostings(words: number, n: number, forwardOffsets: Int32Array, forwardWords: Int32Array) {
+/**
+ * Per word, the documents having it, ascending (each document once); with `beginning`, only where it is
+ * the first word of the name's core or of an artist's name.
+ */
+function buildPostings(
+  words: number,
+  n: number,
+  forwardOffsets: Int32Array,
+  forwardWords: Int32Array,
+  forwardMeta: Int32Array,
+  beginning: boolean,
+) {
   const postingOffsets = new Int32Array(words + 1);
   const last = new Int32Array(words).fill(-1);
   for (let d = 0; d < n; d++) {
     for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
       const w = forwardWords[k]!;
-      if (last[w] !== d) {
+      if (last[w] !== d && (!beginning || beginsGroup(forwardMeta[k]!))) {
         last[w] = d;
         postingOffsets[w + 1]!++;
       }
@@ -136,7 +149,7 @@ function buildPostings(words: number, n: number, forwardOffsets: Int32Array, for
   for (let d = 0; d < n; d++) {
     for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
       const w = forwardWords[k]!;
-      if (last[w] !== d) {
+      if (last[w] !== d && (!beginning || beginsGroup(forwardMeta[k]!))) {
         last[w] = d;
         postings[fill[w]!++] = d;
       }

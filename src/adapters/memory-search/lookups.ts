@@ -3,18 +3,22 @@
  * matches of little popularity are not cut off by more popular partial matches:
  * - exact names: documents whose name's core is exactly the query's words ("hello" → "Hello - Live");
  * - starts, in typeahead: documents whose name or an artist's name begins with the query's complete
- *   words (up to three), then checked for the rest ("i love you, i" → "I Love You, I Do").
+ *   words (up to three), then checked for the rest ("i love you, i" → "I Love You, I Do"); for a query
+ *   of one word being typed, those whose name or an artist's name begins with it ("edi" → Ediahaziel,
+ *   among many "Radio Edit"s); a big prefix has its own list of those (prefixes.ts).
  */
-import { findWord, lowerBound } from './arrays.js';
+import { findWord, IntList, lowerBound } from './arrays.js';
 import { Checks } from './checks.js';
 import type { Expansion } from './expand.js';
 import type { Matcher } from './match.js';
-import type { Plan } from './plan.js';
+import { type Plan, TYPEAHEAD } from './plan.js';
 import { type Pool, passes } from './scan.js';
 import type { Segment } from './segment.js';
 
 const EXACT_NAMES = 200;
+/** Documents the whole query begins (one name or artist), and documents it begins across fields. */
 const STARTS = 100;
+const STARTS_ACROSS = 300;
 const STARTS_BUDGET = 5000;
 
 export function addExactNames(
@@ -64,6 +68,7 @@ export function addStarts(
   const from = segment.typeStart[type]!;
   const to = segment.typeStart[type + 1]!;
   let added = 0;
+  let across = 0;
   let read = 0;
   let i = lowerBound(keys, 0, keys.length, plan.startKey);
   // Documents of this type only: they are sorted by key, then document.
@@ -77,11 +82,50 @@ export function addStarts(
     read++;
     if (found.has(d) || (segment.deleted !== null && segment.deleted[d] === 1)) continue;
     if (!checks.all(d) || !passes(segment, d, plan)) continue;
+    // Only documents the query begins: the others ("on top of …" for "on o") the scan finds.
+    const text = matcher.evaluate(segment, d);
+    if (text < 0 || !matcher.started) continue;
+    if (!matcher.startedOneGroup && across >= STARTS_ACROSS) continue;
+    found.add(d);
+    pool.add(segment, d, text);
+    if (!matcher.startedOneGroup) across++;
+    else if (++added >= STARTS) break;
+  }
+}
+
+export function addPrefixStarts(
+  segment: Segment,
+  type: number,
+  plan: Plan,
+  expansions: Expansion[],
+  matcher: Matcher,
+  pool: Pool,
+  found: Set<number>,
+) {
+  if (plan.terms.length !== 1 || plan.terms[0]!.prefix !== TYPEAHEAD) return;
+  const drive = expansions[0]!.drive1;
+  if (drive.truncated) return;
+  const from = segment.typeStart[type]!;
+  const to = segment.typeStart[type + 1]!;
+  const { beginPostings, beginOffsets } = segment;
+  const docs = new IntList(256);
+  for (let r = 0; r < drive.lo.length; r++) {
+    for (let w = drive.lo[r]!; w < drive.hi[r]!; w++) {
+      const end = lowerBound(beginPostings, beginOffsets[w]!, beginOffsets[w + 1]!, to);
+      for (let k = lowerBound(beginPostings, beginOffsets[w]!, end, from); k < end; k++) docs.push(beginPostings[k]!);
+    }
+  }
+  const sorted = docs.data.subarray(0, docs.length).sort();
+  let added = 0;
+  for (let i = 0; i < sorted.length && added < STARTS; i++) {
+    const d = sorted[i]!;
+    if ((i > 0 && sorted[i - 1] === d) || found.has(d)) continue;
+    if ((segment.deleted !== null && segment.deleted[d] === 1) || !passes(segment, d, plan)) continue;
     const text = matcher.evaluate(segment, d);
     if (text < 0) continue;
     found.add(d);
     pool.add(segment, d, text);
-    if (++added >= STARTS) break;
+    added++;
   }
 }
 

@@ -36,6 +36,10 @@ export class Matcher {
   readonly possible: boolean;
   /** After `evaluate`: whether every word had a first-tier match (so the first tier counted it). */
   allFirstTier = false;
+  /** After `evaluate`: whether the query's words begin the name or an artist's name (START)… */
+  started = false;
+  /** …all of them the same one. */
+  startedOneGroup = false;
   // Per query word: its ranges [start[t], start[t + 1]) with their scores; the fields it may match.
   private readonly start: Int32Array;
   private readonly lo: Int32Array;
@@ -187,6 +191,8 @@ export class Matcher {
       if (!firstHit[t]) allFirst = false;
     }
     this.allFirstTier = allFirst;
+    this.started = false;
+    this.startedOneGroup = false;
     if (n === 0) return 0;
     const m = this.text;
     m.matchSum = sum;
@@ -257,6 +263,8 @@ export class Matcher {
     for (let t = 0; t < n; t++) if (!freeMatch[t]) overlap++;
     m.overlap = overlap / n;
     m.start = oneGroupStart || (overlap === 0 && this.startAcrossGroups(groups));
+    this.started = m.start;
+    this.startedOneGroup = oneGroupStart;
     m.oneGroupStart = oneGroupStart;
     m.inOrder = this.inOrder(groups);
   }

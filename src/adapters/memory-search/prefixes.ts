@@ -8,10 +8,10 @@
  */
 import { SEARCH_TYPES } from '../../ports/search-index.js';
 import { lowerBoundString, prefixEnd } from './arrays.js';
-import type { BigPrefixes } from './segment.js';
+import { type BigPrefixes, beginsGroup } from './segment.js';
 
 export const BIG_PREFIX = 20_000;
-export const TOP_DOCS = 1000;
+export const TOP_DOCS = 500;
 const TYPES = SEARCH_TYPES.length;
 
 interface Trie {
@@ -87,7 +87,7 @@ class TopLists {
         if (out !== null) {
           // Nodes this document starts.
           for (let k = from; k < to; k++) {
-            if (!begins(forwardMeta[k]!)) continue;
+            if (!beginsGroup(forwardMeta[k]!)) continue;
             for (let node = deepest[forwardWords[k]!]!; node >= 0 && started[node] !== d; node = parent[node]!) {
               started[node] = d;
             }
@@ -106,11 +106,6 @@ class TopLists {
       }
     }
   }
-}
-
-/** Whether a word (by its meta) is the first of the name's core or of an artist's name. */
-function begins(meta: number): boolean {
-  return ((meta >>> 8) & 127) === 0 && ((meta & 7) === 0 || (meta & 3) === 1);
 }
 
 /** Adds the big children of `prefix` (its words are dict[lo..hi)), depth first. */

@@ -104,8 +104,10 @@ export function scan(input: ScanInput): ScanResult {
   let added = 0;
   let read = 0;
   let complete = true;
+  // A big prefix's list (the documents it begins first) is read whole: TOP_DOCS at most.
+  const enough = driver.truncated ? Number.POSITIVE_INFINITY : limit;
   for (let d = driver.next(); d >= 0; d = driver.next()) {
-    if (added >= limit || read >= budget) {
+    if (added >= enough || read >= budget) {
       complete = false;
       break;
     }

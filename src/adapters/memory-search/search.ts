@@ -17,7 +17,7 @@
 import { freshness, rankScore } from '../../core/search/ranking.js';
 import type { RankingWeights, SearchHit, SearchRequest, SearchType } from '../../ports/search-index.js';
 import type { Expansion } from './expand.js';
-import { addExactNames, addStarts } from './lookups.js';
+import { addExactNames, addPrefixStarts, addStarts } from './lookups.js';
 import { Matcher } from './match.js';
 import type { Plan } from './plan.js';
 import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
@@ -55,7 +55,10 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
     if (!matcher.possible) return { items: [], total: 0 };
     const skip = new Set<number>();
     addExactNames(segment, type, plan, matcher, pool, skip);
-    addStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
+    if (plan.typeahead) {
+      addStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
+      addPrefixStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
+    }
     const result = scan({
       segment,
       type,

@@ -22,6 +22,11 @@ export const metaPos = (meta: number) => (meta >>> 8) & 127;
 export const metaSpan = (meta: number) => (meta >>> 15) & 31;
 export const metaGroupLength = (meta: number) => (meta >>> 20) & 127;
 
+/** Whether a word (by its meta) is the first of the name's core or of an artist's name. */
+export function beginsGroup(meta: number): boolean {
+  return ((meta >>> 8) & 127) === 0 && ((meta & 7) === 0 || (meta & 3) === 1);
+}
+
 export function packMeta(field: number, tail: number, group: number, pos: number, span: number, length: number) {
   return (
     field |
@@ -67,6 +72,9 @@ export interface Segment {
   dict: string[];
   postingOffsets: Int32Array;
   postings: Int32Array;
+  /** The same, only where the word begins the name's core or an artist's name (typeahead starts). */
+  beginOffsets: Int32Array;
+  beginPostings: Int32Array;
   typos: TypoIndex;
   big: BigPrefixes;
   /** Per document, the hash of its name's core words (for exact-name lookups). */
