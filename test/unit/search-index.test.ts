@@ -261,3 +261,16 @@ test('results of several types come back together and scores compare across type
   assert.equal(index.count('track'), tracks.length);
   assert.equal(index.count('artist'), 1);
 });
+
+test('typeahead puts first what the query begins, however many more popular matches there are', () => {
+  // 400 popular tracks have "edit" and "love" words, but nowhere near the start of a name.
+  const noise = Array.from({ length: 400 }, (_, i) =>
+    track(`Song ${i} - Radio Edit`, `Band ${i}`, { popularity: 60 + (i % 40), album: `You Love I Island ${i}` }),
+  );
+  const edith = track('La Vie en rose', 'Edith Piaf', { popularity: 5 });
+  const iDo = track('I Love You, I Do', 'Handsome', { popularity: 3 });
+  const index = indexOf([...noise, edith, iDo]);
+  assert.equal(ids(index, 'edi', { prefix: true })[0], edith.id);
+  assert.equal(ids(index, 'edith p', { prefix: true })[0], edith.id);
+  assert.equal(ids(index, 'i love you, i', { prefix: true })[0], iDo.id);
+});
