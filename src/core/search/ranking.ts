@@ -8,12 +8,13 @@
  *
  * Items not available in the requested market are excluded before ranking; so are items failing a filter.
  *
- * textScore (about 0..2.5) rewards how well the query's words match the item:
+ * textScore (about 0..3) rewards how well the query's words match the item:
  * - each query word takes its best match among the item's words, MATCH[kind] × FIELD[field]:
  *   exact > prefix (the word being typed) > one typo > a typo'd prefix > two typos; the name and the
- *   artists weigh the same (typing an artist's name or a title's start is as good a guess) and outweigh
- *   the album; the name still wins through COMPLETE; words of a title's tail ("- Remastered 2011",
- *   "(feat. X)") count a little less than its core. The words' mean is the base of the score.
+ *   artists weigh the same per word (typing a title's start or an artist's name is as good a guess:
+ *   measured, a lighter artist field loses more than it gains), the name wins through COMPLETE, both
+ *   outweigh the album; words of a title's tail ("- Remastered 2011", "(feat. X)") count a little less
+ *   than its core. The words' mean is the base of the score.
  * - bonuses, the same for every type so scores compare across types:
  *   EXACT_WORDS (1) when every word matched without a typo (in full search: whole, not as a prefix), so
  *   an item needing a typo never outranks one that needs none;
@@ -26,7 +27,7 @@
  *   ARTIST_COMPLETE when the query covers all of an artist's name ("queen" is not "Queens of the Stone
  *   Age"; an artist's own name counts); in typeahead only with whole words and when the query says
  *   more than the name ("cayucas cayu"), so that "astr" is not taken for the artist ASTR alone;
- *   ORDER, a small one, for consecutive query words matched in order in the same field;
+ *   ORDER, a small one, for consecutive query words matched in order in the same group;
  *   and an OVERLAP penalty for query words whose only matches other query words already cover
  *   ("cayucas cayu" on a track by Cayucas whose title does not start with "cayu").
  *   Coverage counts each query word once per group of words (the name's core, each artist's name): a
