@@ -10,6 +10,7 @@ import { Driver, driverFor } from './driver.js';
 import type { Expansion } from './expand.js';
 import type { Matcher } from './match.js';
 import type { Plan } from './plan.js';
+import { TOP_DOCS } from './prefixes.js';
 import { NO_DAY, type Segment } from './segment.js';
 
 /**
@@ -104,8 +105,8 @@ export function scan(input: ScanInput): ScanResult {
   let added = 0;
   let read = 0;
   let complete = true;
-  // A big prefix's list (the documents it begins first) is read whole: TOP_DOCS at most.
-  const enough = driver.truncated ? Number.POSITIVE_INFINITY : limit;
+  // A big prefix's list (the documents it begins first, TOP_DOCS at most) is read whole.
+  const enough = driver.truncated ? Math.max(limit, TOP_DOCS) : limit;
   for (let d = driver.next(); d >= 0; d = driver.next()) {
     if (added >= enough || read >= budget) {
       complete = false;
