@@ -7,9 +7,10 @@
  *   of one word being typed, those whose name or an artist's name begins with it ("edi" → Ediahaziel,
  *   among many "Radio Edit"s); a big prefix has its own list of those (prefixes.ts).
  */
+import { ALBUM } from '../../core/search/ranking.js';
 import { findWord, IntList, lowerBound } from './arrays.js';
 import { Checks } from './checks.js';
-import type { Expansion } from './expand.js';
+import type { Expansion, Ranges } from './expand.js';
 import type { Matcher } from './match.js';
 import { type Plan, TYPEAHEAD } from './plan.js';
 import { type Pool, passes } from './scan.js';
@@ -62,8 +63,11 @@ export function addStarts(
   found: Set<number>,
 ) {
   if (plan.startKey === null) return;
-  // The first words are there (the key says so); the others are checked cheaply before the Matcher.
+  // The first words are there (the key says so); the others are checked cheaply before the Matcher,
+  // the next one where a start needs it: right after them, or first in another name.
   const checks = new Checks(segment, expansions, plan.startWords, true);
+  const next = expansions[plan.startWords.length]!.tier1;
+  const at = plan.startWords.length;
   const keys = segment.startKeys;
   const from = segment.typeStart[type]!;
   const to = segment.typeStart[type + 1]!;
@@ -81,7 +85,7 @@ export function addStarts(
     previous = d;
     read++;
     if (found.has(d) || (segment.deleted !== null && segment.deleted[d] === 1)) continue;
-    if (!checks.all(d) || !passes(segment, d, plan)) continue;
+    if (!nextInPlace(segment, d, next, at) || !checks.all(d) || !passes(segment, d, plan)) continue;
     // Only documents the query begins: the others ("on top of …" for "on o") the scan finds.
     const text = matcher.evaluate(segment, d);
     if (text < 0 || !matcher.started) continue;
@@ -127,6 +131,21 @@ export function addPrefixStarts(
     pool.add(segment, d, text);
     added++;
   }
+}
+
+/** Whether document d has a word of `ranges` at position `at` or first in its group (not the album). */
+function nextInPlace(segment: Segment, d: number, ranges: Ranges, at: number): boolean {
+  const n = ranges.lo.length;
+  if (n === 0) return false;
+  const { forwardWords, forwardMeta } = segment;
+  for (let k = segment.forwardOffsets[d]!; k < segment.forwardOffsets[d + 1]!; k++) {
+    const meta = forwardMeta[k]!;
+    const pos = (meta >>> 8) & 127;
+    if ((pos !== at && pos !== 0) || (meta & 3) === ALBUM) continue;
+    const w = forwardWords[k]!;
+    for (let r = 0; r < n; r++) if (w >= ranges.lo[r]! && w < ranges.hi[r]!) return true;
+  }
+  return false;
 }
 
 /** Whether the core of document d's name is exactly these words. */
