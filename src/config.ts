@@ -127,7 +127,7 @@ function parseSigningKeys(r: Reader): SigningKey[] {
   return keys;
 }
 
-/** `text=1,popularity=0.35,affinity=0.5,freshness=0.1`: any subset, each a number from 0 to 10. */
+/** `text=1,popularity=0.35,affinity=0.5,freshness=0.03`: any subset, each a number from 0 to 10. */
 function parseWeights(r: Reader): Config['searchWeights'] {
   const raw = r.string('CADENZA_SEARCH_WEIGHTS');
   if (raw === undefined) return {};
@@ -142,7 +142,7 @@ function parseWeights(r: Reader): Config['searchWeights'] {
       n > 10
     ) {
       r.problems.push(
-        'CADENZA_SEARCH_WEIGHTS must look like text=1,popularity=0.35,affinity=0.5,freshness=0.1 (0 to 10 each)',
+        'CADENZA_SEARCH_WEIGHTS must look like text=1,popularity=0.35,affinity=0.5,freshness=0.03 (0 to 10 each)',
       );
       return {};
     }
