@@ -33,6 +33,7 @@ import pg from 'pg';
 import { MemorySearchIndex } from '../src/adapters/memory-search/index.js';
 import { parseQuery } from '../src/core/search/query.js';
 import { SEARCH_TYPES, type SearchType } from '../src/ports/search-index.js';
+import { nextJsonLine } from './lib/child.js';
 import {
   allDocs,
   allowedEdits,
@@ -454,23 +455,6 @@ async function runLoadGenerator(): Promise<void> {
 function child(role: string, arg: unknown, nodeArgs: string[] = []): ChildProcess {
   return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, role, JSON.stringify(arg)], {
     stdio: ['pipe', 'pipe', 'inherit'],
-  });
-}
-
-/** The next JSON line a child prints, bounded in time. */
-function nextJsonLine<T>(proc: ChildProcess, timeoutMs: number): Promise<T> {
-  const lines = createInterface({ input: proc.stdout! });
-  let onExit = (_code: number | null): void => {};
-  let timer: NodeJS.Timeout | undefined;
-  return new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('child did not answer in time')), timeoutMs);
-    onExit = (code) => reject(new Error(`child exited with ${code}`));
-    proc.once('exit', onExit);
-    lines.once('line', (line) => resolve(JSON.parse(line) as T));
-  }).finally(() => {
-    clearTimeout(timer);
-    proc.off('exit', onExit);
-    lines.close();
   });
 }
 

@@ -23,6 +23,7 @@ import { newId } from '../src/core/ids.js';
 import { audioKey } from '../src/core/ingest/ladder.js';
 import { UrlSigner } from '../src/core/streaming/signer.js';
 import { createAudioHandler } from '../src/http/audio.js';
+import { nextJsonLine } from './lib/child.js';
 import { measureStreamStart } from './stream-start.js';
 
 const HOST = '127.0.0.1';
@@ -139,23 +140,6 @@ async function runNodeLoadGenerator(): Promise<void> {
 function child(mode: string, arg: unknown = null): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', SELF, mode, JSON.stringify(arg)], {
     stdio: ['pipe', 'pipe', 'inherit'],
-  });
-}
-
-/** The next JSON line a child prints (its port, or a result), bounded in time. */
-function nextJsonLine<T>(proc: ChildProcess, timeoutMs: number): Promise<T> {
-  const lines = createInterface({ input: proc.stdout! });
-  let onExit = (_code: number | null): void => {};
-  let timer: NodeJS.Timeout | undefined;
-  return new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('child did not answer in time')), timeoutMs);
-    onExit = (code) => reject(new Error(`child exited with ${code}`));
-    proc.once('exit', onExit);
-    lines.once('line', (line) => resolve(JSON.parse(line) as T));
-  }).finally(() => {
-    clearTimeout(timer);
-    proc.off('exit', onExit);
-    lines.close();
   });
 }
 
