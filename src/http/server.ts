@@ -15,6 +15,7 @@ import { registerPlaybackRoutes } from './routes/playback.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerStudioRoutes } from './routes/studio.js';
 import { registerTokenRoutes } from './routes/token.js';
+import { registerWebApp } from './web-app.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -59,11 +60,7 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
       reply.elapsedTime / 1000,
     );
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .send({ error: { status: 404, message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
-  });
+  registerWebApp(app);
 
   await app.register(swagger, {
     openapi: {
