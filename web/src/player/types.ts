@@ -1,0 +1,99 @@
+/**
+ * The playback engine's public face: what the app's screens read and call. The engine itself
+ * (engine.ts) knows nothing of React or the DOM; the browser wiring lives in web-audio.ts.
+ */
+
+/** One entry of the play queue, with what the now-playing bar shows. */
+export interface QueueItem {
+  /** Track id (22-character base62). */
+  id: string;
+  title: string;
+  /** Artist names joined for display. */
+  artists: string;
+  artistId?: string;
+  album?: string;
+  albumId?: string;
+  /** Artwork URL (64 or 300 px) or undefined. */
+  image?: string;
+  durationMs: number;
+}
+
+export type RepeatMode = 'off' | 'all' | 'one';
+
+/** Highest quality the listener wants; the account's tier may cap it further. */
+export type QualityPreference = 'low' | 'normal' | 'high' | 'very_high';
+
+export interface PlayerSettings {
+  /** 0–12 s of overlap between tracks; 0 means gapless. */
+  crossfadeSeconds: number;
+  /** Apply the stored loudness normalisation gain. */
+  normalize: boolean;
+  quality: QualityPreference;
+}
+
+export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'error';
+
+export interface PlayerState {
+  status: PlayerStatus;
+  queue: QueueItem[];
+  /** Index into `queue` of the current track (-1 when nothing is loaded). */
+  index: number;
+  positionMs: number;
+  durationMs: number;
+  /** Audio decoded and scheduled ahead of the play head. */
+  bufferedMs: number;
+  /** Rung now playing, e.g. `vorbis_160`, and its bitrate in kbps. */
+  quality: string | null;
+  bitrateKbps: number | null;
+  shuffle: boolean;
+  repeat: RepeatMode;
+  /** 0–1. */
+  volume: number;
+  settings: PlayerSettings;
+  error: string | null;
+}
+
+export interface Player {
+  getState(): PlayerState;
+  /** Called after every state change; returns an unsubscribe function. */
+  subscribe(listener: (state: PlayerState) => void): () => void;
+  /** Replaces the queue and starts playing `items[startIndex]`. */
+  playQueue(items: QueueItem[], startIndex?: number): Promise<void>;
+  /** Appends to the queue (after the current track when `next` is true). */
+  enqueue(items: QueueItem[], next?: boolean): void;
+  /** Jumps to an entry of the queue. */
+  playIndex(index: number): Promise<void>;
+  removeFromQueue(index: number): void;
+  toggle(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  next(): Promise<void>;
+  /** Restarts the track when more than 3 s in, otherwise goes to the previous one. */
+  previous(): Promise<void>;
+  seek(positionMs: number): Promise<void>;
+  setVolume(volume: number): void;
+  setShuffle(on: boolean): void;
+  setRepeat(mode: RepeatMode): void;
+  updateSettings(settings: Partial<PlayerSettings>): void;
+}
+
+/** `GET /v1/tracks/{id}/stream`: signed URLs for every quality the caller may play. */
+export interface StreamInfo {
+  track_id: string;
+  normalization_gain_db: number | null;
+  files: StreamFile[];
+}
+
+export interface StreamFile {
+  quality: string;
+  mime_type: string;
+  bitrate: number | null;
+  /** Root-relative, signed, needs no Authorization header. */
+  url: string;
+  expires_at: string;
+}
+
+/** What the engine needs from the API client. */
+export interface PlayerApi {
+  streamInfo(trackId: string): Promise<StreamInfo>;
+}
