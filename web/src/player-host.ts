@@ -1,0 +1,159 @@
+import { api, seg } from './api/client.js';
+import {
+  createBrowserPlayer,
+  type Player,
+  type PlayerSettings,
+  type PlayerState,
+  type QueueItem,
+  type RepeatMode,
+  type StreamInfo,
+} from './player/index.js';
+import { toast } from './ui/toasts.js';
+
+/**
+ * Owns the one playback engine of the page. The engine is built on the first play (it needs a user
+ * gesture for audio, and may fail to build): until then the host answers with an idle state that
+ * carries the listener's saved preferences, and applies them to the engine once it exists.
+ */
+
+const PREFS_KEY = 'cadenza.player';
+
+interface Prefs {
+  volume: number;
+  shuffle: boolean;
+  repeat: RepeatMode;
+  settings: PlayerSettings;
+}
+
+const DEFAULT_PREFS: Prefs = {
+  volume: 0.8,
+  shuffle: false,
+  repeat: 'off',
+  settings: { crossfadeSeconds: 0, normalize: true, quality: 'high' },
+};
+
+function loadPrefs(): Prefs {
+  try {
+    const saved = JSON.parse(localStorage.getItem(PREFS_KEY) ?? 'null') as Partial<Prefs> | null;
+    return { ...DEFAULT_PREFS, ...saved, settings: { ...DEFAULT_PREFS.settings, ...saved?.settings } };
+  } catch {
+    return DEFAULT_PREFS;
+  }
+}
+
+function idleState(prefs: Prefs): PlayerState {
+  return {
+    status: 'idle',
+    queue: [],
+    index: -1,
+    positionMs: 0,
+    durationMs: 0,
+    bufferedMs: 0,
+    quality: null,
+    bitrateKbps: null,
+    error: null,
+    ...prefs,
+  };
+}
+
+const streamApi = { streamInfo: (trackId: string) => api.get<StreamInfo>(`/v1/tracks/${seg(trackId)}/stream`) };
+
+export class PlayerHost {
+  private player: Player | null = null;
+  private state: PlayerState = idleState(loadPrefs());
+  private readonly listeners = new Set<() => void>();
+  private lastError: string | null = null;
+  /** What the queue was started from (`album:ID`, `artist:ID` …), for play/pause buttons on screens. */
+  context: string | null = null;
+
+  getState = (): PlayerState => this.state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  get current(): QueueItem | undefined {
+    return this.state.queue[this.state.index];
+  }
+
+  /** The engine, built on first use; null (after telling the listener why) when it cannot be built. */
+  private engine(): Player | null {
+    if (this.player) return this.player;
+    try {
+      const player = createBrowserPlayer(streamApi);
+      const prefs = this.prefs();
+      player.setVolume(prefs.volume);
+      player.setShuffle(prefs.shuffle);
+      player.setRepeat(prefs.repeat);
+      player.updateSettings(prefs.settings);
+      player.subscribe((s) => this.update(s));
+      this.player = player;
+      this.update(player.getState());
+      return player;
+    } catch (err) {
+      toast(`Playback is unavailable: ${(err as Error).message}`, 'error');
+      return null;
+    }
+  }
+
+  private prefs(): Prefs {
+    const { volume, shuffle, repeat, settings } = this.state;
+    return { volume, shuffle, repeat, settings };
+  }
+
+  private update(next: PlayerState): void {
+    const before = this.state;
+    this.state = next;
+    if (
+      before.volume !== next.volume ||
+      before.shuffle !== next.shuffle ||
+      before.repeat !== next.repeat ||
+      before.settings !== next.settings
+    )
+      localStorage.setItem(PREFS_KEY, JSON.stringify(this.prefs()));
+    if (next.error && next.error !== this.lastError) toast(next.error, 'error');
+    this.lastError = next.error;
+    for (const l of this.listeners) l();
+  }
+
+  /** Runs an engine call, turning a failure into a toast. */
+  private async run(action: (p: Player) => Promise<void> | void): Promise<void> {
+    const player = this.engine();
+    if (!player) return;
+    try {
+      await action(player);
+    } catch (err) {
+      toast((err as Error).message || 'Playback failed', 'error');
+    }
+  }
+
+  /** Calls the engine when it exists, else changes the saved preference it will start with. */
+  private setPref(change: Partial<Prefs>, action: (p: Player) => void): void {
+    if (this.player) {
+      void this.run(action);
+      return;
+    }
+    this.update({ ...this.state, ...change });
+  }
+
+  playQueue = (items: QueueItem[], startIndex = 0, context: string | null = null) => {
+    if (items.length === 0) return Promise.resolve();
+    this.context = context;
+    return this.run((p) => p.playQueue(items, startIndex));
+  };
+  enqueue = (items: QueueItem[], next = false) => this.run((p) => p.enqueue(items, next));
+  playIndex = (index: number) => this.run((p) => p.playIndex(index));
+  removeFromQueue = (index: number) => this.run((p) => p.removeFromQueue(index));
+  toggle = () => (this.state.queue.length ? this.run((p) => p.toggle()) : Promise.resolve());
+  pause = () => (this.player ? this.run((p) => p.pause()) : Promise.resolve());
+  resume = () => (this.state.queue.length ? this.run((p) => p.resume()) : Promise.resolve());
+  next = () => (this.state.queue.length ? this.run((p) => p.next()) : Promise.resolve());
+  previous = () => (this.state.queue.length ? this.run((p) => p.previous()) : Promise.resolve());
+  seek = (positionMs: number) => (this.state.queue.length ? this.run((p) => p.seek(positionMs)) : Promise.resolve());
+  setVolume = (volume: number) => this.setPref({ volume }, (p) => p.setVolume(volume));
+  setShuffle = (shuffle: boolean) => this.setPref({ shuffle }, (p) => p.setShuffle(shuffle));
+  setRepeat = (repeat: RepeatMode) => this.setPref({ repeat }, (p) => p.setRepeat(repeat));
+  updateSettings = (settings: Partial<PlayerSettings>) =>
+    this.setPref({ settings: { ...this.state.settings, ...settings } }, (p) => p.updateSettings(settings));
+}
