@@ -41,6 +41,7 @@ export function QueueScreen() {
             showAlbum
             showArt
             onPlay={() => void player.toggle()}
+            actions={() => null}
           />
         </Section>
       )}

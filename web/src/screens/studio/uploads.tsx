@@ -79,7 +79,7 @@ export function TrackUploader({ albumId, onUploaded }: { albumId: string; onUplo
           />
         </label>
         <button type="submit" className="button button-primary">
-          <Icon name="upload" size={18} /> Upload
+          <Icon name="upload" size={18} /> Upload track
         </button>
       </form>
       {uploads.length > 0 && (
