@@ -63,6 +63,7 @@ export class PlayerHost {
   private state: PlayerState = idleState(loadPrefs());
   private readonly listeners = new Set<() => void>();
   private lastError: string | null = null;
+  private savedPrefs = '';
   /** What the queue was started from (`album:ID`, `artist:ID` …), for play/pause buttons on screens. */
   context: string | null = null;
 
@@ -103,15 +104,12 @@ export class PlayerHost {
   }
 
   private update(next: PlayerState): void {
-    const before = this.state;
     this.state = next;
-    if (
-      before.volume !== next.volume ||
-      before.shuffle !== next.shuffle ||
-      before.repeat !== next.repeat ||
-      before.settings !== next.settings
-    )
-      localStorage.setItem(PREFS_KEY, JSON.stringify(this.prefs()));
+    const prefs = JSON.stringify(this.prefs());
+    if (prefs !== this.savedPrefs) {
+      this.savedPrefs = prefs;
+      localStorage.setItem(PREFS_KEY, prefs);
+    }
     if (next.error && next.error !== this.lastError) toast(next.error, 'error');
     this.lastError = next.error;
     for (const l of this.listeners) l();
