@@ -72,6 +72,8 @@ export interface SearchIndex {
   /** Results for each requested type, best first. */
   search(request: SearchRequest): SearchResults;
   count(type: SearchType): number;
+  /** Releases what the index runs beside the caller (a merge worker); searches are not to follow. */
+  close?(): Promise<void>;
 }
 
 /** The ranking weights, from configuration (see src/core/search/ranking.ts for the formula). */

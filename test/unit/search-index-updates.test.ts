@@ -4,37 +4,8 @@ import fc from 'fast-check';
 import { MemorySearchIndex } from '../../src/adapters/memory-search/index.js';
 import { AsciiTokenizer, WordInterner } from '../../src/adapters/memory-search/intern.js';
 import { analyze } from '../../src/core/search/normalize.js';
-import type { SearchDoc, SearchRequest, SearchType } from '../../src/ports/search-index.js';
-
-const NOW = Date.UTC(2025, 5, 1);
-
-function track(id: string, name: string, artist: string, popularity = 50): SearchDoc {
-  return {
-    type: 'track',
-    id,
-    name,
-    artists: [artist],
-    album: null,
-    genres: [],
-    releaseDate: '2010-01-01',
-    popularity,
-    markets: null,
-  };
-}
-
-function ids(index: MemorySearchIndex, text: string, options: Partial<SearchRequest> = {}): string[] {
-  const r = index.search({
-    text,
-    filters: {},
-    types: ['track'],
-    limit: 50,
-    offset: 0,
-    prefix: false,
-    now: NOW,
-    ...options,
-  });
-  return r.track!.items.map((h) => h.id);
-}
+import type { SearchDoc, SearchType } from '../../src/ports/search-index.js';
+import { catalogue, ids, NOW, track } from '../helpers/search-docs.js';
 
 test('upserts and removals are searchable at once', () => {
   const index = new MemorySearchIndex();
@@ -80,25 +51,6 @@ test('a load replaces everything; the last of duplicate documents wins', () => {
   assert.deepEqual(ids(index, 'magic'), ['c']);
   assert.equal(index.count('track'), 1);
 });
-
-/** A seeded catalogue of made-up tracks with overlapping words. */
-function catalogue(n: number, seed: number, prefix = 't'): SearchDoc[] {
-  const words = ['love', 'night', 'blue', 'moon', 'fire', 'dance', 'heart', 'summer', 'river', 'gold', 'wild'];
-  let state = seed;
-  const next = () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 2 ** 32;
-  };
-  const pick = () => words[Math.floor(next() * words.length)]!;
-  return Array.from({ length: n }, (_, i) =>
-    track(
-      `${prefix}${i}`,
-      `${pick()} ${pick()} ${i % 7 === 0 ? pick() : ''}`.trim(),
-      `Band ${pick()} ${i % 50}`,
-      Math.floor(next() * 101),
-    ),
-  );
-}
 
 const QUERIES = ['love', 'blue moon', 'moon blue', 'band gold 7', 'fire dance', 'nigth', 'summr river', 'wild'];
 

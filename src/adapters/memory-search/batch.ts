@@ -6,12 +6,14 @@
 import { SEARCH_TYPES, type SearchType } from '../../ports/search-index.js';
 import { IntList } from './arrays.js';
 import { WordInterner } from './intern.js';
+import { PackedBuilder } from './packed.js';
 
 export const TYPE_NUMBER = new Map<SearchType, number>(SEARCH_TYPES.map((t, i) => [t, i]));
 
 export class DocBatch {
   readonly interner = new WordInterner();
-  readonly ids: string[] = [];
+  /** Document ids, packed: `begin` is preceded by pushing the document's id here. */
+  readonly ids = new PackedBuilder();
   readonly types = new IntList();
   readonly popularity = new IntList();
   readonly year = new IntList();
@@ -39,7 +41,7 @@ export class DocBatch {
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.types.length;
   }
 
   get words(): string[] {
@@ -55,17 +57,8 @@ export class DocBatch {
     return this.interner.find(text);
   }
 
-  /** Opens a document; its words and genres follow, then `end()`. */
-  begin(
-    type: number,
-    id: string,
-    popularity: number,
-    year: number,
-    day: number,
-    market: number,
-    nameHash: number,
-  ): void {
-    this.ids.push(id);
+  /** Opens a document (its id pushed onto `ids` first); its words and genres follow, then `end()`. */
+  begin(type: number, popularity: number, year: number, day: number, market: number, nameHash: number): void {
     this.types.push(type);
     this.popularity.push(popularity);
     this.year.push(year);

@@ -6,20 +6,42 @@
 
 import { ALBUM } from '../../core/search/ranking.js';
 import { SEARCH_TYPES } from '../../ports/search-index.js';
-import { hashString, radixSort } from './arrays.js';
+import { hashString, IntList, radixSort } from './arrays.js';
 import type { DocBatch } from './batch.js';
+import {
+  type PackedStrings,
+  packedCompare,
+  packedHash,
+  packStrings,
+  sharedInt32,
+  sharedUint8,
+  sharedUint16,
+  sharedUint32,
+} from './packed.js';
 import { buildBigPrefixes } from './prefixes.js';
 import { beginsGroup, type Segment, START_WORDS } from './segment.js';
 import { buildTypoIndex } from './typos.js';
 
 const TYPES = SEARCH_TYPES.length;
 
-/** `rows`, when given, receives each document's row in the batch (segment order → batch order). */
-export function buildSegment(batch: DocBatch, serial: number, rows?: { order: Int32Array | null }): Segment {
+/**
+ * What a load wants to know besides the segment: each document's row in the batch (segment order →
+ * batch order) and the pairs of documents with the same type and id (flat: first, second, …).
+ */
+export interface BuildReport {
+  order: Int32Array | null;
+  duplicates: Int32Array | null;
+}
+
+/**
+ * The columns a later merge reads (document fields, forward index, packed ids and dictionary) are on
+ * shared memory, so a merge worker reads them in place; the rest are plain typed arrays.
+ */
+export function buildSegment(batch: DocBatch, serial: number, report?: BuildReport): Segment {
   const n = batch.size;
   const order = documentOrder(batch);
-  if (rows) rows.order = order;
-  const typeStart = new Int32Array(TYPES + 1);
+  if (report) report.order = order;
+  const typeStart = sharedInt32(TYPES + 1);
   for (let i = 0; i < n; i++) typeStart[batch.types.data[i]! + 1]!++;
   for (let t = 0; t < TYPES; t++) typeStart[t + 1]! += typeStart[t]!;
 
@@ -27,17 +49,17 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
   const remap = new Int32Array(batch.words.length);
   for (let w = 0; w < dict.length; w++) remap[batch.wordId(dict[w]!)] = w;
 
-  const ids: string[] = new Array(n);
-  const popularity = new Uint8Array(n);
-  const year = new Uint16Array(n);
-  const day = new Int32Array(n);
-  const market = new Int32Array(n);
-  const nameHash = new Uint32Array(n);
-  const genreOffsets = new Int32Array(n + 1);
-  const genres = new Int32Array(batch.genres.length);
-  const forwardOffsets = new Int32Array(n + 1);
-  const forwardWords = new Int32Array(batch.forwardWords.length);
-  const forwardMeta = new Int32Array(batch.forwardWords.length);
+  const ids = batch.ids.finish(order);
+  const popularity = sharedUint8(n);
+  const year = sharedUint16(n);
+  const day = sharedInt32(n);
+  const market = sharedInt32(n);
+  const nameHash = sharedUint32(n);
+  const genreOffsets = sharedInt32(n + 1);
+  const genres = sharedInt32(batch.genres.length);
+  const forwardOffsets = sharedInt32(n + 1);
+  const forwardWords = sharedInt32(batch.forwardWords.length);
+  const forwardMeta = sharedInt32(batch.forwardWords.length);
   const src = {
     gOff: batch.genreOffsets.data,
     g: batch.genres.data,
@@ -49,7 +71,6 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
   let f = 0;
   for (let d = 0; d < n; d++) {
     const s = order[d]!;
-    ids[d] = batch.ids[s]!;
     popularity[d] = batch.popularity.data[s]!;
     year[d] = batch.year.data[s]!;
     day[d] = batch.day.data[s]!;
@@ -71,12 +92,16 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
   for (let d = 0; d < n; d++) nameDocs[d] = d;
   radixSort(nameKeys, nameDocs);
   const starts = buildStartKeys(dict, n, forwardOffsets, forwardWords, forwardMeta);
+  const duplicates = new IntList(16);
+  const idTable = buildIdTable(ids, typeStart, duplicates);
+  if (report) report.duplicates = duplicates.toArray();
 
   return {
     serial,
     size: n,
     typeStart,
     ids,
+    idTable,
     popularity,
     year,
     day,
@@ -87,6 +112,7 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
     forwardWords,
     forwardMeta,
     dict,
+    dictPacked: packStrings(dict),
     postingOffsets,
     postings,
     beginOffsets: begins.postingOffsets,
@@ -101,6 +127,30 @@ export function buildSegment(batch: DocBatch, serial: number, rows?: { order: In
     deleted: null,
     deletedCount: 0,
   };
+}
+
+/** The table of `findLive` (segment.ts); a type and id met twice is reported as a pair of documents. */
+function buildIdTable(ids: PackedStrings, typeStart: Int32Array, duplicates: IntList): Int32Array {
+  const n = ids.offsets.length - 1;
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  const table = new Int32Array(size);
+  const mask = size - 1;
+  for (let t = 0; t < TYPES; t++) {
+    const from = typeStart[t]!;
+    for (let d = from; d < typeStart[t + 1]!; d++) {
+      let slot = packedHash(ids, d) & mask;
+      for (; table[slot] !== 0; slot = (slot + 1) & mask) {
+        const other = table[slot]! - 1;
+        if (other >= from && packedCompare(ids, other, ids, d) === 0) {
+          duplicates.push(other);
+          duplicates.push(d);
+        }
+      }
+      table[slot] = d + 1;
+    }
+  }
+  return table;
 }
 
 /** Batch rows in segment order: by type, then popularity descending, then as given (counting sort). */

@@ -5,7 +5,8 @@
  * a sorted dictionary, postings in document order (documents are numbered by type, then by descending
  * popularity), a forward index of each document's words with field and position, a typo index, big
  * prefixes with their best documents, and keys of exact names and name starts. `load` builds one main
- * segment; upserts and removals go to small segments and deletion marks, merged as they grow (store.ts).
+ * segment; upserts and removals go to small segments and deletion marks, merged as they grow, large
+ * merges on a worker thread (store.ts, merger.ts).
  *
  * A search is planned once (plan.ts), each word expanded against each segment's dictionary (expand.ts),
  * candidates found by key (lookups.ts) and by scanning the cheapest word's postings in popularity order
@@ -25,18 +26,34 @@ import { TYPE_NUMBER } from './batch.js';
 import { Expansion } from './expand.js';
 import { planRequest } from './plan.js';
 import { searchType } from './search.js';
-import { SegmentStore } from './store.js';
+import { SegmentStore, type StoreOptions } from './store.js';
 
-export interface MemorySearchOptions {
+export interface MemorySearchOptions extends StoreOptions {
   weights?: RankingWeights;
 }
 
 export class MemorySearchIndex implements SearchIndex {
   private readonly weights: RankingWeights;
-  private readonly store = new SegmentStore();
+  private readonly store: SegmentStore;
 
   constructor(options: MemorySearchOptions = {}) {
     this.weights = { ...DEFAULT_WEIGHTS, ...options.weights };
+    this.store = new SegmentStore(options);
+  }
+
+  /** Whether a large merge is running on the worker thread (searches are answered meanwhile). */
+  get merging(): boolean {
+    return this.store.mergingInBackground;
+  }
+
+  /** Resolves once no merge is running (tests and benchmarks wait for one to finish). */
+  settled(): Promise<void> {
+    return this.store.settled();
+  }
+
+  /** Stops the merge worker. */
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   load(docs: SearchDoc[]): void {

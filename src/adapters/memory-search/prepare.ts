@@ -100,9 +100,9 @@ export class Preparer implements TokenSink, WordSink {
       this.lastYear = parseYear(date);
       this.lastDay = parseDay(date);
     }
+    batch.ids.push(doc.id);
     batch.begin(
       type,
-      doc.id,
       clampPopularity(doc.popularity),
       this.lastYear,
       this.lastDay,

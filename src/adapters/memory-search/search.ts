@@ -19,6 +19,7 @@ import type { RankingWeights, SearchHit, SearchRequest, SearchType } from '../..
 import type { Expansion } from './expand.js';
 import { addExactNames, addPrefixStarts, addStarts } from './lookups.js';
 import { Matcher } from './match.js';
+import { packedCompare, packedString } from './packed.js';
 import type { Plan } from './plan.js';
 import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
 import { NO_DAY, type Segment } from './segment.js';
@@ -108,15 +109,13 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
   const n = pool.docs.length;
   const scores = new Float64Array(n);
   const popularity = new Uint8Array(n);
-  const ids: string[] = new Array(n);
   const nowDay = request.now / DAY_MS;
   for (let i = 0; i < n; i++) {
     const segment = pool.segments[i]!;
     const d = pool.docs[i]!;
-    ids[i] = segment.ids[d]!;
     popularity[i] = segment.popularity[d]!;
     const day = segment.day[d]!;
-    const affinity = request.affinity ? clamp01(request.affinity(type, ids[i]!)) : 0;
+    const affinity = request.affinity ? clamp01(request.affinity(type, packedString(segment.ids, d))) : 0;
     const fresh = day === NO_DAY ? 0 : day >= nowDay ? 1 : freshness(day, request.now);
     scores[i] = rankScore(weights, pool.text[i]!, popularity[i]!, affinity, fresh);
   }
@@ -128,14 +127,19 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
   const threshold = scores.slice().sort()[n - wanted]!;
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (scores[i]! >= threshold) order.push(i);
-  order.sort((a, b) => scores[b]! - scores[a]! || popularity[b]! - popularity[a]! || compareIds(ids[a]!, ids[b]!));
+  const { segments, docs } = pool;
+  order.sort(
+    (a, b) =>
+      scores[b]! - scores[a]! ||
+      popularity[b]! - popularity[a]! ||
+      packedCompare(segments[a]!.ids, docs[a]!, segments[b]!.ids, docs[b]!),
+  );
   const items: SearchHit[] = [];
-  for (let k = offset; k < wanted; k++) items.push({ id: ids[order[k]!]!, score: scores[order[k]!]! });
+  for (let k = offset; k < wanted; k++) {
+    const i = order[k]!;
+    items.push({ id: packedString(segments[i]!.ids, docs[i]!), score: scores[i]! });
+  }
   return { items, total };
-}
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function clamp01(x: number): number {

@@ -9,6 +9,7 @@
  * length in parts (how many words the name's core or that artist's name has). A title's tail counts
  * positions and length on its own, so bits 0-7 name a "group" of words: a core, a tail or an artist.
  */
+import { type PackedStrings, packedEquals } from './packed.js';
 import type { TypoIndex } from './typos.js';
 
 export const NO_DAY = -2147483648;
@@ -54,7 +55,9 @@ export interface Segment {
   size: number;
   /** Documents of SEARCH_TYPES[t] are typeStart[t] ≤ doc < typeStart[t + 1]. */
   typeStart: Int32Array;
-  ids: string[];
+  ids: PackedStrings;
+  /** Open addressing by the id's hash (`hashString`): doc + 1, 0 for empty; size a power of two. */
+  idTable: Int32Array;
   popularity: Uint8Array;
   /** Release year, 0 when unknown. */
   year: Uint16Array;
@@ -70,6 +73,8 @@ export interface Segment {
   forwardMeta: Int32Array;
   /** Sorted words: a prefix is a contiguous range of ids. */
   dict: string[];
+  /** The same words packed (what a merge worker reads). */
+  dictPacked: PackedStrings;
   postingOffsets: Int32Array;
   postings: Int32Array;
   /** The same, only where the word begins the name's core or an artist's name (typeahead starts). */
@@ -88,6 +93,21 @@ export interface Segment {
   /** Documents replaced or removed since the segment was built (null until the first). */
   deleted: Uint8Array | null;
   deletedCount: number;
+}
+
+/** The document of this type and id that is not deleted, or −1; `hash` is `hashString(id)`. */
+export function findLive(segment: Segment, type: number, id: string, hash: number): number {
+  const { idTable, deleted } = segment;
+  const from = segment.typeStart[type]!;
+  const to = segment.typeStart[type + 1]!;
+  if (from === to) return -1;
+  const mask = idTable.length - 1;
+  for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+    const entry = idTable[slot]!;
+    if (entry === 0) return -1;
+    const d = entry - 1;
+    if (d >= from && d < to && (deleted === null || deleted[d] !== 1) && packedEquals(segment.ids, d, id)) return d;
+  }
 }
 
 export function typeOf(segment: Segment, doc: number): number {

@@ -79,6 +79,7 @@ export class SearchService {
     clearTimeout(this.flushTimer);
     await this.stopFeed?.();
     await this.flushing;
+    await this.index.close?.();
   }
 
   private async reload(): Promise<{ documents: number; ms: number }> {
