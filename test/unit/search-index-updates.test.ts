@@ -155,3 +155,15 @@ test('search types not loaded come back empty', () => {
   assert.deepEqual(r.show, { items: [], total: 0 });
   assert.equal(r.track!.items.length, 1);
 });
+
+test('a misspelt word beside a cut-short one finds what the words spelt out find', () => {
+  const index = new MemorySearchIndex();
+  const words = ['love', 'lover', 'loves', 'lovely'];
+  const docs = Array.from({ length: 400 }, (_, i) =>
+    track(`d${i}`, `${words[i % 4]} ${i % 3 === 0 ? 'night' : 'day'}`, `Artist ${i % 10}`, i % 100),
+  );
+  index.load(docs);
+  const nights = docs.filter((_, i) => i % 3 === 0).map((d) => d.id);
+  // The second tier: "nigth" by one edit, the last word "lov" as the start of four longer words.
+  assert.deepEqual(ids(index, 'nigth lov', { limit: 1000 }).sort(), nights.sort());
+});

@@ -4,12 +4,26 @@ import type { Expansion } from './expand.js';
 import type { Segment } from './segment.js';
 
 const MAX_FOLLOWED_WORDS = 8;
+/** A word's documents go into a bit set when its postings are at most this many per candidate to check. */
+const BITS_PER_CANDIDATE = 8;
+
+/** Bit sets over a segment's documents, reused from scan to scan (all zero when not in use). */
+const spareBits: Uint32Array[] = [];
+
+/** Where and how much a scan reads: its type's documents [from, to) and how many candidates at most. */
+export interface ScanRange {
+  from: number;
+  to: number;
+  candidates: number;
+}
 
 /**
  * Cheap first tests for the query words other than the driving one (or those a lookup found), so most
  * candidates lacking one are dropped before the Matcher scores them. A word matching a few whole words (exact, typos) has its
  * posting lists followed alongside the driver (documents come in ascending order); a word matching
- * ranges (a prefix) is looked for among the document's words.
+ * ranges (a prefix) is looked for among the document's words, or, when the scan will read many more
+ * candidates than the word has postings (typos, prefixes in the second tier), its documents are put in
+ * a bit set first, so each candidate costs one bit test.
  */
 export class Checks {
   /** Per followed query word, its lists [from, to) into postings; `pos` moves forward. */
@@ -23,12 +37,21 @@ export class Checks {
   private readonly hi: number[] = [];
   private readonly offsets: Int32Array;
   private readonly words: Int32Array;
+  private readonly bits: Uint32Array[] = [];
+  private readonly range: ScanRange | null;
 
   /** Checks for every query word but those in `known` (the driving one, words a lookup found). */
-  constructor(segment: Segment, expansions: Expansion[], known: readonly number[], firstTier: boolean) {
+  constructor(
+    segment: Segment,
+    expansions: Expansion[],
+    known: readonly number[],
+    firstTier: boolean,
+    range: ScanRange | null = null,
+  ) {
     this.postings = segment.postings;
     this.offsets = segment.forwardOffsets;
     this.words = segment.forwardWords;
+    this.range = range;
     for (let t = 0; t < expansions.length; t++) {
       if (known.includes(t)) continue;
       const e = expansions[t]!;
@@ -37,6 +60,15 @@ export class Checks {
       if (n === 0) continue;
       let single = n <= MAX_FOLLOWED_WORDS;
       for (let i = 0; i < n && single; i++) if (ranges.hi[i]! - ranges.lo[i]! !== 1) single = false;
+      if (!single && range !== null) {
+        let cost = 0;
+        const { postingOffsets } = segment;
+        for (let i = 0; i < n; i++) cost += postingOffsets[ranges.hi[i]!]! - postingOffsets[ranges.lo[i]!]!;
+        if (cost <= range.candidates * BITS_PER_CANDIDATE) {
+          this.bits.push(fillBits(segment, ranges.lo, ranges.hi, range));
+          continue;
+        }
+      }
       if (single) {
         for (let i = 0; i < n; i++) {
           const w = ranges.lo[i]!;
@@ -56,6 +88,8 @@ export class Checks {
 
   /** Whether document d (not below any earlier one asked) may have every checked word. */
   all(d: number): boolean {
+    const bits = this.bits;
+    for (let b = 0; b < bits.length; b++) if ((bits[b]![d >>> 5]! & (1 << (d & 31))) === 0) return false;
     const { start, pos, end, postings } = this;
     for (let c = 0; c + 1 < start.length; c++) {
       let hit = false;
@@ -87,6 +121,34 @@ export class Checks {
     }
     return true;
   }
+
+  /** Gives the bit sets back, cleared. */
+  release(): void {
+    const range = this.range;
+    if (range === null) return;
+    for (const bits of this.bits.splice(0)) {
+      bits.fill(0, range.from >>> 5, (range.to + 31) >>> 5);
+      spareBits.push(bits);
+    }
+  }
+}
+
+/** A bit set of the documents in [range.from, range.to) having a word of the ranges. */
+function fillBits(segment: Segment, lo: Int32Array, hi: Int32Array, range: ScanRange): Uint32Array {
+  const size = (segment.size + 31) >>> 5;
+  let bits = spareBits.pop();
+  if (bits === undefined || bits.length < size) bits = new Uint32Array(Math.max(size, bits?.length ?? 0));
+  const { postings, postingOffsets } = segment;
+  const { from, to } = range;
+  for (let r = 0; r < lo.length; r++) {
+    for (let w = lo[r]!; w < hi[r]!; w++) {
+      for (let k = postingOffsets[w]!; k < postingOffsets[w + 1]!; k++) {
+        const d = postings[k]!;
+        if (d >= from && d < to) bits[d >>> 5]! |= 1 << (d & 31);
+      }
+    }
+  }
+  return bits;
 }
 
 /** First index in [from, to) whose value is ≥ d, searching forward in growing steps. */

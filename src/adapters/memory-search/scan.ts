@@ -99,7 +99,13 @@ export function scan(input: ScanInput): ScanResult {
     }
     driver = driverFor(segment, expansions[pick]!, firstTier, type);
   }
-  const checks = new Checks(segment, expansions, [pick], firstTier);
+  const from = segment.typeStart[type]!;
+  const to = segment.typeStart[type + 1]!;
+  const checks = new Checks(segment, expansions, [pick], firstTier, {
+    from,
+    to,
+    candidates: Math.min(driver.size, budget),
+  });
   const deleted = segment.deleted;
   let matched = 0;
   let added = 0;
@@ -124,6 +130,7 @@ export function scan(input: ScanInput): ScanResult {
     pool.add(segment, d, text);
     added++;
   }
+  checks.release();
   if (driver.truncated) complete = false;
   return { matched, added, read, size: Math.max(driver.size, read), complete };
 }
