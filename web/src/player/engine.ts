@@ -1,0 +1,503 @@
+import { Abr, type AbrRung, preferenceKbps } from './abr.js';
+import { type Chunk, type Decoder, FIRST_DECODE_BYTES, type Network, TrackSource } from './track-source.js';
+import type { Player, PlayerApi, PlayerSettings, PlayerState, PlayerStatus, QueueItem, RepeatMode } from './types.js';
+
+/** Seconds of audio kept decoded and scheduled ahead of the play head. */
+export const BUFFER_TARGET_S = 30;
+/** How far ahead of "now" the first sound of a start or seek is scheduled. */
+const LEAD_S = 0.01;
+/** Tracks of the queue after the current one whose start is fetched ahead. */
+const PREFETCH = 2;
+const PREVIOUS_RESTARTS_AFTER_MS = 3000;
+
+/** Where decoded audio goes: a sample clock and one voice (a gain stage) per track. */
+export interface AudioOutput {
+  readonly sampleRate: number;
+  /** The output frame being played now. */
+  now(): number;
+  voice(gain: number): Voice;
+  setVolume(volume: number): void;
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+export interface Voice {
+  /** Plays `channels` starting exactly at output frame `at`. */
+  schedule(channels: Float32Array[], at: number): void;
+  /** An equal-power fade of this voice's gain between two output frames. */
+  fade(from: number, to: number, direction: 'in' | 'out'): void;
+  /** Cancels fades: full gain from now on. */
+  clearFades(): void;
+  stop(): void;
+}
+
+export interface EngineDeps {
+  api: PlayerApi;
+  network: Network;
+  decoder: Decoder;
+  output: AudioOutput;
+  /** Wall clock, ms. */
+  clock(): number;
+  sleep(ms: number): Promise<void>;
+  /** Calls `fn` every `ms` until the returned function is called. */
+  every(ms: number, fn: () => void): () => void;
+  /** Settings and volume from the last session, and where to keep them. */
+  saved?: { volume?: number; settings?: Partial<PlayerSettings> };
+  save?(data: { volume: number; settings: PlayerSettings }): void;
+}
+
+/** A track being played or lined up: where it sits on the output timeline and how far it is decoded. */
+interface Active {
+  index: number;
+  item: QueueItem;
+  source: TrackSource;
+  voice: Voice;
+  /** Output frame at which the track's frame 0 plays. */
+  origin: number;
+  /** Track frames scheduled so far (from the start or the seek point). */
+  scheduled: number;
+  /** Track length in frames, once its last chunk is decoded. */
+  end?: number;
+  rung?: AbrRung;
+  /** Byte offset to continue the current rung from. */
+  hint?: number;
+}
+
+const DEFAULT_SETTINGS: PlayerSettings = { crossfadeSeconds: 0, normalize: true, quality: 'very_high' };
+
+/**
+ * The playback engine: a queue, a timeline of scheduled audio and a loop that keeps 30 s decoded
+ * ahead. Tracks follow each other on the output's sample clock (the next one starts on the frame the
+ * last one ends, or `crossfadeSeconds` earlier with equal-power fades), so transitions are gapless.
+ */
+export class PlaybackEngine implements Player {
+  private queue: QueueItem[] = [];
+  /** Play order: indices into `queue` (shuffled or not). */
+  private order: number[] = [];
+  private current: Active | undefined;
+  private upcoming: Active | undefined;
+  private retiring: { voice: Voice; until: number }[] = [];
+  private status: PlayerStatus = 'idle';
+  private error: string | null = null;
+  private shuffle = false;
+  private repeat: RepeatMode = 'off';
+  private volume: number;
+  private settings: PlayerSettings;
+  /** Bumped by every user action that replaces what is playing; stale async work checks it. */
+  private generation = 0;
+  private pumping = false;
+  private ended = false;
+  private readonly sources = new Map<string, TrackSource>();
+  private readonly listeners = new Set<(state: PlayerState) => void>();
+  private readonly abr: Abr;
+  private readonly rate: number;
+  private readonly stopTimer: () => void;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.rate = deps.output.sampleRate;
+    this.volume = deps.saved?.volume ?? 1;
+    this.settings = { ...DEFAULT_SETTINGS, ...deps.saved?.settings };
+    this.abr = new Abr(preferenceKbps(this.settings.quality));
+    deps.output.setVolume(this.volume);
+    this.stopTimer = deps.every(250, () => this.tick());
+  }
+
+  getState(): PlayerState {
+    const cur = this.current;
+    const now = this.deps.output.now();
+    const durationFrames = cur ? (cur.end ?? (cur.item.durationMs / 1000) * this.rate) : 0;
+    const position = cur ? Math.min(Math.max(0, now - cur.origin), durationFrames) : 0;
+    const ahead = this.scheduledUntil() - now;
+    return {
+      status: this.status,
+      queue: this.queue,
+      index: cur?.index ?? (this.queue.length > 0 ? (this.order[0] ?? -1) : -1),
+      positionMs: this.ended ? (durationFrames * 1000) / this.rate : (position * 1000) / this.rate,
+      durationMs: (durationFrames * 1000) / this.rate,
+      bufferedMs: Math.max(0, (ahead * 1000) / this.rate),
+      quality: cur?.rung?.quality ?? null,
+      bitrateKbps: cur?.rung?.kbps ?? null,
+      shuffle: this.shuffle,
+      repeat: this.repeat,
+      volume: this.volume,
+      settings: this.settings,
+      error: this.error,
+    };
+  }
+
+  subscribe(listener: (state: PlayerState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async playQueue(items: QueueItem[], startIndex = 0): Promise<void> {
+    this.queue = [...items];
+    this.order = this.queue.map((_, i) => i);
+    if (this.shuffle) this.reshuffle(startIndex);
+    await this.start(startIndex, 0);
+  }
+
+  enqueue(items: QueueItem[], next = false): void {
+    const at = next && this.current ? this.current.index + 1 : this.queue.length;
+    this.queue.splice(at, 0, ...items);
+    // Indices at or after the insertion point move up; the new entries go after the current one in order.
+    const moved = this.order.map((i) => (i >= at ? i + items.length : i));
+    const added = items.map((_, k) => at + k);
+    const here = this.current ? moved.indexOf(this.current.index + (this.current.index >= at ? items.length : 0)) : -1;
+    this.order = next ? [...moved.slice(0, here + 1), ...added, ...moved.slice(here + 1)] : [...moved, ...added];
+    if (this.current && this.current.index >= at) this.current.index += items.length;
+    if (this.upcoming && this.upcoming.index >= at) this.upcoming.index += items.length;
+    this.replan();
+  }
+
+  async playIndex(index: number): Promise<void> {
+    if (index >= 0 && index < this.queue.length) await this.start(index, 0);
+  }
+
+  removeFromQueue(index: number): void {
+    if (index < 0 || index >= this.queue.length || index === this.current?.index) return;
+    this.queue.splice(index, 1);
+    this.order = this.order.filter((i) => i !== index).map((i) => (i > index ? i - 1 : i));
+    if (this.current && this.current.index > index) this.current.index--;
+    if (this.upcoming?.index === index) this.dropUpcoming();
+    else if (this.upcoming && this.upcoming.index > index) this.upcoming.index--;
+    this.replan();
+  }
+
+  async toggle(): Promise<void> {
+    if (this.status === 'playing' || this.status === 'loading') await this.pause();
+    else await this.resume();
+  }
+
+  async pause(): Promise<void> {
+    if (!this.current) return;
+    this.status = 'paused';
+    await this.deps.output.suspend();
+    this.emit();
+  }
+
+  async resume(): Promise<void> {
+    if (!this.current) {
+      if (this.queue.length > 0) await this.start(this.order[0] ?? 0, 0);
+      return;
+    }
+    if (this.ended) return this.start(this.current.index, 0);
+    await this.deps.output.resume();
+    this.status = 'playing';
+    this.emit();
+  }
+
+  async next(): Promise<void> {
+    const index = this.current ? this.following(this.current.index, true) : this.order[0];
+    if (index !== undefined) await this.start(index, 0);
+  }
+
+  async previous(): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    if (this.getState().positionMs > PREVIOUS_RESTARTS_AFTER_MS) return this.start(cur.index, 0);
+    const at = this.order.indexOf(cur.index);
+    const index = at > 0 ? this.order[at - 1] : this.repeat === 'all' ? this.order.at(-1) : cur.index;
+    await this.start(index ?? cur.index, 0);
+  }
+
+  async seek(positionMs: number): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    const frame = Math.max(0, Math.round((positionMs / 1000) * this.rate));
+    await this.start(cur.index, frame);
+  }
+
+  setVolume(volume: number): void {
+    this.volume = Math.min(1, Math.max(0, volume));
+    this.deps.output.setVolume(this.volume);
+    this.persist();
+    this.emit();
+  }
+
+  setShuffle(on: boolean): void {
+    this.shuffle = on;
+    if (on) this.reshuffle(this.current?.index ?? 0);
+    else this.order = this.queue.map((_, i) => i);
+    this.replan();
+  }
+
+  setRepeat(mode: RepeatMode): void {
+    this.repeat = mode;
+    this.replan();
+  }
+
+  updateSettings(settings: Partial<PlayerSettings>): void {
+    const crossfadeSeconds = Math.min(12, Math.max(0, settings.crossfadeSeconds ?? this.settings.crossfadeSeconds));
+    this.settings = { ...this.settings, ...settings, crossfadeSeconds };
+    this.abr.setCap(preferenceKbps(this.settings.quality));
+    this.persist();
+    this.replan();
+  }
+
+  /** Stops everything and releases the timer. */
+  dispose(): void {
+    this.generation++;
+    this.stopTimer();
+    this.stopVoices();
+    this.listeners.clear();
+  }
+
+  /** Starts queue entry `index` at track frame `from`, replacing whatever plays. */
+  private async start(index: number, from: number): Promise<void> {
+    const item = this.queue[index];
+    if (!item) return;
+    const generation = ++this.generation;
+    this.stopVoices();
+    this.ended = false;
+    this.error = null;
+    this.status = 'loading';
+    const source = this.source(item);
+    const active: Active = {
+      index,
+      item,
+      source,
+      voice: this.deps.output.voice(0),
+      origin: this.deps.output.now(),
+      scheduled: from,
+    };
+    this.current = active;
+    this.emit();
+    try {
+      const [rungs, gain] = await Promise.all([source.qualities(), this.gainOf(source)]);
+      if (generation !== this.generation) return;
+      active.voice.stop();
+      active.voice = this.deps.output.voice(gain);
+      active.rung = this.abr.initial(rungs);
+      const chunk = await source.read(
+        active.rung.quality,
+        from,
+        undefined,
+        from === 0 ? FIRST_DECODE_BYTES : undefined,
+      );
+      if (generation !== this.generation) return;
+      await this.deps.output.resume();
+      active.origin = this.deps.output.now() + Math.round(LEAD_S * this.rate) - from;
+      this.place(active, chunk);
+      this.status = 'playing';
+      this.emit();
+      void this.pump(generation);
+    } catch (error) {
+      if (generation === this.generation) this.fail(error);
+    }
+  }
+
+  /**
+   * Keeps the timeline filled: decodes the current track up to 30 s ahead, then lines up the next
+   * one right behind it, and fetches the start of the ones after. One loop per generation.
+   */
+  private async pump(generation: number): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (generation === this.generation && this.current) {
+        const ahead = (this.scheduledUntil() - this.deps.output.now()) / this.rate;
+        const cur: Active = this.current;
+        if (ahead >= BUFFER_TARGET_S || (cur.end !== undefined && this.upcoming?.end !== undefined)) {
+          await this.prefetch();
+          await this.deps.sleep(250);
+          continue;
+        }
+        if (cur.end === undefined) await this.fill(cur, generation);
+        else if (!this.upcoming) {
+          if (!(await this.lineUp(cur, generation))) await this.deps.sleep(250);
+        } else await this.fill(this.upcoming, generation);
+      }
+    } catch (error) {
+      if (generation === this.generation) this.fail(error);
+    } finally {
+      this.pumping = false;
+      // A newer generation may have found the loop busy and returned: start its loop now.
+      if (generation !== this.generation && this.current) void this.pump(this.generation);
+    }
+  }
+
+  /** Decodes the next chunk of a track, at the rung ABR picks for the buffer it will land in. */
+  private async fill(active: Active, generation: number): Promise<void> {
+    const rungs = await active.source.qualities();
+    const ahead = (this.scheduledUntil() - this.deps.output.now()) / this.rate;
+    const previous = active.rung;
+    const rung = previous ? this.abr.next(rungs, previous, ahead, this.deps.clock()) : this.abr.initial(rungs);
+    const sameRung = rung.quality === previous?.quality;
+    const chunk = await active.source.read(rung.quality, active.scheduled, sameRung ? active.hint : undefined);
+    if (generation !== this.generation) return;
+    active.rung = rung;
+    this.place(active, chunk);
+    this.emit();
+  }
+
+  /** Schedules a decoded chunk; if it arrives too late to play on time, the track waits for it. */
+  private place(active: Active, chunk: Chunk): void {
+    const earliest = this.deps.output.now() + Math.round(LEAD_S * this.rate);
+    if (active.origin + chunk.start < earliest) active.origin = earliest - chunk.start;
+    if (chunk.channels.length > 0 && chunk.end > chunk.start)
+      active.voice.schedule(chunk.channels, active.origin + chunk.start);
+    active.scheduled = chunk.end;
+    active.hint = chunk.next;
+    if (chunk.final) active.end = chunk.end;
+  }
+
+  /** Puts the next track of the order on the timeline right where the current one ends. */
+  private async lineUp(cur: Active, generation: number): Promise<boolean> {
+    const index = this.following(cur.index, false);
+    const item = index === undefined ? undefined : this.queue[index];
+    if (index === undefined || !item || cur.end === undefined) return false;
+    const source = this.source(item);
+    const gain = await this.gainOf(source);
+    if (generation !== this.generation || this.upcoming) return true;
+    const expected = (item.durationMs / 1000) * this.rate;
+    const fade = Math.round(Math.min(this.settings.crossfadeSeconds * this.rate, cur.end / 2, expected / 2));
+    const trackEnd = cur.origin + cur.end;
+    const next: Active = {
+      index,
+      item,
+      source,
+      voice: this.deps.output.voice(gain),
+      origin: trackEnd - fade,
+      scheduled: 0,
+    };
+    if (fade > 0) {
+      cur.voice.fade(trackEnd - fade, trackEnd, 'out');
+      next.voice.fade(trackEnd - fade, trackEnd, 'in');
+    }
+    this.upcoming = next;
+    await this.fill(next, generation);
+    return true;
+  }
+
+  /** The queue index after `index` in play order; `skipping` when the listener pressed next. */
+  private following(index: number, skipping: boolean): number | undefined {
+    if (this.repeat === 'one' && !skipping) return index;
+    const at = this.order.indexOf(index);
+    if (at >= 0 && at + 1 < this.order.length) return this.order[at + 1];
+    return this.repeat === 'off' ? undefined : this.order[0];
+  }
+
+  /** Advances the play head: hands over to the next track, ends the queue, retires old voices. */
+  private tick(): void {
+    const now = this.deps.output.now();
+    const next = this.upcoming;
+    if (this.current && next && now >= next.origin) {
+      this.retiring.push({ voice: this.current.voice, until: this.scheduledUntil() });
+      this.current = next;
+      this.upcoming = undefined;
+    }
+    const cur = this.current;
+    if (cur?.end !== undefined && !this.upcoming && !this.ended && now >= cur.origin + cur.end) {
+      if (this.following(cur.index, false) === undefined) {
+        this.ended = true;
+        this.status = 'paused';
+        void this.deps.output.suspend();
+      }
+    }
+    this.retiring = this.retiring.filter((r) => {
+      if (now < r.until + this.rate) return true;
+      r.voice.stop();
+      return false;
+    });
+    if (cur) this.emit();
+  }
+
+  /** Fetches the start of the next tracks in play order at the rung they would start on. */
+  private async prefetch(): Promise<void> {
+    const cur = this.upcoming ?? this.current;
+    if (!cur) return;
+    let index: number | undefined = cur.index;
+    for (let k = 0; k < PREFETCH; k++) {
+      index = index === undefined ? undefined : this.following(index, true);
+      const item = index === undefined ? undefined : this.queue[index];
+      if (!item) return;
+      const source = this.source(item);
+      await source.prefetch(this.abr.initial(await source.qualities()).quality).catch(() => undefined);
+    }
+  }
+
+  /** The output frame up to which audio is scheduled. */
+  private scheduledUntil(): number {
+    const last = this.upcoming ?? this.current;
+    return last ? last.origin + last.scheduled : this.deps.output.now();
+  }
+
+  /** After a change to the order: a lined-up next track that is no longer next is taken off. */
+  private replan(): void {
+    const cur = this.current;
+    if (
+      cur &&
+      this.upcoming &&
+      (this.following(cur.index, false) !== this.upcoming.index || this.settings.crossfadeSeconds > 0)
+    ) {
+      this.dropUpcoming();
+    }
+    this.emit();
+  }
+
+  private dropUpcoming(): void {
+    this.upcoming?.voice.stop();
+    this.upcoming = undefined;
+    // The current track's fade-out belonged to that transition; it plays out at full level again.
+    this.current?.voice.clearFades();
+  }
+
+  private source(item: QueueItem): TrackSource {
+    let source = this.sources.get(item.id);
+    if (!source) {
+      const expected = (item.durationMs / 1000) * this.rate;
+      source = new TrackSource(item.id, expected, {
+        api: this.deps.api,
+        network: this.deps.network,
+        decoder: this.deps.decoder,
+        sampleRate: this.rate,
+        sleep: this.deps.sleep,
+        clock: this.deps.clock,
+        onFetch: (bytes, ms) => this.abr.sample(bytes, ms),
+      });
+      this.sources.set(item.id, source);
+      // Keep the sources of a few tracks around the play head; older ones are fetched again if needed.
+      if (this.sources.size > 8) this.sources.delete(this.sources.keys().next().value!);
+    }
+    return source;
+  }
+
+  private async gainOf(source: TrackSource): Promise<number> {
+    if (!this.settings.normalize) return 1;
+    return 10 ** ((await source.gainDb()) / 20);
+  }
+
+  private reshuffle(first: number): void {
+    const rest = this.queue.map((_, i) => i).filter((i) => i !== first);
+    for (let i = rest.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [rest[i], rest[j]] = [rest[j]!, rest[i]!];
+    }
+    this.order = [first, ...rest];
+  }
+
+  private stopVoices(): void {
+    this.current?.voice.stop();
+    this.upcoming?.voice.stop();
+    for (const r of this.retiring) r.voice.stop();
+    this.retiring = [];
+    this.upcoming = undefined;
+  }
+
+  private fail(error: unknown): void {
+    this.status = 'error';
+    this.error = error instanceof Error ? error.message : String(error);
+    this.stopVoices();
+    this.emit();
+  }
+
+  private persist(): void {
+    this.deps.save?.({ volume: this.volume, settings: this.settings });
+  }
+
+  private emit(): void {
+    const state = this.getState();
+    for (const listener of this.listeners) listener(state);
+  }
+}

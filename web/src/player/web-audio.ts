@@ -1,0 +1,135 @@
+import type { AudioOutput, Voice } from './engine.js';
+import { type Decoder, FetchError, type Network } from './track-source.js';
+
+/** Every lossy rung is 44.1 kHz (or half that), so the output runs at 44.1 kHz and never resamples them. */
+const OUTPUT_RATE = 44_100;
+const FADE_POINTS = 128;
+
+/** Web Audio output: per-track gain stages into a master volume, an analyser, then the speakers. */
+export class WebAudioOutput implements AudioOutput {
+  readonly context = new AudioContext({ sampleRate: OUTPUT_RATE, latencyHint: 'interactive' });
+  readonly master = this.context.createGain();
+  readonly analyser = this.context.createAnalyser();
+
+  constructor() {
+    this.analyser.fftSize = 2048;
+    this.master.connect(this.analyser).connect(this.context.destination);
+  }
+
+  get sampleRate(): number {
+    return this.context.sampleRate;
+  }
+
+  now(): number {
+    return Math.round(this.context.currentTime * this.context.sampleRate);
+  }
+
+  voice(gain: number): Voice {
+    return new WebAudioVoice(this.context, this.master, gain);
+  }
+
+  /** A squared slider feels even across its travel (loudness is logarithmic). */
+  setVolume(volume: number): void {
+    this.master.gain.setTargetAtTime(volume * volume, this.context.currentTime, 0.01);
+  }
+
+  async suspend(): Promise<void> {
+    if (this.context.state === 'running') await this.context.suspend();
+  }
+
+  async resume(): Promise<void> {
+    if (this.context.state !== 'running') await this.context.resume();
+  }
+
+  /** Decodes with the browser's own decoder (a whole small Ogg file per chunk). */
+  decoder(): Decoder {
+    return {
+      decode: async (bytes) => {
+        const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+        const audio = await this.context.decodeAudioData(copy.buffer as ArrayBuffer);
+        const channels: Float32Array[] = [];
+        for (let c = 0; c < audio.numberOfChannels; c++) channels.push(audio.getChannelData(c));
+        return { length: audio.length, channels };
+      },
+    };
+  }
+}
+
+class WebAudioVoice implements Voice {
+  private readonly gain: GainNode;
+  private readonly sources = new Set<AudioBufferSourceNode>();
+
+  constructor(
+    private readonly context: AudioContext,
+    master: AudioNode,
+    private readonly level: number,
+  ) {
+    this.gain = context.createGain();
+    this.gain.gain.value = level;
+    this.gain.connect(master);
+  }
+
+  schedule(channels: Float32Array[], at: number): void {
+    const length = channels[0]?.length ?? 0;
+    if (length === 0) return;
+    const buffer = this.context.createBuffer(channels.length, length, this.context.sampleRate);
+    channels.forEach((data, c) => {
+      buffer.copyToChannel(data as Float32Array<ArrayBuffer>, c);
+    });
+    const node = this.context.createBufferSource();
+    node.buffer = buffer;
+    node.connect(this.gain);
+    node.onended = () => {
+      node.disconnect();
+      this.sources.delete(node);
+    };
+    this.sources.add(node);
+    node.start(at / this.context.sampleRate);
+  }
+
+  fade(from: number, to: number, direction: 'in' | 'out'): void {
+    const rate = this.context.sampleRate;
+    const curve = new Float32Array(FADE_POINTS);
+    for (let i = 0; i < FADE_POINTS; i++) {
+      const t = i / (FADE_POINTS - 1);
+      curve[i] = this.level * (direction === 'in' ? Math.sin((t * Math.PI) / 2) : Math.cos((t * Math.PI) / 2));
+    }
+    const param = this.gain.gain;
+    if (direction === 'in') param.setValueAtTime(0, this.context.currentTime);
+    param.setValueCurveAtTime(curve, Math.max(from / rate, this.context.currentTime), (to - from) / rate);
+  }
+
+  clearFades(): void {
+    this.gain.gain.cancelScheduledValues(0);
+    this.gain.gain.setValueAtTime(this.level, this.context.currentTime);
+  }
+
+  stop(): void {
+    for (const node of this.sources) {
+      node.onended = null;
+      node.stop();
+      node.disconnect();
+    }
+    this.sources.clear();
+    this.gain.disconnect();
+  }
+}
+
+/** Range requests with `fetch`; signed audio URLs need no credentials. */
+export const fetchNetwork: Network = {
+  async range(url, start, end) {
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` } });
+    } catch (error) {
+      throw new FetchError(0, `network error: ${(error as Error).message}`);
+    }
+    if (response.status !== 206 && response.status !== 200) {
+      throw new FetchError(response.status, `audio request answered ${response.status}`);
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (response.status === 200) return { bytes: bytes.subarray(start, end), total: bytes.length };
+    const total = Number(response.headers.get('Content-Range')?.split('/')[1]);
+    return { bytes, total: Number.isFinite(total) ? total : end };
+  },
+};
