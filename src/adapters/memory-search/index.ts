@@ -25,7 +25,7 @@ import type {
 import { TYPE_NUMBER } from './batch.js';
 import { Expansion } from './expand.js';
 import { planRequest } from './plan.js';
-import { searchType } from './search.js';
+import { Matchers, searchType } from './search.js';
 import { SegmentStore, type StoreOptions } from './store.js';
 
 export interface MemorySearchOptions extends StoreOptions {
@@ -84,11 +84,12 @@ export class MemorySearchIndex implements SearchIndex {
     const results: SearchResults = {};
     const searchable = plan.terms.length > 0 || filtered;
     const expansions = searchable ? segments.map((s) => plan.terms.map((t) => new Expansion(s, t))) : [];
+    const matchers = new Matchers(plan, expansions);
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);
       if (typeNumber === undefined) continue;
       results[type] = searchable
-        ? searchType({ type, typeNumber, plan, segments, expansions, request, weights: this.weights })
+        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights: this.weights })
         : { items: [], total: 0 };
     }
     return results;

@@ -32,8 +32,8 @@ const MATCHES_KEPT = 4;
 
 export class Matcher {
   readonly size: number;
-  /** False when some word cannot match this type at all (a `track:` filter on albums). */
-  readonly possible: boolean;
+  /** False when some word cannot match the type at all (a `track:` filter on albums). */
+  possible = false;
   /** After `evaluate`: whether every word had a first-tier match (so the first tier counted it). */
   allFirstTier = false;
   /** After `evaluate`: whether the query's words begin the name or an artist's name (START)… */
@@ -48,7 +48,7 @@ export class Matcher {
   private readonly first: Uint8Array;
   private readonly mask: Int32Array;
   private readonly free: Uint8Array;
-  private readonly artistType: boolean;
+  private artistType = false;
   // Per query word, for the document being evaluated.
   private readonly best: Float64Array;
   private readonly bestMeta: Int32Array;
@@ -80,10 +80,13 @@ export class Matcher {
     inOrder: 0,
   };
 
+  /**
+   * Built once per query, segment and tier (the ranges are the same for every type), then pointed at
+   * each type in turn with `forType`.
+   */
   constructor(
-    terms: Term[],
+    private readonly terms: Term[],
     expansions: Expansion[],
-    type: number,
     firstTierOnly: boolean,
     private readonly bonuses: Bonuses,
   ) {
@@ -104,10 +107,8 @@ export class Matcher {
       this.score.set(r.score, this.start[t]!);
       this.first.set(r.firstTier, this.start[t]!);
     }
-    this.mask = Int32Array.from(terms.map((term) => fieldMask(term, type)));
+    this.mask = new Int32Array(n);
     this.free = Uint8Array.from(terms.map((term) => (isFree(term) ? 1 : 0)));
-    this.artistType = SEARCH_TYPES[type] === 'artist';
-    this.possible = this.mask.every((m) => m !== 0);
     this.best = new Float64Array(n);
     this.bestMeta = new Int32Array(n);
     this.firstHit = new Uint8Array(n);
@@ -120,6 +121,18 @@ export class Matcher {
       this.fieldWeight[f] = FIELD[f]!;
       this.fieldWeight[f + 4] = FIELD[f]! * TAIL;
     }
+  }
+
+  /** Points the matcher at a type: the fields each word may match there. */
+  forType(type: number): this {
+    let possible = true;
+    for (let t = 0; t < this.size; t++) {
+      this.mask[t] = fieldMask(this.terms[t]!, type);
+      if (this.mask[t] === 0) possible = false;
+    }
+    this.possible = possible;
+    this.artistType = SEARCH_TYPES[type] === 'artist';
+    return this;
   }
 
   /** The text score of document `d`, or −1 when some word does not match. */

@@ -38,12 +38,34 @@ export interface TypeQuery {
   plan: Plan;
   segments: Segment[];
   expansions: Expansion[][];
+  matchers: Matchers;
   request: SearchRequest;
   weights: RankingWeights;
 }
 
+/** A query's matchers, one per segment and tier, built when first needed and shared by every type. */
+export class Matchers {
+  private readonly built: (Matcher | undefined)[] = [];
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly expansions: Expansion[][],
+  ) {}
+
+  get(segment: number, firstTier: boolean, type: number): Matcher {
+    const k = 2 * segment + (firstTier ? 0 : 1);
+    let matcher = this.built[k];
+    if (matcher === undefined) {
+      const { terms, bonuses } = this.plan;
+      matcher = new Matcher(terms, this.expansions[segment]!, firstTier, bonuses);
+      this.built[k] = matcher;
+    }
+    return matcher.forType(type);
+  }
+}
+
 export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } {
-  const { plan, segments, expansions, typeNumber: type, request } = q;
+  const { plan, segments, expansions, matchers, typeNumber: type, request } = q;
   const pool = new Pool();
   const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_BUDGET : FULL_BUDGET;
   const limit = request.prefix ? TYPEAHEAD_POOL : POOL;
@@ -52,7 +74,7 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
   for (let s = 0; s < segments.length; s++) {
     const segment = segments[s]!;
     if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
-    const matcher = new Matcher(plan.terms, expansions[s]!, type, true, plan.bonuses);
+    const matcher = matchers.get(s, true, type);
     if (!matcher.possible) return { items: [], total: 0 };
     const skip = new Set<number>();
     addExactNames(segment, type, plan, matcher, pool, skip);
@@ -80,7 +102,7 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
     for (let s = 0; s < segments.length; s++) {
       const segment = segments[s]!;
       if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
-      const matcher = new Matcher(plan.terms, expansions[s]!, type, false, plan.bonuses);
+      const matcher = matchers.get(s, false, type);
       const result = scan({
         segment,
         type,
