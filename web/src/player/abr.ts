@@ -6,7 +6,10 @@
  * - Step down as soon as the buffer falls under `LOW_BUFFER_S`, to the rung the throughput carries
  *   (the lower of the average and the latest download; at least one rung lower). While a track starts
  *   the buffer has not filled yet, and only a throughput that cannot carry the rung moves it down.
- * - Step up one rung when the buffer holds `HIGH_BUFFER_S` or more and the throughput carries the
+ * - Step down to what the throughput carries, whatever the buffer short of 30 s, when the network
+ *   cannot sustain the rung: waiting for the buffer to fall under 5 s would mean a stall with 512 KB
+ *   ranges on a slow link.
+ * - Step up one rung when the buffer reached `HIGH_BUFFER_S` or more and the throughput carries the
  *   higher rung with the margin `UP_MARGIN`, no sooner than `HOLD_MS` after the last change. The gap
  *   between the two buffer levels, the margin and the hold keep it from oscillating.
  */
@@ -57,18 +60,24 @@ export class Abr {
     return this.fitting(rungs, this.estimate === undefined ? Number.POSITIVE_INFINITY : this.estimate * SAFETY);
   }
 
-  /** The rung for the next chunk, given the one in use and the seconds of audio buffered ahead. */
-  next(rungs: readonly AbrRung[], current: AbrRung, bufferedS: number, nowMs: number): AbrRung {
+  /**
+   * The rung for the next chunk, given the one in use, the seconds of audio buffered ahead now and
+   * right after the last chunk landed (the buffer only reaches its peak between fetches).
+   */
+  next(rungs: readonly AbrRung[], current: AbrRung, buffer: { now: number; peak: number }, nowMs: number): AbrRung {
     const allowed = rungs.filter((r) => r.kbps <= this.capKbps);
     const index = allowed.findIndex((r) => r.quality === current.quality);
     if (index === -1) return this.initial(rungs);
     let choice = current;
-    // Trust the slower of the average and the latest download when deciding to go down.
+    // Going down, trust the slower of the average and the latest download.
     const carried = this.fitting(allowed, Math.min(this.estimate ?? 0, this.latest ?? 0) * SAFETY);
-    if (bufferedS < LOW_BUFFER_S && index > 0 && (this.filled || carried.kbps < current.kbps)) {
+    if (buffer.now < LOW_BUFFER_S && index > 0 && (this.filled || carried.kbps < current.kbps)) {
       choice = carried.kbps < current.kbps ? carried : allowed[index - 1]!;
+    } else if (buffer.now < HIGH_BUFFER_S && carried.kbps < current.kbps) {
+      // The network cannot sustain this rung: go down before the buffer runs out.
+      choice = carried;
     } else if (
-      bufferedS >= HIGH_BUFFER_S &&
+      buffer.peak >= HIGH_BUFFER_S &&
       index < allowed.length - 1 &&
       nowMs - this.lastChange >= HOLD_MS &&
       this.estimate !== undefined &&
@@ -79,7 +88,7 @@ export class Abr {
     if (choice.quality !== current.quality) {
       this.lastChange = nowMs;
       this.filled = false;
-    } else if (bufferedS >= LOW_BUFFER_S) this.filled = true;
+    } else if (buffer.now >= LOW_BUFFER_S) this.filled = true;
     return choice;
   }
 

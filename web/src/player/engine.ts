@@ -86,6 +86,8 @@ export class PlaybackEngine implements Player {
   /** Bumped by every user action that replaces what is playing; stale async work checks it. */
   private generation = 0;
   private pumping = false;
+  /** Seconds buffered right after the last chunk landed. */
+  private peakAhead = 0;
   private ended = false;
   private readonly sources = new Map<string, TrackSource>();
   private readonly listeners = new Set<(state: PlayerState) => void>();
@@ -320,14 +322,17 @@ export class PlaybackEngine implements Player {
   /** Decodes the next chunk of a track, at the rung ABR picks for the buffer it will land in. */
   private async fill(active: Active, generation: number): Promise<void> {
     const rungs = await active.source.qualities();
-    const ahead = (this.scheduledUntil() - this.deps.output.now()) / this.rate;
+    const buffer = { now: (this.scheduledUntil() - this.deps.output.now()) / this.rate, peak: this.peakAhead };
     const previous = active.rung;
-    const rung = previous ? this.abr.next(rungs, previous, ahead, this.deps.clock()) : this.abr.initial(rungs);
+    const rung = previous ? this.abr.next(rungs, previous, buffer, this.deps.clock()) : this.abr.initial(rungs);
     const sameRung = rung.quality === previous?.quality;
+    // The indicator shows the rung being streamed from the moment it is chosen.
+    active.rung = rung;
+    if (!sameRung) this.emit();
     const chunk = await active.source.read(rung.quality, active.scheduled, sameRung ? active.hint : undefined);
     if (generation !== this.generation) return;
-    active.rung = rung;
     this.place(active, chunk);
+    this.peakAhead = (this.scheduledUntil() - this.deps.output.now()) / this.rate;
     this.emit();
   }
 
