@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { PlayerHandle } from '../../web/src/player/index.js';
-
-const run = promisify(execFile);
 
 /** Debian's Chromium (`apt-get install chromium`); the browser tests skip with this reason without it. */
 export const CHROMIUM = process.env.CADENZA_CHROMIUM ?? '/usr/bin/chromium';
@@ -16,11 +12,6 @@ export const chromiumMissing = existsSync(CHROMIUM)
 
 /** Where screenshots of each main screen go, to be looked at when the UI changes. */
 export const SCREENS = join(process.cwd(), 'test-output', 'screens');
-
-/** Builds the web player the way `npm ci` does, so the server serves the code under test. */
-export async function buildWebApp(): Promise<void> {
-  await run('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], { cwd: process.cwd() });
-}
 
 /** Headless Chromium with background networking off (the machine has no network beyond loopback). */
 export async function launchBrowser(): Promise<Browser> {

@@ -10,8 +10,8 @@ import { findFfmpeg } from '../../src/adapters/ffmpeg-binaries.js';
 import { runImport } from '../../src/cli/import.js';
 import { makeTone } from '../helpers/audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { buildWebApp } from '../helpers/web.js';
 import {
-  buildWebApp,
   chromiumMissing,
   launchBrowser,
   longestQuietRun,
