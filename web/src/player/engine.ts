@@ -5,7 +5,7 @@ import type { Player, PlayerApi, PlayerSettings, PlayerState, PlayerStatus, Queu
 /** Seconds of audio kept decoded and scheduled ahead of the play head. */
 export const BUFFER_TARGET_S = 30;
 /** How far ahead of "now" the first sound of a start or seek is scheduled. */
-const LEAD_S = 0.01;
+const LEAD_S = 0.006;
 /** Tracks of the queue after the current one whose start is fetched ahead. */
 const PREFETCH = 2;
 const PREVIOUS_RESTARTS_AFTER_MS = 3000;
@@ -43,6 +43,8 @@ export interface EngineDeps {
   every(ms: number, fn: () => void): () => void;
   /** Settings and volume from the last session, and where to keep them. */
   saved?: { volume?: number; settings?: Partial<PlayerSettings> };
+  /** Marks the stages of a start (`start`, `stream-info`, `decoded`, `scheduled`) on a timeline, e.g. performance.mark. */
+  mark?(stage: string): void;
   save?(data: { volume: number; settings: PlayerSettings }): void;
 }
 
@@ -264,9 +266,14 @@ export class PlaybackEngine implements Player {
       scheduled: from,
     };
     this.current = active;
+    this.deps.mark?.('start');
     this.emit();
+    // Waking the audio output takes a while in browsers: it happens while the audio is fetched.
+    const awake = this.deps.output.resume();
+    awake.catch(() => undefined);
     try {
       const [rungs, gain] = await Promise.all([source.qualities(), this.gainOf(source)]);
+      this.deps.mark?.('stream-info');
       if (generation !== this.generation) return;
       active.voice.stop();
       active.voice = this.deps.output.voice(gain);
@@ -277,10 +284,12 @@ export class PlaybackEngine implements Player {
         undefined,
         from === 0 ? FIRST_DECODE_BYTES : undefined,
       );
+      this.deps.mark?.('decoded');
+      await awake;
       if (generation !== this.generation) return;
-      await this.deps.output.resume();
       active.origin = this.deps.output.now() + Math.round(LEAD_S * this.rate) - from;
       this.place(active, chunk);
+      this.deps.mark?.('scheduled');
       this.status = 'playing';
       this.emit();
       void this.pump(generation);

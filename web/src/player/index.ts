@@ -36,6 +36,7 @@ export function createBrowserPlayer(api: PlayerApi): Player {
       return () => clearInterval(timer);
     },
     saved: load(),
+    mark: (stage) => performance.mark(`cadenza:${stage}`),
     save: (data) => localStorage.setItem(STORAGE_KEY, JSON.stringify(data)),
   });
   window.cadenza = { player, output };

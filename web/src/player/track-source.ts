@@ -5,6 +5,8 @@ import type { PlayerApi, StreamFile, StreamInfo } from './types.js';
 export const CHUNK_BYTES = 512 * 1024;
 /** The first decode of a track is cut short so that sound starts sooner; the rest follows at once. */
 export const FIRST_DECODE_BYTES = 48 * 1024;
+/** The first request of a track that starts now: headers and the first page or two, then the rest. */
+const FIRST_FETCH_BYTES = 64 * 1024;
 /** Attempts per range request before the track fails. */
 const ATTEMPTS = 4;
 
@@ -105,12 +107,16 @@ export class TrackSource {
    * estimated from the position and corrected until the pages around `from` are in range.
    */
   async read(quality: string, from: number, hint?: number, maxBytes = CHUNK_BYTES): Promise<Chunk> {
-    const rung = await this.rung(quality);
+    const rung = await this.rung(quality, maxBytes < CHUNK_BYTES ? FIRST_FETCH_BYTES : CHUNK_BYTES);
     const want = from / rung.ratio;
     let offset = hint ?? this.estimate(rung, want);
     for (let step = 0; step < 12; step++) {
       const bytes = await this.bytes(rung, offset, maxBytes);
       const pages = readPages(bytes, offset).filter((p) => p.offset >= rung.headerEnd);
+      if (pages.length === 0 && maxBytes < CHUNK_BYTES) {
+        maxBytes = CHUNK_BYTES; // not even one whole page in a short read: read a full chunk instead
+        continue;
+      }
       const found = pages.findIndex((p) => p.granule >= want);
       if (found === -1) {
         const last = pages.at(-1);
@@ -204,10 +210,10 @@ export class TrackSource {
     return joined;
   }
 
-  private rung(quality: string): Promise<Rung> {
+  private rung(quality: string, firstBytes = CHUNK_BYTES): Promise<Rung> {
     let rung = this.rungs.get(quality);
     if (!rung) {
-      rung = this.loadRung(quality);
+      rung = this.loadRung(quality, firstBytes);
       rung.catch(() => this.rungs.delete(quality));
       this.rungs.set(quality, rung);
     }
@@ -215,8 +221,8 @@ export class TrackSource {
   }
 
   /** Reads the start of a rung: its headers, size and sample rate, keeping the audio after them. */
-  private async loadRung(quality: string): Promise<Rung> {
-    let { bytes, total } = await this.fetch(quality, 0, CHUNK_BYTES);
+  private async loadRung(quality: string, firstBytes: number): Promise<Rung> {
+    let { bytes, total } = await this.fetch(quality, 0, firstBytes);
     let pages = readPages(bytes);
     let headerEnd = headerLength(pages);
     while (headerEnd === undefined && bytes.length < total) {
