@@ -56,7 +56,16 @@ const code = await new Promise<number>((resolve) => {
     ],
     { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: databaseUrl } },
   );
-  child.on('close', (c) => resolve(c ?? 1));
+  // A file that leaks a handle never exits; the run fails after this long rather than hanging CI.
+  const limitMin = Number(process.env.TEST_RUN_TIMEOUT_MIN ?? 30);
+  const watchdog = setTimeout(() => {
+    console.error(`test run still going after ${limitMin} min: stopping it (a test file probably leaks a handle)`);
+    child.kill('SIGKILL');
+  }, limitMin * 60_000);
+  child.on('close', (c) => {
+    clearTimeout(watchdog);
+    resolve(c ?? 1);
+  });
 });
 
 if (embedded) await releaseEmbedded(embedded, async () => 0);

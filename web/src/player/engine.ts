@@ -244,6 +244,7 @@ export class PlaybackEngine implements Player {
     this.generation++;
     this.stopTimer();
     this.stopVoices();
+    this.current = undefined;
     this.listeners.clear();
   }
 
