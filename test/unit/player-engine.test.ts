@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PlaybackEngine } from '../../web/src/player/engine.js';
-import type { Network } from '../../web/src/player/track-source.js';
+import { FetchError, type Network } from '../../web/src/player/track-source.js';
 import type { QueueItem } from '../../web/src/player/types.js';
 import { encodeTrack, ffmpegDecoder, RATE, startRangeServer, TapeOutput, until } from '../helpers/player.js';
 
@@ -251,8 +251,17 @@ describe('player: the playback engine on a sample clock', () => {
   });
 
   it('reports a track that cannot be fetched as an error instead of hanging', async () => {
-    const { player } = engine();
-    server.log.faults.push(404);
+    // Its own network, so that no request of an earlier test can take the fault.
+    let failed = false;
+    const { player } = engine({
+      network: {
+        range(url, start, end) {
+          if (failed) return server.network.range(url, start, end);
+          failed = true;
+          return Promise.reject(new FetchError(404, 'answered 404'));
+        },
+      },
+    });
     await player.playQueue([item('c')]);
     const state = player.getState();
     assert.equal(state.status, 'error');
