@@ -1,38 +1,16 @@
-/**
- * Player start-up in a real browser: time from a click on a track's play button to the first audible
- * output of the web player, and from "Next" to the next track's first sound, against a `cadenza serve`
- * child on its own data folder, on loopback. The baseline, measured in the same run and page, is the
- * browser's own <audio> element asked for the same track (stream-info request, then the signed URL).
- *
- * "Audible" is the output time of the first non-silent render block, mapped from the audio clock to
- * the page clock with AudioContext.getOutputTimestamp (so the output latency is included).
- */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchBrowser } from '../test/e2e/browser.js';
 import { makeTone } from '../test/helpers/audio.js';
 import { buildWebApp } from '../test/helpers/web.js';
 import type {} from '../web/src/player/index.js';
+import { runCadenza, startCadenzaServe } from './lib/child.js';
 
-const BIN = fileURLToPath(new URL('../bin/cadenza.js', import.meta.url));
 const PLAYS = Number(process.env.BENCH_PLAYER_PLAYS ?? 50);
 const WARM_UP = 3;
 const TRACKS = 16;
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cadenza ${args[0]} exited ${code}`))));
-  });
-}
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -97,24 +75,16 @@ async function main(): Promise<void> {
   }
   await Promise.all([
     buildWebApp(),
-    cli(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env),
+    runCadenza(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env),
   ]);
-  await cli(['import', join(dir, 'music'), '--json'], env);
-  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const browser = await launchBrowser();
+  await runCadenza(['import', join(dir, 'music'), '--json'], env);
+  const { base, stop } = await startCadenzaServe(env);
+  const browser = await launchBrowser().catch(async (error) => {
+    await stop();
+    throw error;
+  });
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server.stderr.on('data', (d) => {
-        seen += d;
-        const m = /"url":"(http:[^"]+)"/.exec(seen);
-        if (m) resolve(m[1]!);
-      });
-      server.on('close', () => reject(new Error('cadenza serve exited')));
-    });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('crash', () => console.error('page crashed'));
-    page.on('close', () => console.error('page closed'));
     page.on('pageerror', (e) => console.error('page error', e.message));
     await page.goto(`${base}/login`);
     await page.getByLabel('Username').fill('bench');
@@ -247,8 +217,7 @@ async function main(): Promise<void> {
     throw error;
   } finally {
     await browser.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('close', r));
+    await stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

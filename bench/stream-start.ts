@@ -1,29 +1,12 @@
-/**
- * Stream start: the playback request (bearer auth, track lookup, entitlement, URL signing) and then the
- * first byte of the first 512 KB chunk from the signed URL, against a real `cadenza serve` child
- * process on its own data folder. Reports p50/p99 of each leg and of the whole, over a bounded count.
- */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTone } from '../test/helpers/audio.js';
+import { runCadenza, startCadenzaServe } from './lib/child.js';
 
-const BIN = fileURLToPath(new URL('../bin/cadenza.js', import.meta.url));
 const SAMPLES = Number(process.env.BENCH_STREAM_START_SAMPLES ?? 500);
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cadenza ${args[0]} exited ${code}`))));
-  });
-}
 
 /** Time to the first byte of a GET; the rest of the body is drained and discarded. */
 function firstByte(agent: Agent, url: URL, headers: Record<string, string>): Promise<{ ms: number; body: Buffer }> {
@@ -52,21 +35,12 @@ export async function measureStreamStart(): Promise<string[]> {
   const env = { ...process.env, CADENZA_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
   await mkdir(join(dir, 'music'));
   await makeTone(join(dir, 'music', 'start.flac'), { seconds: 30, tags: { title: 'Start', artist: 'Bench' } });
-  await run(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env);
-  const imported = JSON.parse(await run(['import', join(dir, 'music'), '--json'], env));
+  await runCadenza(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env);
+  const imported = JSON.parse(await runCadenza(['import', join(dir, 'music'), '--json'], env));
   const trackId: string = imported.tracks[0].id;
 
-  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { base, stop } = await startCadenzaServe(env);
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server.stderr.on('data', (d) => {
-        seen += d;
-        const m = /"url":"(http:[^"]+)"/.exec(seen);
-        if (m) resolve(m[1]!);
-      });
-      server.on('close', () => reject(new Error('cadenza serve exited')));
-    });
     const token = (await (
       await fetch(`${base}/api/token`, {
         method: 'POST',
@@ -105,8 +79,7 @@ export async function measureStreamStart(): Promise<string[]> {
       row('stream start, request to first audio byte (target p99 < 10 ms)', totals),
     ];
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('close', r));
+    await stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /** Helpers shared by the benchmarks that run their targets as child processes. */
 
@@ -18,4 +19,43 @@ export function nextJsonLine<T>(proc: ChildProcess, timeoutMs: number): Promise<
     proc.off('exit', onExit);
     lines.close();
   });
+}
+
+const BIN = fileURLToPath(new URL('../../bin/cadenza.js', import.meta.url));
+
+/** Runs a `cadenza` command to completion and returns what it printed on stdout. */
+export function runCadenza(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cadenza ${args[0]} exited ${code}`))));
+  });
+}
+
+/** Starts `cadenza serve` on a free port; resolves with its base URL (read from its start-up log line). */
+export async function startCadenzaServe(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = async () => {
+    if (server.exitCode !== null) return;
+    server.kill('SIGTERM');
+    await new Promise((r) => server.on('close', r));
+  };
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      server.stderr!.on('data', (d) => {
+        seen += d;
+        const m = /"url":"(http:[^"]+)"/.exec(seen);
+        if (m) resolve(m[1]!);
+      });
+      server.on('close', () => reject(new Error('cadenza serve exited')));
+    });
+    return { base, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
