@@ -9,8 +9,8 @@ import { Artwork } from '../ui/artwork.js';
 import { AlbumCard, ArtistCard, CardGrid } from '../ui/cards.js';
 import { Hero, Loading, Section } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
-import { toast } from '../ui/toasts.js';
 import { CatalogTracks } from '../ui/track-table.js';
+import { useBusy } from '../ui/use-busy.js';
 
 const PAGE = 50;
 
@@ -19,26 +19,20 @@ export function GenreScreen({ id }: { id: string }) {
   const load = useApi<GenrePage>(`/v1/browse/genres/${seg(id)}`);
   const first = useApi<{ albums: Paging<AlbumSummary> }>(`/v1/browse/categories/${seg(id)}/albums?limit=${PAGE}`);
   const [more, setMore] = useState<AlbumSummary[]>([]);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   const albums = [...(first.data?.albums.items ?? []), ...more];
   const total = first.data?.albums.total ?? 0;
   const { player } = usePlayer();
   const context = `genre:${id}`;
   const playing = usePlayingContext(context);
 
-  const loadMore = async () => {
-    setBusy(true);
-    try {
+  const loadMore = () =>
+    run(async () => {
       const page = await api.get<{ albums: Paging<AlbumSummary> }>(
         `/v1/browse/categories/${seg(id)}/albums?limit=${PAGE}&offset=${albums.length}`,
       );
       setMore((m) => [...m, ...page.albums.items]);
-    } catch (err) {
-      toast((err as Error).message, 'error');
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Loading load={load}>

@@ -7,6 +7,7 @@ import { Artwork } from '../../ui/artwork.js';
 import { Icon } from '../../ui/icons.js';
 import { Loading, Section, Title } from '../../ui/page.js';
 import { toast } from '../../ui/toasts.js';
+import { useBusy } from '../../ui/use-busy.js';
 import { AlbumFields, StatusBadge } from './studio-home.js';
 import { isBusy, StudioTracks } from './studio-tracks.js';
 import { ArtworkUploader, TrackUploader } from './uploads.js';
@@ -47,12 +48,11 @@ function DetailsForm({ album, onSaved }: { album: StudioAlbum; onSaved: (a: Stud
   const [name, setName] = useState(album.name);
   const [kind, setKind] = useState(album.album_type);
   const [date, setDate] = useState(album.release_date ?? '');
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   const changed = name !== album.name || kind !== album.album_type || date !== (album.release_date ?? '');
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
+    return run(async () => {
       onSaved(
         await api.patch<StudioAlbum>(`/v1/studio/albums/${seg(album.id)}`, {
           name: name.trim(),
@@ -61,11 +61,7 @@ function DetailsForm({ album, onSaved }: { album: StudioAlbum; onSaved: (a: Stud
         }),
       );
       toast('Details saved');
-    } catch (err) {
-      toast((err as Error).message, 'error');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="panel form form-inline" onSubmit={submit} aria-label="Album details">
@@ -80,7 +76,7 @@ function DetailsForm({ album, onSaved }: { album: StudioAlbum; onSaved: (a: Stud
 /** `/studio/album/{id}`: artwork, details, track uploads with ingest progress, order, publishing. */
 export function StudioAlbumScreen({ id }: { id: string }) {
   const { album, setAlbum, error, polling } = useStudioAlbum(id);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useBusy();
   const live = album?.tracks.filter((t) => t.status !== 'retired') ?? [];
 
   const move = async (index: number, by: -1 | 1) => {
@@ -111,17 +107,11 @@ export function StudioAlbumScreen({ id }: { id: string }) {
     }
   };
 
-  const setPublished = async (publish: boolean) => {
-    setBusy(true);
-    try {
+  const setPublished = (publish: boolean) =>
+    run(async () => {
       setAlbum(await api.post<StudioAlbum>(`/v1/studio/albums/${seg(id)}/${publish ? 'publish' : 'unpublish'}`));
       toast(publish ? 'Published: listeners can find it now' : 'Unpublished: back to draft');
-    } catch (err) {
-      toast((err as Error).message, 'error');
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const load = album
     ? { data: album, error: null, loading: false as const }
