@@ -144,12 +144,12 @@ export class PlaybackEngine implements Player {
   enqueue(items: QueueItem[], next = false): void {
     const at = next && this.current ? this.current.index + 1 : this.queue.length;
     this.queue.splice(at, 0, ...items);
-    // Indices at or after the insertion point move up; the new entries go after the current one in order.
+    // Indices at or after the insertion point (always after the current track) move up; the new
+    // entries go right after the current one in play order, or at the end.
     const moved = this.order.map((i) => (i >= at ? i + items.length : i));
     const added = items.map((_, k) => at + k);
-    const here = this.current ? moved.indexOf(this.current.index + (this.current.index >= at ? items.length : 0)) : -1;
+    const here = this.current ? moved.indexOf(this.current.index) : -1;
     this.order = next ? [...moved.slice(0, here + 1), ...added, ...moved.slice(here + 1)] : [...moved, ...added];
-    if (this.current && this.current.index >= at) this.current.index += items.length;
     if (this.upcoming && this.upcoming.index >= at) this.upcoming.index += items.length;
     this.replan();
   }
