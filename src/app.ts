@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { MemoryEventBus } from './adapters/event-bus/memory.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
@@ -31,6 +32,7 @@ import { SearchService } from './core/search/search-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
+import type { EventBus } from './ports/event-bus.js';
 import type { JobQueue } from './ports/job-queue.js';
 
 /**
@@ -61,6 +63,8 @@ export interface Services {
   jobs: JobQueue;
   worker: Worker;
   signer: UrlSigner;
+  /** Live fan-out (playlist edits, friend activity) between the processes serving the gateway. */
+  bus: EventBus;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -148,6 +152,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
   });
   worker.register(INGEST_JOB, (payload: IngestPayload, context) => pipeline.run(payload, context));
 
+  const bus: EventBus = new MemoryEventBus();
   const catalogRepo = new PgCatalogRepository(db);
   const search = new SearchService(
     new MemorySearchIndex({ weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } }),
@@ -174,10 +179,12 @@ export async function createServices(config: Config, logger: Logger = createLogg
     jobs,
     worker,
     signer,
+    bus,
     metrics,
     async close() {
       await search.stop();
       await worker.stop();
+      await bus.close();
       await database.close();
     },
   };
