@@ -16,5 +16,6 @@ export interface EventBus {
 /** Topic names in one place so publishers and subscribers cannot drift apart. */
 export const topics = {
   playlist: (playlistId: string) => `playlist.${playlistId}`,
-  userActivity: (userId: string) => `activity.${userId}`,
+  /** Messages for one user's open connections (friend activity fanned out on write, invitations). */
+  user: (userId: string) => `user.${userId}`,
 } as const;

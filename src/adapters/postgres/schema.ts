@@ -128,6 +128,51 @@ export interface JobsTable {
   updated_at: Timestamp;
 }
 
+export interface PlaylistsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  description: Generated<string>;
+  public: Generated<boolean>;
+  collaborative: Generated<boolean>;
+  image_key: string | null;
+  share_token: string | null;
+  version: ColumnType<string, number | string | undefined, number | string>;
+  track_count: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PlaylistItemsTable {
+  playlist_id: string;
+  item_id: string;
+  sort_key: string;
+  track_id: string;
+  added_by: string | null;
+  added_at: Timestamp;
+}
+
+export interface PlaylistOpsTable {
+  playlist_id: string;
+  version: ColumnType<string, number | string, number | string>;
+  user_id: string | null;
+  op: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+}
+
+export interface PlaylistCollaboratorsTable {
+  playlist_id: string;
+  user_id: string;
+  added_at: Timestamp;
+}
+
+export interface PlaylistFollowsTable {
+  playlist_id: string;
+  user_id: string;
+  public: Generated<boolean>;
+  followed_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -139,4 +184,9 @@ export interface Database {
   track_files: TrackFilesTable;
   library_files: LibraryFilesTable;
   jobs: JobsTable;
+  playlists: PlaylistsTable;
+  playlist_items: PlaylistItemsTable;
+  playlist_ops: PlaylistOpsTable;
+  playlist_collaborators: PlaylistCollaboratorsTable;
+  playlist_follows: PlaylistFollowsTable;
 }
