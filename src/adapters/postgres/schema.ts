@@ -156,6 +156,7 @@ export interface PlaylistOpsTable {
   playlist_id: string;
   version: ColumnType<string, number | string, number | string>;
   user_id: string | null;
+  client_op_id: string | null;
   op: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }
@@ -171,6 +172,52 @@ export interface PlaylistFollowsTable {
   user_id: string;
   public: Generated<boolean>;
   followed_at: Timestamp;
+}
+
+export interface SavedTracksTable {
+  user_id: string;
+  track_id: string;
+  added_at: Timestamp;
+  seq: Generated<string>;
+}
+
+export interface SavedAlbumsTable {
+  user_id: string;
+  album_id: string;
+  added_at: Timestamp;
+  seq: Generated<string>;
+}
+
+export interface ArtistFollowsTable {
+  user_id: string;
+  artist_id: string;
+  followed_at: Timestamp;
+}
+
+export interface UserFollowsTable {
+  follower_id: string;
+  followee_id: string;
+  followed_at: Timestamp;
+}
+
+export interface UserBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  blocked_at: Timestamp;
+}
+
+export interface SharedActivityTable {
+  user_id: string;
+  track_id: string;
+  progress_ms: number;
+  is_playing: boolean;
+  reported_at: Timestamp;
+}
+
+export interface PrivateSessionsTable {
+  user_id: string;
+  started_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface Database {
@@ -189,4 +236,11 @@ export interface Database {
   playlist_ops: PlaylistOpsTable;
   playlist_collaborators: PlaylistCollaboratorsTable;
   playlist_follows: PlaylistFollowsTable;
+  saved_tracks: SavedTracksTable;
+  saved_albums: SavedAlbumsTable;
+  artist_follows: ArtistFollowsTable;
+  user_follows: UserFollowsTable;
+  user_blocks: UserBlocksTable;
+  shared_activity: SharedActivityTable;
+  private_sessions: PrivateSessionsTable;
 }
