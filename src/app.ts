@@ -15,7 +15,9 @@ import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
 import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.js';
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
+import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
+import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
@@ -27,6 +29,9 @@ import { LibraryImporter } from './core/ingest/library-import.js';
 import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
 import { Worker } from './core/jobs/worker.js';
+import { LibraryService } from './core/library/library-service.js';
+import { PlaylistService } from './core/playlists/playlist-service.js';
+import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
 import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
 import { SearchService } from './core/search/search-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
@@ -57,12 +62,17 @@ export interface Services {
   studio: StudioService;
   search: SearchService;
   browse: BrowseService;
+  library: LibraryService;
   importer: LibraryImporter;
   ingestRepo: PgIngestRepository;
   pipeline: IngestPipeline;
   jobs: JobQueue;
   worker: Worker;
   signer: UrlSigner;
+  /** Playlists' details, followers, collaborators, covers and share links (items: playlistEditor). */
+  playlists: PlaylistService;
+  /** Import and export of playlists as M3U8 and XSPF. */
+  playlistTransfer: PlaylistTransfer;
   /** Live fan-out (playlist edits, friend activity) between the processes serving the gateway. */
   bus: EventBus;
   metrics: Metrics;
@@ -161,6 +171,12 @@ export async function createServices(config: Config, logger: Logger = createLogg
     catalogRepo,
     logger,
   );
+  const playlistRepo = new PgPlaylistRepository(db);
+  const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
+  // Imported tracks are appended by the repository until the playlist editor takes every item write.
+  const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, () =>
+    playlistRepo.appendItems.bind(playlistRepo),
+  );
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -170,6 +186,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     accounts,
     catalog: new CatalogService(catalogRepo),
     browse: new BrowseService(catalogRepo),
+    library: new LibraryService(new PgLibraryRepository(db), catalogRepo),
     search,
     playback: new PlaybackService(new PgPlaybackRepository(db), signer),
     studio,
@@ -179,6 +196,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
     jobs,
     worker,
     signer,
+    playlists,
+    playlistTransfer,
     bus,
     metrics,
     async close() {

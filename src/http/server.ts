@@ -11,7 +11,10 @@ import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImageRoutes } from './routes/images.js';
+import { registerLibraryRoutes } from './routes/library.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
+import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
+import { registerPlaylistRoutes } from './routes/playlists.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerStudioRoutes } from './routes/studio.js';
 import { registerTokenRoutes } from './routes/token.js';
@@ -78,7 +81,10 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerPlaybackRoutes(app, services);
     registerStudioRoutes(app, services);
     registerSearchRoutes(app, services);
+    registerPlaylistRoutes(app, services);
+    registerPlaylistFileRoutes(app, services);
     registerBrowseRoutes(app, services);
+    registerLibraryRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.ready();

@@ -38,7 +38,7 @@ export class Shapes {
   artist(a: Artist) {
     return {
       ...this.artistRef(a),
-      followers: { href: null, total: 0 },
+      followers: { href: null, total: a.followers },
       genres: a.genres,
       images: this.images(a.imageKey),
       popularity: a.popularity,

@@ -131,7 +131,7 @@ export class PgCatalogRepository implements CatalogRepository {
     return (await this.albumSummaries(rows.rows))[0];
   }
 
-  async albums(ids: string[]): Promise<AlbumSummary[]> {
+  async albums(ids: string[]): Promise<Album[]> {
     if (ids.length === 0) return [];
     const rows =
       await sql<AlbumRow>`select ${ALBUM_COLUMNS} from albums a where a.id = any(${ids}) and ${VISIBLE_ALBUM}`.execute(
@@ -161,8 +161,10 @@ export class PgCatalogRepository implements CatalogRepository {
       genres: string[];
       popularity: number;
       image_key: string | null;
+      followers: number;
     }>`
       select ar.id, ar.name, ar.genres, ar.popularity,
+        (select count(*)::int from artist_follows f where f.artist_id = ar.id) as followers,
         coalesce(ar.image_key, (select a.image_key from album_artists aa join albums a on a.id = aa.album_id
           where aa.artist_id = ar.id and a.image_key is not null and ${VISIBLE_ALBUM}
           order by a.release_date desc nulls last limit 1)) as image_key
@@ -176,6 +178,7 @@ export class PgCatalogRepository implements CatalogRepository {
       genres: r.genres,
       popularity: r.popularity,
       imageKey: r.image_key,
+      followers: r.followers,
     }));
   }
 

@@ -7,6 +7,8 @@ export interface Artist extends ArtistRef {
   genres: string[];
   popularity: number;
   imageKey: string | null;
+  /** How many listeners follow the artist. */
+  followers: number;
 }
 
 export type AlbumType = 'album' | 'single' | 'compilation';
@@ -60,7 +62,7 @@ export interface Page<T> {
 export interface CatalogRepository {
   tracks(ids: string[]): Promise<Track[]>;
   album(id: string): Promise<Album | undefined>;
-  albums(ids: string[]): Promise<AlbumSummary[]>;
+  albums(ids: string[]): Promise<Album[]>;
   albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>>;
   artist(id: string): Promise<Artist | undefined>;
   artists(ids: string[]): Promise<Artist[]>;
