@@ -37,10 +37,13 @@ create table playlist_ops (
   playlist_id text not null references playlists (id) on delete cascade,
   version bigint not null,
   user_id text,
+  -- The editor's own id for the edit, so an edit re-sent after a reconnect is applied once.
+  client_op_id text,
   op jsonb not null,
   created_at timestamptz not null default now(),
   primary key (playlist_id, version)
 );
+create unique index playlist_ops_client_idx on playlist_ops (playlist_id, client_op_id) where client_op_id is not null;
 
 create table playlist_collaborators (
   playlist_id text not null references playlists (id) on delete cascade,
