@@ -1,0 +1,383 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { PgPlaylistRepository } from '../../src/adapters/postgres/playlists-repo.js';
+import { insertCatalog } from '../helpers/catalog-fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+type Account = { token: string; id: string };
+let server: TestServer;
+let owner: Account;
+let collaborator: Account;
+let follower: Account;
+let stranger: Account;
+let tracks: Map<string, { track: string }>;
+
+before(async () => {
+  server = await startTestServer();
+  [owner, collaborator, follower, stranger] = await Promise.all([1, 2, 3, 4].map(() => server.account()));
+  tracks = await insertCatalog(server.services.database.db, [
+    { name: 'Halo', artist: 'Beyoncé', album: 'I Am… Sasha Fierce' },
+    { name: 'Rock & Roll <Live> "Take 2"', artist: 'Led Zeppelin', album: 'How the West Was Won' },
+    { name: 'Jóga', artist: 'Björk', album: 'Homogenic' },
+    { name: 'Intro', artist: 'The xx', album: 'xx' },
+    { name: 'Intro', artist: 'M83', album: 'Hurry Up, We’re Dreaming' },
+    { name: 'Song, With - Dashes', artist: 'Punctuation Band', album: 'Marks' },
+  ]);
+});
+after(() => server.close());
+
+const id = (name: string) => tracks.get(name)!.track;
+const json = (method: string, body: unknown, token?: string) => ({
+  method,
+  token,
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function createPlaylist(as: Account, body: Record<string, unknown> = { name: 'Mix' }) {
+  const r = await server.json(`/v1/users/${as.id}/playlists`, json('POST', body, as.token));
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.id as string;
+}
+
+/** Items written the way import writes them, until the playlist editor's routes exist. */
+function appendTracks(playlistId: string, by: Account, names: string[]) {
+  return new PgPlaylistRepository(server.services.database.db).appendItems(playlistId, by.id, names.map(id));
+}
+
+const trackNames = async (path: string, token?: string) => {
+  const r = await server.json(path, { token });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return (r.body.items as { track: { name: string } }[]).map((i) => i.track.name);
+};
+
+describe('permission matrix', () => {
+  // Written out, not derived from access.ts, so a change of the rules shows up here.
+  const expected = {
+    private: { owner: 'RED', collaborator: 'R', follower: '', stranger: '' },
+    public: { owner: 'RED', collaborator: 'R', follower: 'R', stranger: 'R' },
+    collaborative: { owner: 'RED', collaborator: 'RE', follower: '', stranger: '' },
+  } as const;
+  const settings = {
+    private: { public: false, collaborative: false },
+    public: { public: true, collaborative: false },
+    collaborative: { public: false, collaborative: true },
+  };
+
+  for (const [visibility, roles] of Object.entries(expected) as [keyof typeof expected, Record<string, string>][]) {
+    test(`${visibility} playlist: read, item edit and detail edit by role`, async () => {
+      // Followed while public, then switched: a follower keeps the follow but not necessarily access.
+      const pid = await createPlaylist(owner, { name: `${visibility} list` });
+      assert.equal(
+        (await server.request(`/v1/playlists/${pid}/followers`, { method: 'PUT', token: follower.token })).status,
+        200,
+      );
+      assert.equal(
+        (
+          await server.request(`/v1/playlists/${pid}/collaborators/${collaborator.id}`, {
+            method: 'PUT',
+            token: owner.token,
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (await server.json(`/v1/playlists/${pid}`, json('PUT', settings[visibility], owner.token))).status,
+        200,
+      );
+
+      const accounts: Record<string, Account> = { owner, collaborator, follower, stranger };
+      for (const [role, rights] of Object.entries(roles)) {
+        const who = accounts[role]!;
+        const read = await server.json(`/v1/playlists/${pid}`, { token: who.token });
+        assert.equal(read.status, rights.includes('R') ? 200 : 404, `${role} read`);
+        const items = await server.services.playlists.access(who.id, pid).catch(() => undefined);
+        assert.equal(items?.canEditItems ?? false, rights.includes('E'), `${role} item edit`);
+        const edit = await server.json(`/v1/playlists/${pid}`, json('PUT', { description: `by ${role}` }, who.token));
+        assert.equal(edit.status, rights.includes('D') ? 200 : rights.includes('R') ? 403 : 404, `${role} detail edit`);
+        const listed = await server.json('/v1/me/playlists?limit=50', { token: who.token });
+        const inLibrary = (listed.body.items as { id: string }[]).some((p) => p.id === pid);
+        assert.equal(inLibrary, rights.includes('R') && role !== 'stranger', `${role} sees it in /me/playlists`);
+      }
+      const final = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
+      assert.equal(final.body.description, 'by owner');
+      assert.equal((await server.request(`/v1/playlists/${pid}`)).status, 401);
+    });
+  }
+});
+
+describe('playlist details', () => {
+  test('create for yourself only, with Spotify defaults and shape', async () => {
+    const other = await server.json(`/v1/users/${stranger.id}/playlists`, json('POST', { name: 'x' }, owner.token));
+    assert.equal(other.status, 403);
+    const r = await server.json(`/v1/users/${owner.id}/playlists`, json('POST', { name: ' Road Trip ' }, owner.token));
+    assert.equal(r.status, 201);
+    assert.equal(r.body.name, 'Road Trip');
+    assert.equal(r.body.public, true);
+    assert.equal(r.body.collaborative, false);
+    assert.equal(r.body.owner.id, owner.id);
+    assert.equal(r.body.followers.total, 0);
+    assert.equal(r.body.tracks.total, 0);
+    assert.equal(r.body.uri, `cadenza:playlist:${r.body.id}`);
+    const collab = await server.json(
+      `/v1/users/${owner.id}/playlists`,
+      json('POST', { name: 'c', collaborative: true }, owner.token),
+    );
+    assert.deepEqual([collab.body.public, collab.body.collaborative], [false, true]);
+  });
+
+  test('collaborative and public together are refused, naming the field', async () => {
+    const both = await server.json(
+      `/v1/users/${owner.id}/playlists`,
+      json('POST', { name: 'c', collaborative: true, public: true }, owner.token),
+    );
+    assert.equal(both.status, 400);
+    assert.match(both.body.error.message, /^public:/);
+    const pid = await createPlaylist(owner);
+    const turnOn = await server.json(`/v1/playlists/${pid}`, json('PUT', { collaborative: true }, owner.token));
+    assert.equal(turnOn.status, 400);
+    assert.match(turnOn.body.error.message, /^collaborative:/);
+    const ok = await server.json(
+      `/v1/playlists/${pid}`,
+      json('PUT', { collaborative: true, public: false }, owner.token),
+    );
+    assert.deepEqual([ok.status, ok.body.public, ok.body.collaborative], [200, false, true]);
+    const publish = await server.json(`/v1/playlists/${pid}`, json('PUT', { public: true }, owner.token));
+    assert.equal(publish.status, 400);
+    assert.match(publish.body.error.message, /^public:/);
+  });
+
+  test('bad input is refused naming the field', async () => {
+    const pid = await createPlaylist(owner);
+    const cases: [string, RequestInit & { token?: string }, RegExp][] = [
+      [`/v1/playlists/${pid}`, json('PUT', { name: 'n'.repeat(10_000) }, owner.token), /body\.name/],
+      [`/v1/playlists/${pid}`, json('PUT', { public: 'yes' }, owner.token), /body\.public/],
+      [`/v1/playlists/${pid}`, json('PUT', { name: '   ' }, owner.token), /^name/],
+      [`/v1/playlists/${pid}`, json('PUT', { colour: 'red' }, owner.token), /colour/],
+      [`/v1/users/${owner.id}/playlists`, json('POST', { description: 'no name' }, owner.token), /body\.name/],
+      [`/v1/playlists/${pid}/tracks?limit=101`, { token: owner.token }, /query.*limit/],
+      [`/v1/playlists/${pid}/export?format=pdf`, { token: owner.token }, /format/],
+      [`/v1/me/playlists/import?format=wpl`, { method: 'POST', body: 'x', token: owner.token }, /format/],
+    ];
+    for (const [path, init, message] of cases) {
+      const r = await server.json(path, init);
+      assert.equal(r.status, 400, `${path} ${init.body}`);
+      assert.match(r.body.error.message, message);
+    }
+  });
+
+  test('details change without a new snapshot; an item edit makes one', async () => {
+    const pid = await createPlaylist(owner, { name: 'Before', description: 'old' });
+    const first = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
+    const again = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
+    assert.equal(first.body.snapshot_id, again.body.snapshot_id);
+    const put = await server.json(`/v1/playlists/${pid}`, json('PUT', { name: 'After', description: '' }, owner.token));
+    assert.deepEqual([put.body.name, put.body.description], ['After', '']);
+    const read = await server.json(`/v1/playlists/${pid}`, { token: stranger.token });
+    assert.equal(read.body.name, 'After');
+    assert.equal(read.body.snapshot_id, first.body.snapshot_id);
+    await appendTracks(pid, owner, ['Halo']);
+    const edited = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
+    assert.notEqual(edited.body.snapshot_id, first.body.snapshot_id);
+    assert.equal(edited.body.tracks.total, 1);
+  });
+
+  test('items page in order with who added them; lists page too', async () => {
+    const pid = await createPlaylist(owner);
+    await appendTracks(pid, owner, ['Halo', 'Jóga']);
+    await appendTracks(pid, owner, ['Halo']);
+    const page = await server.json(`/v1/playlists/${pid}/tracks?limit=2`, { token: stranger.token });
+    assert.deepEqual(
+      page.body.items.map((i: { track: { name: string } }) => i.track.name),
+      ['Halo', 'Jóga'],
+    );
+    assert.equal(page.body.total, 3);
+    assert.match(page.body.next, /offset=2&limit=2$/);
+    assert.equal(page.body.items[0].added_by.id, owner.id);
+    assert.equal(page.body.items[0].is_local, false);
+    assert.equal(page.body.items[0].track.uri, `cadenza:track:${id('Halo')}`);
+    assert.deepEqual(await trackNames(`/v1/playlists/${pid}/tracks?offset=2`, stranger.token), ['Halo']);
+  });
+});
+
+describe('libraries and followers', () => {
+  test('a profile shows only public playlists unless it is yours', async () => {
+    const user = await server.account();
+    const open = await createPlaylist(user, { name: 'open' });
+    const closed = await createPlaylist(user, { name: 'closed', public: false });
+    const ids = async (path: string, token: string) =>
+      ((await server.json(path, { token })).body.items as { id: string }[]).map((p) => p.id).sort();
+    assert.deepEqual(await ids(`/v1/users/${user.id}/playlists`, stranger.token), [open]);
+    assert.deepEqual(await ids(`/v1/users/${user.id}/playlists`, user.token), [open, closed].sort());
+    assert.deepEqual(await ids('/v1/me/playlists', user.token), [open, closed].sort());
+    assert.equal((await server.json('/v1/users/nobody/playlists', { token: stranger.token })).status, 404);
+  });
+
+  test('follow counts, contains, unfollow; a private playlist cannot be followed', async () => {
+    const pid = await createPlaylist(owner);
+    const fan = await server.account();
+    assert.equal(
+      (await server.request(`/v1/playlists/${pid}/followers`, { method: 'PUT', token: fan.token })).status,
+      200,
+    );
+    assert.equal((await server.json(`/v1/playlists/${pid}`, { token: fan.token })).body.followers.total, 1);
+    const contains = await server.json(
+      `/v1/playlists/${pid}/followers/contains?ids=${fan.id},${stranger.id},${owner.id}`,
+      {
+        token: stranger.token,
+      },
+    );
+    assert.deepEqual(contains.body, [true, false, true]);
+    assert.equal((await server.json(`/v1/users/${fan.id}/playlists`, { token: stranger.token })).body.total, 1);
+    assert.equal(
+      (await server.request(`/v1/playlists/${pid}/followers`, { method: 'DELETE', token: fan.token })).status,
+      200,
+    );
+    assert.equal((await server.json(`/v1/playlists/${pid}`, { token: fan.token })).body.followers.total, 0);
+
+    const secret = await createPlaylist(owner, { name: 's', public: false });
+    assert.equal(
+      (await server.request(`/v1/playlists/${secret}/followers`, { method: 'PUT', token: fan.token })).status,
+      404,
+    );
+  });
+
+  test('collaborators: only the owner adds and removes them; they see the playlist while invited', async () => {
+    const pid = await createPlaylist(owner, { name: 'together', collaborative: true });
+    const guest = await server.account();
+    const byOther = await server.json(`/v1/playlists/${pid}/collaborators/${stranger.id}`, {
+      method: 'PUT',
+      token: guest.token,
+    });
+    assert.equal(byOther.status, 404);
+    const added = await server.json(`/v1/playlists/${pid}/collaborators/${guest.id}`, {
+      method: 'PUT',
+      token: owner.token,
+    });
+    assert.deepEqual(
+      added.body.items.map((c: { user: { id: string } }) => c.user.id),
+      [guest.id],
+    );
+    const byGuest = await server.json(`/v1/playlists/${pid}/collaborators/${stranger.id}`, {
+      method: 'PUT',
+      token: guest.token,
+    });
+    assert.equal(byGuest.status, 403);
+    assert.equal(
+      (await server.json(`/v1/playlists/${pid}/collaborators/${'x'.repeat(22)}`, { method: 'PUT', token: owner.token }))
+        .status,
+      404,
+    );
+    assert.equal((await server.json(`/v1/playlists/${pid}`, { token: guest.token })).status, 200);
+    const removed = await server.json(`/v1/playlists/${pid}/collaborators/${guest.id}`, {
+      method: 'DELETE',
+      token: owner.token,
+    });
+    assert.deepEqual(removed.body.items, []);
+    assert.equal((await server.json(`/v1/playlists/${pid}`, { token: guest.token })).status, 404);
+  });
+});
+
+describe('share links', () => {
+  test('read logged out while public; private or revoked links answer 404', async () => {
+    const pid = await createPlaylist(owner, { name: 'Shared mix' });
+    await appendTracks(pid, owner, ['Jóga']);
+    assert.equal(
+      (await server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: stranger.token })).status,
+      403,
+    );
+    const shared = await server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: owner.token });
+    assert.equal(shared.status, 200);
+    const path = new URL(shared.body.url).pathname;
+    const loggedOut = await server.json(path);
+    assert.equal(loggedOut.status, 200);
+    assert.equal(loggedOut.body.name, 'Shared mix');
+    assert.equal(loggedOut.body.tracks.items[0].track.name, 'Jóga');
+    assert.deepEqual(await trackNames(`${path}/tracks`), ['Jóga']);
+
+    await server.json(`/v1/playlists/${pid}`, json('PUT', { public: false }, owner.token));
+    assert.equal((await server.json(path)).status, 404);
+    const privateShare = await server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: owner.token });
+    assert.equal(privateShare.status, 400);
+    assert.match(privateShare.body.error.message, /public/);
+    await server.json(`/v1/playlists/${pid}`, json('PUT', { public: true }, owner.token));
+    assert.equal((await server.json(path)).status, 200);
+
+    assert.equal(
+      (await server.request(`/v1/playlists/${pid}/share`, { method: 'DELETE', token: owner.token })).status,
+      204,
+    );
+    assert.equal((await server.json(path)).status, 404);
+    assert.equal((await server.json('/v1/shared/playlists/not-a-real-token-at-all')).status, 404);
+  });
+});
+
+describe('covers', () => {
+  const jpeg = (w: number, h: number) =>
+    sharp({ create: { width: w, height: h, channels: 3, background: '#cc3300' } })
+      .jpeg()
+      .toBuffer();
+
+  test('a base64 JPEG body as Spotify sends it, or multipart, becomes three square renditions', async () => {
+    const pid = await createPlaylist(owner);
+    const put = await server.request(`/v1/playlists/${pid}/images`, {
+      method: 'PUT',
+      token: owner.token,
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: (await jpeg(900, 700)).toString('base64'),
+    });
+    assert.equal(put.status, 202, await put.text());
+    const images = await server.json(`/v1/playlists/${pid}/images`, { token: stranger.token });
+    assert.deepEqual(
+      images.body.map((i: { width: number }) => i.width),
+      [640, 300, 64],
+    );
+    const large = await fetch(images.body[0].url);
+    assert.equal(large.headers.get('content-type'), 'image/jpeg');
+    const meta = await sharp(Buffer.from(await large.arrayBuffer())).metadata();
+    assert.deepEqual([meta.width, meta.height], [640, 640]);
+    const playlist = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
+    assert.equal(playlist.body.images[0].url, images.body[0].url);
+
+    const form = new FormData();
+    form.set(
+      'image',
+      new Blob([
+        await sharp({ create: { width: 100, height: 100, channels: 3, background: '#00f' } })
+          .png()
+          .toBuffer(),
+      ]),
+      'c.png',
+    );
+    assert.equal(
+      (await server.request(`/v1/playlists/${pid}/images`, { method: 'PUT', token: owner.token, body: form })).status,
+      202,
+    );
+    const changed = await server.json(`/v1/playlists/${pid}/images`, { token: owner.token });
+    assert.notEqual(changed.body[0].url, images.body[0].url);
+    // A 100 px source is never enlarged: the 640 slot holds 100 px.
+    const small = await sharp(Buffer.from(await (await fetch(changed.body[0].url)).arrayBuffer())).metadata();
+    assert.equal(small.width, 100);
+  });
+
+  test('not an image → 400; not the owner → 403 or 404', async () => {
+    const pid = await createPlaylist(owner);
+    const put = (body: string, token = owner.token) =>
+      server.json(`/v1/playlists/${pid}/images`, {
+        method: 'PUT',
+        token,
+        headers: { 'Content-Type': 'image/jpeg' },
+        body,
+      });
+    const notImage = await put(Buffer.from('this is not a picture').toString('base64'));
+    assert.equal(notImage.status, 400);
+    assert.match(notImage.body.error.message, /image/);
+    assert.equal((await put('%%% not base64 %%%')).status, 400);
+    const good = (await jpeg(50, 50)).toString('base64');
+    assert.equal((await put(good, stranger.token)).status, 403);
+    await server.json(`/v1/playlists/${pid}`, json('PUT', { public: false }, owner.token));
+    assert.equal((await put(good, stranger.token)).status, 404);
+    assert.deepEqual((await server.json(`/v1/playlists/${pid}/images`, { token: owner.token })).body, []);
+  });
+});
