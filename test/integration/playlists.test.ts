@@ -15,7 +15,12 @@ let tracks: Map<string, { track: string }>;
 
 before(async () => {
   server = await startTestServer();
-  [owner, collaborator, follower, stranger] = await Promise.all([1, 2, 3, 4].map(() => server.account()));
+  [owner, collaborator, follower, stranger] = (await Promise.all([1, 2, 3, 4].map(() => server.account()))) as [
+    Account,
+    Account,
+    Account,
+    Account,
+  ];
   tracks = await insertCatalog(server.services.database.db, [
     { name: 'Halo', artist: 'Beyoncé', album: 'I Am… Sasha Fierce' },
     { name: 'Rock & Roll <Live> "Take 2"', artist: 'Led Zeppelin', album: 'How the West Was Won' },
