@@ -15,12 +15,8 @@ let tracks: Map<string, { track: string }>;
 
 before(async () => {
   server = await startTestServer();
-  [owner, collaborator, follower, stranger] = (await Promise.all([1, 2, 3, 4].map(() => server.account()))) as [
-    Account,
-    Account,
-    Account,
-    Account,
-  ];
+  const account = () => server.account();
+  [owner, collaborator, follower, stranger] = await Promise.all([account(), account(), account(), account()]);
   tracks = await insertCatalog(server.services.database.db, [
     { name: 'Halo', artist: 'Beyoncé', album: 'I Am… Sasha Fierce' },
     { name: 'Rock & Roll <Live> "Take 2"', artist: 'Led Zeppelin', album: 'How the West Was Won' },
