@@ -16,6 +16,7 @@ import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
+import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
@@ -30,6 +31,8 @@ import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
 import { Worker } from './core/jobs/worker.js';
 import { LibraryService } from './core/library/library-service.js';
+import { FollowService } from './core/social/follow-service.js';
+import { SocialService } from './core/social/social-service.js';
 import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
 import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
@@ -63,6 +66,10 @@ export interface Services {
   search: SearchService;
   browse: BrowseService;
   library: LibraryService;
+  /** Follows of artists and users, public profiles, blocks. */
+  follows: FollowService;
+  /** Friend activity: shared playback, the friend feed, private sessions, live push to followers. */
+  social: SocialService;
   importer: LibraryImporter;
   ingestRepo: PgIngestRepository;
   pipeline: IngestPipeline;
@@ -187,6 +194,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
     catalog: new CatalogService(catalogRepo),
     browse: new BrowseService(catalogRepo),
     library: new LibraryService(new PgLibraryRepository(db), catalogRepo),
+    follows: new FollowService(new PgSocialRepository(db), catalogRepo),
+    social: new SocialService(new PgSocialRepository(db), catalogRepo, bus),
     search,
     playback: new PlaybackService(new PgPlaybackRepository(db), signer),
     studio,

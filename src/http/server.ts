@@ -11,11 +11,13 @@ import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImageRoutes } from './routes/images.js';
+import { registerFollowingRoutes } from './routes/following.js';
 import { registerLibraryRoutes } from './routes/library.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
 import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
 import { registerPlaylistRoutes } from './routes/playlists.js';
 import { registerSearchRoutes } from './routes/search.js';
+import { registerSocialRoutes } from './routes/social.js';
 import { registerStudioRoutes } from './routes/studio.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { registerWebApp } from './web-app.js';
@@ -85,6 +87,8 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerPlaylistFileRoutes(app, services);
     registerBrowseRoutes(app, services);
     registerLibraryRoutes(app, services);
+    registerFollowingRoutes(app, services);
+    registerSocialRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.ready();

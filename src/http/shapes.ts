@@ -3,6 +3,7 @@ import type { User } from '../core/accounts/types.js';
 import type { Album, AlbumSummary, Artist, ArtistRef, Page, Track } from '../core/catalog/types.js';
 import { uri } from '../core/ids.js';
 import { ALL_MARKETS } from '../core/markets.js';
+import type { FriendActivity, PublicUser } from '../core/social/types.js';
 
 /** Maps domain objects to the Spotify Web API's JSON shapes, with absolute hrefs. */
 
@@ -117,13 +118,38 @@ export class Shapes {
     };
   }
 
-  me(u: User) {
+  /** Spotify's public user object. */
+  user(u: PublicUser) {
+    return {
+      display_name: u.displayName,
+      external_urls: { cadenza: `${this.base}/user/${u.id}` },
+      followers: { href: null, total: u.followers },
+      href: `${this.base}/v1/users/${u.id}`,
+      id: u.id,
+      images: [],
+      type: 'user' as const,
+      uri: uri('user', u.id),
+    };
+  }
+
+  /** One friend feed entry; the live `friend_activity` message carries the same object. */
+  friendActivity(a: FriendActivity) {
+    return {
+      user: this.user(a.user),
+      track: this.track(a.track),
+      is_playing: a.isPlaying,
+      progress_ms: a.progressMs,
+      timestamp: a.timestamp,
+    };
+  }
+
+  me(u: User, followers = 0) {
     return {
       country: u.country,
       display_name: u.displayName,
       explicit_content: { filter_enabled: false, filter_locked: false },
       external_urls: { cadenza: `${this.base}/user/${u.id}` },
-      followers: { href: null, total: 0 },
+      followers: { href: null, total: followers },
       href: `${this.base}/v1/users/${u.id}`,
       id: u.id,
       images: [],

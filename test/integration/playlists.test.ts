@@ -375,10 +375,12 @@ describe('covers', () => {
     assert.equal(notImage.status, 400);
     assert.match(notImage.body.error.message, /image/);
     assert.equal((await put('%%% not base64 %%%')).status, 400);
+    assert.deepEqual((await server.json(`/v1/playlists/${pid}/images`, { token: owner.token })).body, []);
     const good = (await jpeg(50, 50)).toString('base64');
+    assert.equal((await put(`data:image/jpeg;base64,${good}`)).status, 202);
+    assert.equal((await server.json(`/v1/playlists/${pid}/images`, { token: owner.token })).body.length, 3);
     assert.equal((await put(good, stranger.token)).status, 403);
     await server.json(`/v1/playlists/${pid}`, json('PUT', { public: false }, owner.token));
     assert.equal((await put(good, stranger.token)).status, 404);
-    assert.deepEqual((await server.json(`/v1/playlists/${pid}/images`, { token: owner.token })).body, []);
   });
 });

@@ -12,7 +12,7 @@ function marketOf(request: FastifyRequest, market: string | undefined): string |
   return market;
 }
 
-export function registerCatalogRoutes(app: App, { catalog, config }: Services): void {
+export function registerCatalogRoutes(app: App, { catalog, follows, config }: Services): void {
   const shapes = (request: FastifyRequest) => new Shapes(baseUrl(request, config.publicUrl));
   const tags = ['catalog'];
 
@@ -109,7 +109,8 @@ export function registerCatalogRoutes(app: App, { catalog, config }: Services): 
     },
   );
 
-  app.get('/v1/me', { config: { access: 'user' }, schema: { tags: ['users'] } }, async (request) =>
-    shapes(request).me(requireUser(request)),
-  );
+  app.get('/v1/me', { config: { access: 'user' }, schema: { tags: ['users'] } }, async (request) => {
+    const user = requireUser(request);
+    return shapes(request).me(user, (await follows.profile(user.id)).followers);
+  });
 }

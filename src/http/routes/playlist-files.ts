@@ -25,7 +25,11 @@ function coverBytes(body: Buffer): Buffer {
   const raw = body[0] === 0xff && body[1] === 0xd8; // JPEG
   const png = body.subarray(0, 4).toString('latin1') === '\x89PNG';
   if (raw || png) return body;
-  const text = body.toString('latin1').replace(/\s+/g, '');
+  // Some clients send a data URL rather than bare base64.
+  const text = body
+    .toString('latin1')
+    .replace(/^data:image\/[\w+.-]+;base64,/, '')
+    .replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) throw new Invalid('body must be a base64-encoded JPEG image', 'image');
   return Buffer.from(text, 'base64');
 }
