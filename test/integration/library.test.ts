@@ -174,6 +174,46 @@ describe('saved albums', () => {
     assert.deepEqual((await call('GET', `/v1/me/albums/contains?ids=${album('One')}`, token)).body, [false]);
   });
 
+  test('each saved album carries its own tracks in album order, with their count', async () => {
+    const { token } = await server.account();
+    const db = server.services.database.db;
+    const suite = (await insertCatalog(db, [{ name: 'Suite I', artist: 'Eta', album: 'Suite' }])).get('Suite I')!;
+    for (const [number, name] of [
+      [3, 'Suite III'],
+      [2, 'Suite II'],
+    ] as const) {
+      const id = newId();
+      await db
+        .insertInto('tracks')
+        .values({
+          id,
+          album_id: suite.album,
+          name,
+          status: 'ready',
+          explicit: false,
+          lossless: false,
+          disc_number: 1,
+          track_number: number,
+        })
+        .execute();
+      await db.insertInto('track_artists').values({ track_id: id, artist_id: suite.artist, position: 0 }).execute();
+    }
+    await call('PUT', `/v1/me/albums?ids=${suite.album},${album('Two')}`, token);
+    const list = await call('GET', '/v1/me/albums', token);
+    const [two, saved] = list.body.items;
+    assert.equal(saved.album.id, suite.album);
+    assert.equal(saved.album.total_tracks, 3);
+    assert.equal(saved.album.tracks.total, 3);
+    assert.deepEqual(
+      saved.album.tracks.items.map((t: { name: string }) => t.name),
+      ['Suite I', 'Suite II', 'Suite III'],
+    );
+    assert.deepEqual(
+      two.album.tracks.items.map((t: { name: string }) => t.name),
+      ['Two'],
+    );
+  });
+
   test('unknown or draft albums are 404 naming the id, and nothing from the request is saved', async () => {
     const { token } = await server.account();
     const r = await call('PUT', `/v1/me/albums?ids=${album('Two')},${album('Unreleased')}`, token);

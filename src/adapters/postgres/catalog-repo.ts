@@ -150,6 +150,23 @@ export class PgCatalogRepository implements CatalogRepository {
     return { items: await this.hydrateTracks(rows.rows), total: count.rows[0]!.n };
   }
 
+  async firstTracksOfAlbums(albumIds: string[], limit: number): Promise<Map<string, Page<Track>>> {
+    const out = new Map<string, Page<Track>>();
+    if (albumIds.length === 0) return out;
+    const rows = await sql<TrackRow & { total: number }>`
+      select * from (select ${TRACK_COLUMNS}, count(*) over (partition by t.album_id)::int as total,
+          row_number() over (partition by t.album_id order by t.disc_number, t.track_number, t.name) as n
+        from tracks t where t.album_id = any(${albumIds}) and t.status = 'ready') x
+      where x.n <= ${limit} order by x.album_id, x.n`.execute(this.db);
+    const tracks = await this.hydrateTracks(rows.rows);
+    rows.rows.forEach((row, i) => {
+      const page = out.get(row.album_id) ?? { items: [], total: row.total };
+      page.items.push(tracks[i]!);
+      out.set(row.album_id, page);
+    });
+    return out;
+  }
+
   async artist(id: string): Promise<Artist | undefined> {
     return (await this.artists([id]))[0];
   }

@@ -64,6 +64,8 @@ export interface CatalogRepository {
   album(id: string): Promise<Album | undefined>;
   albums(ids: string[]): Promise<Album[]>;
   albumTracks(albumId: string, limit: number, offset: number): Promise<Page<Track>>;
+  /** The first `limit` tracks of each album (albums without visible tracks are absent), in one read. */
+  firstTracksOfAlbums(albumIds: string[], limit: number): Promise<Map<string, Page<Track>>>;
   artist(id: string): Promise<Artist | undefined>;
   artists(ids: string[]): Promise<Artist[]>;
   artistAlbums(artistId: string, types: AlbumType[], limit: number, offset: number): Promise<Page<AlbumSummary>>;

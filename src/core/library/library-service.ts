@@ -56,14 +56,14 @@ export class LibraryService {
     const ids = page.items.map((s) => s.id);
     const [albums, tracks] = await Promise.all([
       this.catalog.albums(ids),
-      Promise.all(ids.map((id) => this.catalog.albumTracks(id, SAVED_ALBUM_TRACKS, 0))),
+      this.catalog.firstTracksOfAlbums(ids, SAVED_ALBUM_TRACKS),
     ]);
     const byId = new Map(albums.map((a) => [a.id, a]));
     return {
       total: page.total,
-      items: page.items.flatMap((s, i) => {
+      items: page.items.flatMap((s) => {
         const album = byId.get(s.id);
-        return album ? [{ addedAt: s.addedAt, album, tracks: tracks[i]! }] : [];
+        return album ? [{ addedAt: s.addedAt, album, tracks: tracks.get(s.id) ?? { items: [], total: 0 } }] : [];
       }),
     };
   }
