@@ -16,10 +16,11 @@ import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
-import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
+import { PgPlaylistEditsRepository } from './adapters/postgres/playlist-edits-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
+import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
 import type { Config, SigningKey } from './config.js';
@@ -31,12 +32,13 @@ import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
 import { Worker } from './core/jobs/worker.js';
 import { LibraryService } from './core/library/library-service.js';
-import { FollowService } from './core/social/follow-service.js';
-import { SocialService } from './core/social/social-service.js';
+import { PlaylistEditor } from './core/playlists/editor.js';
 import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
 import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
 import { SearchService } from './core/search/search-service.js';
+import { FollowService } from './core/social/follow-service.js';
+import { SocialService } from './core/social/social-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
@@ -82,6 +84,8 @@ export interface Services {
   playlistTransfer: PlaylistTransfer;
   /** Live fan-out (playlist edits, friend activity) between the processes serving the gateway. */
   bus: EventBus;
+  /** The one writer of playlist items (REST edits and live editors). */
+  playlistEditor: PlaylistEditor;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -208,6 +212,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     playlists,
     playlistTransfer,
     bus,
+    playlistEditor: new PlaylistEditor(new PgPlaylistEditsRepository(db), bus),
     metrics,
     async close() {
       await search.stop();

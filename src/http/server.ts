@@ -9,11 +9,12 @@ import { registerAuth } from './auth.js';
 import { handleError } from './errors.js';
 import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerFollowingRoutes } from './routes/following.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImageRoutes } from './routes/images.js';
-import { registerFollowingRoutes } from './routes/following.js';
 import { registerLibraryRoutes } from './routes/library.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
+import { registerPlaylistEditRoutes } from './routes/playlist-edits.js';
 import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
 import { registerPlaylistRoutes } from './routes/playlists.js';
 import { registerSearchRoutes } from './routes/search.js';
@@ -21,6 +22,7 @@ import { registerSocialRoutes } from './routes/social.js';
 import { registerStudioRoutes } from './routes/studio.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { registerWebApp } from './web-app.js';
+import { registerLiveGateway } from './ws/gateway.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -81,6 +83,8 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerTokenRoutes(app, services);
     registerCatalogRoutes(app, services);
     registerPlaybackRoutes(app, services);
+    registerPlaylistEditRoutes(app, services);
+    await registerLiveGateway(app, services);
     registerStudioRoutes(app, services);
     registerSearchRoutes(app, services);
     registerPlaylistRoutes(app, services);

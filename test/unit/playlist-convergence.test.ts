@@ -31,7 +31,9 @@ const Step = fc.record({
   c: fc.nat(),
 });
 
-function simulate(editorCount: number, steps: fc.Infer<typeof Step>[]) {
+type StepValue = { editor: number; action: string; a: number; b: number; c: number };
+
+function simulate(editorCount: number, steps: StepValue[]) {
   let nextItem = 0;
   let nextTrack = 0;
   const server = new PlaylistDocument([], 0, [], 0);

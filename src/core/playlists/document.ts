@@ -48,7 +48,7 @@ export class PlaylistDocument {
   ) {}
 
   /** Replaces the log with the ops after `from` (the editor loads just what an edit needs). */
-  useLog(log: LoggedOp[], from: number): void {
+  replaceLog(log: LoggedOp[], from: number): void {
     this.log = log;
     this.logFrom = from;
   }

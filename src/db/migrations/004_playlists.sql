@@ -29,7 +29,8 @@ create table playlist_items (
   added_at timestamptz not null default now(),
   primary key (playlist_id, item_id)
 );
-create unique index playlist_items_order_idx on playlist_items (playlist_id, sort_key);
+-- Not unique: respacing rewrites many keys in one statement, and item_id breaks any tie.
+create index playlist_items_order_idx on playlist_items (playlist_id, sort_key, item_id);
 
 -- Every applied edit in server order, normalised to positions; concurrent edits are transformed
 -- against the entries after the version they were made on.

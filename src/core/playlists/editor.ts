@@ -1,0 +1,238 @@
+import type { EventBus } from '../../ports/event-bus.js';
+import { topics } from '../../ports/event-bus.js';
+import { DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { canEditItems, canRead, type PlaylistRole } from './access.js';
+import { type LoggedOp, PlaylistDocument, type PlaylistItem } from './document.js';
+import type { OpMessage } from './replica.js';
+import { snapshotId } from './snapshot.js';
+import type { EditRequest, EditResult } from './types.js';
+
+export interface LockedPlaylistRow {
+  ownerId: string;
+  public: boolean;
+  collaborative: boolean;
+  version: number;
+}
+
+export interface PlaylistChanges {
+  version: number;
+  trackCount: number;
+  deleted: string[];
+  inserted: PlaylistItem[];
+  rekeyed: { itemId: string; sortKey: string }[];
+  /** The log entries, each with the message that broadcast it (replayed to editors that resume). */
+  ops: (LoggedOp & { message: OpMessage })[];
+}
+
+/** One transaction holding the playlist's row lock; what the editor needs from storage inside it. */
+export interface LockedPlaylist {
+  row: LockedPlaylistRow | undefined;
+  collaborators(userIds: string[]): Promise<Set<string>>;
+  items(): Promise<PlaylistItem[]>;
+  opsAfter(version: number): Promise<LoggedOp[]>;
+  /** The broadcasts of the edits after `version`, oldest first, at most `limit`. */
+  messagesAfter(version: number, limit: number): Promise<OpMessage[]>;
+  /** The ids among `trackIds` that are ready and published. */
+  playable(trackIds: string[]): Promise<Set<string>>;
+  save(changes: PlaylistChanges): Promise<void>;
+}
+
+export interface PlaylistEditsRepository {
+  locked<T>(playlistId: string, work: (playlist: LockedPlaylist) => Promise<T>): Promise<T>;
+}
+
+interface Queued {
+  request: EditRequest & { clientOpId?: string };
+  resolve(result: EditResult): void;
+  reject(err: unknown): void;
+}
+
+const BATCH = 64;
+const CACHE_SIZE = 2_000;
+/** Past this many missed edits a resuming editor gets the whole list instead. */
+const REPLAY_LIMIT = 500;
+
+/**
+ * The one writer of playlist items. Edits for a playlist queue here and are applied in batches inside
+ * one transaction on the playlist's row lock, so several API processes agree on one order; each is
+ * transformed against the edits since its version (document.ts), persisted with the log entry that a
+ * late editor will be transformed against, then broadcast on the event bus.
+ */
+export class PlaylistEditor {
+  private readonly queues = new Map<string, Queued[]>();
+  private readonly documents = new Map<string, PlaylistDocument>();
+
+  constructor(
+    private readonly repo: PlaylistEditsRepository,
+    private readonly bus: EventBus,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  edit(request: EditRequest & { clientOpId?: string }): Promise<EditResult> {
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(request.playlistId);
+      if (queue) queue.push({ request, resolve, reject });
+      else {
+        this.queues.set(request.playlistId, [{ request, resolve, reject }]);
+        void this.drain(request.playlistId);
+      }
+    });
+  }
+
+  private async drain(playlistId: string): Promise<void> {
+    for (;;) {
+      const queue = this.queues.get(playlistId) ?? [];
+      const batch = queue.splice(0, BATCH);
+      if (batch.length === 0) {
+        this.queues.delete(playlistId);
+        return;
+      }
+      try {
+        const { results, messages } = await this.repo.locked(playlistId, (locked) =>
+          this.apply(playlistId, batch, locked),
+        );
+        batch.forEach((q, i) => {
+          const r = results[i] as EditResult | Error;
+          if (r instanceof Error) q.reject(r);
+          else q.resolve(r);
+        });
+        for (const m of messages) await this.bus.publish(topics.playlist(playlistId), m);
+      } catch (err) {
+        this.documents.delete(playlistId);
+        for (const q of batch) q.reject(err);
+      }
+    }
+  }
+
+  private async apply(playlistId: string, batch: Queued[], locked: LockedPlaylist) {
+    const row = locked.row;
+    if (!row) return { results: batch.map(() => new NotFound('playlist not found')), messages: [] };
+    const users = [...new Set(batch.map((q) => q.request.userId))];
+    const collaborators = await locked.collaborators(users.filter((u) => u !== row.ownerId));
+    let doc = this.documents.get(playlistId);
+    if (!doc || doc.version !== row.version)
+      doc = new PlaylistDocument(await locked.items(), row.version, [], row.version);
+    const oldest = Math.min(...batch.map((q) => q.request.baseVersion ?? row.version));
+    doc.replaceLog(oldest < row.version ? await locked.opsAfter(Math.max(oldest, 0)) : [], Math.max(oldest, 0));
+    const wanted = batch.flatMap(({ request }) =>
+      request.edits.flatMap((e) => (e.type === 'add' || e.type === 'replace' ? e.trackIds : [])),
+    );
+    const playable = wanted.length > 0 ? await locked.playable([...new Set(wanted)]) : new Set<string>();
+
+    const before = new Map(doc.items.map((it) => [it.itemId, it.sortKey]));
+    const ops: PlaylistChanges['ops'] = [];
+    const messages: OpMessage[] = [];
+    const results = batch.map(({ request }) => {
+      try {
+        const role: PlaylistRole =
+          request.userId === row.ownerId ? 'owner' : collaborators.has(request.userId) ? 'collaborator' : 'stranger';
+        if (!canEditItems(role, row)) {
+          throw canRead(role, row)
+            ? new Forbidden('you may not edit this playlist')
+            : new NotFound('playlist not found');
+        }
+        return this.applyOne(doc, request, playable, ops, messages);
+      } catch (err) {
+        if (err instanceof DomainError) return err;
+        throw err;
+      }
+    });
+    if (ops.length > 0) await locked.save(diff(doc, before, ops));
+    this.remember(playlistId, doc);
+    return { results, messages };
+  }
+
+  private applyOne(
+    doc: PlaylistDocument,
+    request: EditRequest & { clientOpId?: string },
+    playable: Set<string>,
+    ops: PlaylistChanges['ops'],
+    messages: OpMessage[],
+  ): EditResult {
+    const base = request.baseVersion ?? doc.version;
+    for (const edit of request.edits) {
+      if (edit.type !== 'add' && edit.type !== 'replace') continue;
+      const unknown = edit.trackIds.findIndex((id) => !playable.has(id));
+      if (unknown >= 0)
+        throw new Invalid(`uris[${unknown}] is not a playable track: ${edit.trackIds[unknown]}`, 'uris');
+    }
+    // Several edits in one request are one change: each after the one before it.
+    let version = base;
+    for (const [i, edit] of request.edits.entries()) {
+      const clientOpId =
+        request.clientOpId && request.edits.length > 1 ? `${request.clientOpId}#${i}` : request.clientOpId;
+      const outcome = doc.apply(edit, i === 0 ? base : doc.version, {
+        userId: request.userId,
+        now: this.now(),
+        newItemId: newId,
+        clientOpId,
+      });
+      if (outcome.kind === 'duplicate') version = outcome.version;
+      if (outcome.kind !== 'applied') continue;
+      const { entry, block } = outcome;
+      version = entry.version;
+      const message: OpMessage = {
+        type: 'playlist_op',
+        playlistId: request.playlistId,
+        version: entry.version,
+        op: entry.op,
+        items: entry.op.moved
+          ? []
+          : block.map(({ itemId, trackId, addedBy, addedAt }) => ({ itemId, trackId, addedBy, addedAt })),
+        userId: request.userId,
+        clientOpId: entry.clientOpId,
+      };
+      ops.push({ ...entry, message });
+      messages.push(message);
+    }
+    const current = Math.max(version, request.edits.length === 0 ? doc.version : version);
+    return { version: current, snapshotId: snapshotId(request.playlistId, current) };
+  }
+
+  /**
+   * What an editor that saw `version` missed: the broadcasts since, or the whole list when it saw
+   * nothing or too much has happened since. Refuses who may not read the playlist.
+   */
+  async catchUp(
+    playlistId: string,
+    userId: string,
+    version: number | undefined,
+  ): Promise<{ version: number; items?: PlaylistItem[]; messages: OpMessage[] }> {
+    return this.repo.locked(playlistId, async (locked) => {
+      const row = locked.row;
+      if (!row) throw new NotFound('playlist not found');
+      const collaborator = userId !== row.ownerId && (await locked.collaborators([userId])).has(userId);
+      const role: PlaylistRole = userId === row.ownerId ? 'owner' : collaborator ? 'collaborator' : 'stranger';
+      if (!canRead(role, row)) throw new NotFound('playlist not found');
+      if (version !== undefined && version <= row.version && row.version - version <= REPLAY_LIMIT) {
+        return { version: row.version, messages: await locked.messagesAfter(version, REPLAY_LIMIT) };
+      }
+      return { version: row.version, items: await locked.items(), messages: [] };
+    });
+  }
+
+  private remember(playlistId: string, doc: PlaylistDocument): void {
+    this.documents.delete(playlistId);
+    this.documents.set(playlistId, doc);
+    if (this.documents.size > CACHE_SIZE) {
+      const oldest = this.documents.keys().next().value;
+      if (oldest !== undefined) this.documents.delete(oldest);
+    }
+  }
+}
+
+/** What a batch changed, as rows: items gone, items new, items whose order key moved. */
+function diff(doc: PlaylistDocument, before: Map<string, string>, ops: PlaylistChanges['ops']): PlaylistChanges {
+  const inserted: PlaylistItem[] = [];
+  const rekeyed: { itemId: string; sortKey: string }[] = [];
+  const present = new Set<string>();
+  for (const it of doc.items) {
+    present.add(it.itemId);
+    const key = before.get(it.itemId);
+    if (key === undefined) inserted.push(it);
+    else if (key !== it.sortKey) rekeyed.push({ itemId: it.itemId, sortKey: it.sortKey });
+  }
+  const deleted = [...before.keys()].filter((id) => !present.has(id));
+  return { version: doc.version, trackCount: doc.items.length, deleted, inserted, rekeyed, ops };
+}

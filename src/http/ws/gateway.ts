@@ -1,0 +1,201 @@
+import websocket from '@fastify/websocket';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { Services } from '../../app.js';
+import { DomainError } from '../../core/errors.js';
+import { snapshotId } from '../../core/playlists/snapshot.js';
+import { topics, type Unsubscribe } from '../../ports/event-bus.js';
+import { requireUser } from '../auth.js';
+import { statusOf } from '../errors.js';
+import type { App } from '../server.js';
+import { type ClientFrame, parseFrame } from './messages.js';
+
+/**
+ * The live gateway, one WebSocket per client for every live feature: playlist editing (subscribe,
+ * edit, catch up after a reconnect) and messages for the user (friend activity). Authenticated by the
+ * bearer token in the Authorization header or `?access_token=`; kept alive by ping/pong.
+ */
+
+export const HEARTBEAT_MS = 15_000;
+/** Frames a client may send per second, sustained; a burst of twice that is allowed. */
+const FRAMES_PER_SECOND = 100;
+const MAX_BAD_FRAMES = 20;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** A bus message serialised once however many sockets it goes to. */
+const serialised = new WeakMap<object, string>();
+function encode(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return JSON.stringify(message);
+  let text = serialised.get(message);
+  if (text === undefined) {
+    text = JSON.stringify(message);
+    serialised.set(message, text);
+  }
+  return text;
+}
+
+export async function registerLiveGateway(app: App, services: Services): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.get(
+    '/v1/live',
+    {
+      websocket: true,
+      config: { access: 'public' },
+      schema: { hide: true },
+      preValidation: async (request: FastifyRequest) => {
+        const token = (request.query as { access_token?: string }).access_token;
+        if (!request.user && token) request.user = await services.accounts.authenticate(token);
+        requireUser(request);
+      },
+    },
+    (socket, request) => {
+      new LiveConnection(socket, requireUser(request).id, services, request).start();
+    },
+  );
+}
+
+class LiveConnection {
+  private readonly playlists = new Map<string, Promise<Unsubscribe>>();
+  private userTopic: Promise<Unsubscribe> | undefined;
+  private alive = true;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private tokens = FRAMES_PER_SECOND * 2;
+  private refilledAt = Date.now();
+  private badFrames = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly userId: string,
+    private readonly services: Services,
+    private readonly request: FastifyRequest,
+  ) {}
+
+  start(): void {
+    this.socket.on('message', (data, isBinary) => this.onFrame(isBinary ? null : data.toString()));
+    this.socket.on('pong', () => {
+      this.alive = true;
+    });
+    this.socket.on('close', () => void this.stop());
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) return this.socket.terminate();
+      this.alive = false;
+      this.socket.ping();
+    }, HEARTBEAT_MS);
+    this.userTopic = this.services.bus.subscribe(topics.user(this.userId), (m) => this.push(m));
+    this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: HEARTBEAT_MS });
+  }
+
+  private async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const subscriptions = [...this.playlists.values(), ...(this.userTopic ? [this.userTopic] : [])];
+    this.playlists.clear();
+    await Promise.all(subscriptions.map(async (s) => (await s)()));
+  }
+
+  private send(frame: unknown): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(encode(frame));
+  }
+
+  /** Live traffic; a client that stops reading is disconnected rather than buffered without bound. */
+  private push(message: unknown): void {
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.socket.close(1013, 'too slow to keep up');
+    this.send(message);
+  }
+
+  private allowFrame(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(FRAMES_PER_SECOND * 2, this.tokens + ((now - this.refilledAt) / 1000) * FRAMES_PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onFrame(data: string | null): void {
+    if (!this.allowFrame()) return this.refuse(`more than ${FRAMES_PER_SECOND} frames per second`);
+    const frame = data === null ? 'binary frames are not accepted' : parseFrame(data);
+    if (typeof frame === 'string') return this.refuse(frame);
+    void this.handle(frame).catch((err) => {
+      this.request.log.error({ err }, 'live frame failed');
+      this.send({ type: 'error', status: 500, message: 'internal error' });
+    });
+  }
+
+  /** Answers a bad frame; a client that keeps sending them is disconnected (policy violation). */
+  private refuse(message: string): void {
+    this.send({ type: 'error', status: 400, message });
+    if (++this.badFrames >= MAX_BAD_FRAMES) this.socket.close(1008, 'too many bad frames');
+  }
+
+  private async handle(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ping':
+        return this.send({ type: 'pong' });
+      case 'subscribe':
+        return this.subscribe(frame.playlist_id, frame.version);
+      case 'unsubscribe': {
+        const subscription = this.playlists.get(frame.playlist_id);
+        this.playlists.delete(frame.playlist_id);
+        if (subscription) await (await subscription)();
+        return this.send({ type: 'unsubscribed', playlist_id: frame.playlist_id });
+      }
+      case 'edit':
+        return this.edit(frame);
+    }
+  }
+
+  /**
+   * Listens first, then catches up: a broadcast racing the catch-up arrives twice at worst, and
+   * replicas ignore versions they already hold.
+   */
+  private async subscribe(playlistId: string, version: number | undefined): Promise<void> {
+    const previous = this.playlists.get(playlistId);
+    const subscription = this.services.bus.subscribe(topics.playlist(playlistId), (m) => this.push(m));
+    this.playlists.set(playlistId, subscription);
+    if (previous) await (await previous)();
+    try {
+      const caught = await this.services.playlistEditor.catchUp(playlistId, this.userId, version);
+      if (caught.items) {
+        this.send({
+          type: 'playlist_state',
+          playlistId,
+          version: caught.version,
+          snapshot_id: snapshotId(playlistId, caught.version),
+          items: caught.items.map(({ itemId, trackId, addedBy, addedAt }) => ({ itemId, trackId, addedBy, addedAt })),
+        });
+      }
+      for (const m of caught.messages) this.send(m);
+      this.send({ type: 'subscribed', playlist_id: playlistId, version: caught.version });
+    } catch (err) {
+      if (this.playlists.get(playlistId) === subscription) this.playlists.delete(playlistId);
+      await (await subscription)();
+      if (!(err instanceof DomainError)) throw err;
+      this.send({ type: 'error', playlist_id: playlistId, status: statusOf(err), message: err.message });
+    }
+  }
+
+  private async edit(frame: Extract<ClientFrame, { type: 'edit' }>): Promise<void> {
+    // Op ids are scoped by user so no one can make the server skip someone else's edit as a re-send.
+    const own = frame.client_op_id.startsWith(`${this.userId}:`);
+    const clientOpId = own ? frame.client_op_id : `${this.userId}:${frame.client_op_id}`;
+    try {
+      const result = await this.services.playlistEditor.edit({
+        playlistId: frame.playlist_id,
+        userId: this.userId,
+        baseVersion: frame.version,
+        edits: frame.edits,
+        clientOpId,
+      });
+      this.send({
+        type: 'ack',
+        client_op_id: frame.client_op_id,
+        version: result.version,
+        snapshot_id: result.snapshotId,
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.send({ type: 'rejected', client_op_id: frame.client_op_id, status: statusOf(err), message: err.message });
+    }
+  }
+}
