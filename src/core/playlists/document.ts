@@ -55,7 +55,10 @@ export class PlaylistDocument {
 
   private since(base: number): LoggedOp[] {
     if (base < this.logFrom || base > this.version) {
-      throw new Conflict('snapshot_id is older than the edits this server keeps; reload the playlist', 'snapshot_id');
+      throw new Conflict(
+        'snapshot_id does not name a version of this playlist that edits can be rebased from',
+        'snapshot_id',
+      );
     }
     return this.log.filter((e) => e.version > base);
   }

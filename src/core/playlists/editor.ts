@@ -1,6 +1,6 @@
 import type { EventBus } from '../../ports/event-bus.js';
 import { topics } from '../../ports/event-bus.js';
-import { DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
+import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { canEditItems, canRead, type PlaylistRole } from './access.js';
 import { type LoggedOp, PlaylistDocument, type PlaylistItem } from './document.js';
@@ -134,6 +134,13 @@ export class PlaylistEditor {
         }
         return this.applyOne(doc, request, playable, ops, messages);
       } catch (err) {
+        // A refused write tells the editor which snapshot to start again from.
+        if (err instanceof Conflict) {
+          return new Conflict(
+            `${err.message}; the current snapshot_id is ${snapshotId(playlistId, doc.version)}`,
+            err.field,
+          );
+        }
         if (err instanceof DomainError) return err;
         throw err;
       }

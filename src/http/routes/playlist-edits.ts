@@ -77,8 +77,7 @@ export function registerPlaylistEditRoutes(app: App, { playlistEditor }: Service
       .edit({
         playlistId,
         userId,
-        baseVersion:
-          snapshot === undefined ? undefined : snapshotVersion(playlistId, snapshot, Number.MAX_SAFE_INTEGER),
+        baseVersion: snapshot === undefined ? undefined : snapshotVersion(playlistId, snapshot),
         edits,
       })
       .then((r) => ({ snapshot_id: r.snapshotId }));
