@@ -184,4 +184,28 @@ describe('artist studio', () => {
     assert.equal(badDate.status, 400);
     assert.match(badDate.body.error.message, /release_date/);
   });
+
+  test('clears a release date (and label, UPC) with null; leaving a field out keeps it', async () => {
+    const albumId = await newAlbum('Undated');
+    const path = `/v1/studio/albums/${albumId}`;
+    const set = await server.json(path, jsonBody('PATCH', { label: 'Self', upc: '123456789012' }, artist.token));
+    assert.equal(set.status, 200);
+    const renamed = await server.json(path, jsonBody('PATCH', { name: 'Still Dated' }, artist.token));
+    assert.equal(renamed.body.release_date, '2026-11-01', 'a field left out is kept');
+    const cleared = await server.json(
+      path,
+      jsonBody('PATCH', { release_date: null, label: null, upc: null }, artist.token),
+    );
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.equal(cleared.body.release_date, null);
+    assert.equal(cleared.body.label, null);
+    assert.equal(cleared.body.upc, null);
+    assert.equal((await server.json(path, { token: artist.token })).body.release_date, null, 'as stored');
+    const created = await server.json(
+      '/v1/studio/albums',
+      jsonBody('POST', { name: 'No Date Yet', release_date: null }, artist.token),
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.release_date, null);
+  });
 });

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Type } from '@fastify/type-provider-typebox';
+import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { Invalid, PayloadTooLarge } from '../../core/errors.js';
@@ -13,15 +13,21 @@ import { IdParams } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
 
+/**
+ * `null` (clears the field) or a value. Null is tried first: the validator coerces types, and tried
+ * against a string first it would turn null into "" (refused as a date, a label or a UPC).
+ */
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
+
 const AlbumBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     album_type: Type.Optional(Type.Union([Type.Literal('album'), Type.Literal('single'), Type.Literal('compilation')])),
-    release_date: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    label: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    upc: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    release_date: Type.Optional(Nullable(Type.String())),
+    label: Type.Optional(Nullable(Type.String())),
+    upc: Type.Optional(Nullable(Type.String())),
     artists: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
-    available_markets: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 300 }), Type.Null()])),
+    available_markets: Type.Optional(Nullable(Type.Array(Type.String(), { maxItems: 300 }))),
   },
   { additionalProperties: false },
 );

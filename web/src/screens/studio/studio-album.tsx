@@ -57,7 +57,8 @@ function DetailsForm({ album, onSaved }: { album: StudioAlbum; onSaved: (a: Stud
         await api.patch<StudioAlbum>(`/v1/studio/albums/${seg(album.id)}`, {
           name: name.trim(),
           album_type: kind,
-          release_date: date || undefined,
+          // An emptied date clears the stored one (left out, the server would keep it).
+          release_date: date || null,
         }),
       );
       toast('Details saved');

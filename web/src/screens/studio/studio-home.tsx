@@ -44,6 +44,12 @@ export function AlbumFields({
         <span>Release date</span>
         <input name="release_date" type="date" value={date} onChange={(e) => onDate(e.target.value)} />
       </label>
+      {date && (
+        // A date input is hard to empty by hand (each part separately); undated is a real choice.
+        <button type="button" className="button button-outline" onClick={() => onDate('')}>
+          Clear date
+        </button>
+      )}
     </>
   );
 }
