@@ -184,10 +184,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
   );
   const playlistRepo = new PgPlaylistRepository(db);
   const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
-  // Imported tracks are appended by the repository until the playlist editor takes every item write.
-  const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, () =>
-    playlistRepo.appendItems.bind(playlistRepo),
-  );
+  const playlistEditor = new PlaylistEditor(new PgPlaylistEditsRepository(db), bus);
+  const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, playlistEditor);
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -212,7 +210,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     playlists,
     playlistTransfer,
     bus,
-    playlistEditor: new PlaylistEditor(new PgPlaylistEditsRepository(db), bus),
+    playlistEditor,
     metrics,
     async close() {
       await search.stop();

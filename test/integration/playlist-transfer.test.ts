@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { PgPlaylistRepository } from '../../src/adapters/postgres/playlists-repo.js';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -37,7 +36,14 @@ async function playlistWith(names: string[], isPublic = true) {
     body: JSON.stringify({ name: 'Export me', public: isPublic }),
   });
   const ids = names.map((n) => tracks.get(n)!.track);
-  await new PgPlaylistRepository(server.services.database.db).appendItems(r.body.id, owner.id, ids);
+  const uris = ids.map((t) => `cadenza:track:${t}`);
+  const added = await server.json(`/v1/playlists/${r.body.id}/tracks`, {
+    method: 'POST',
+    token: owner.token,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ uris }),
+  });
+  assert.equal(added.status, 201);
   return r.body.id as string;
 }
 
@@ -132,6 +138,25 @@ describe('export and import', () => {
     const names = ['Halo', 'Jóga', 'Song, With - Dashes', 'Intro'].map((n) => tracks.get(n)!.track);
     assert.deepEqual(await trackIds(report.playlist.id, other.token), names);
     assert.equal(report.playlist.name, 'Mixed');
+  });
+
+  test('an import longer than one request adds every track, in file order', async () => {
+    const names = Array.from({ length: 150 }, (_, i) => `Bulk ${String(150 - i).padStart(3, '0')}`);
+    const bulk = await insertCatalog(
+      server.services.database.db,
+      names.map((name) => ({ name, artist: 'Bulk Artist' })),
+    );
+    const file = ['#EXTM3U', ...names.map((n) => `cadenza:track:${bulk.get(n)!.track}`)].join('\n');
+    const report = await importFile('m3u8', file, 'Bulk');
+    assert.deepEqual([report.matched, report.unmatched.length, report.playlist.tracks.total], [150, 0, 150]);
+    const page = await server.json(`/v1/playlists/${report.playlist.id}/tracks?offset=100&limit=50`, {
+      token: other.token,
+    });
+    const expected = names.slice(100).map((n) => bulk.get(n)!.track);
+    assert.deepEqual(
+      page.body.items.map((i: { track: { id: string } }) => i.track.id),
+      expected,
+    );
   });
 
   test('a private playlist cannot be exported by others; a broken file is refused', async () => {

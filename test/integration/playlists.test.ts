@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { PgPlaylistRepository } from '../../src/adapters/postgres/playlists-repo.js';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -42,9 +41,14 @@ async function createPlaylist(as: Account, body: Record<string, unknown> = { nam
   return r.body.id as string;
 }
 
-/** Items written the way import writes them, until the playlist editor's routes exist. */
-function appendTracks(playlistId: string, by: Account, names: string[]) {
-  return new PgPlaylistRepository(server.services.database.db).appendItems(playlistId, by.id, names.map(id));
+/** Spotify's add-items route (the playlist editor's); answers its status. */
+async function addTracks(playlistId: string, by: Account, names: string[]) {
+  const uris = names.map((n) => `cadenza:track:${id(n)}`);
+  return (await server.json(`/v1/playlists/${playlistId}/tracks`, json('POST', { uris }, by.token))).status;
+}
+
+async function appendTracks(playlistId: string, by: Account, names: string[]) {
+  assert.equal(await addTracks(playlistId, by, names), 201);
 }
 
 const trackNames = async (path: string, token?: string) => {
@@ -94,7 +98,9 @@ describe('permission matrix', () => {
         const read = await server.json(`/v1/playlists/${pid}`, { token: who.token });
         assert.equal(read.status, rights.includes('R') ? 200 : 404, `${role} read`);
         const items = await server.services.playlists.access(who.id, pid).catch(() => undefined);
-        assert.equal(items?.canEditItems ?? false, rights.includes('E'), `${role} item edit`);
+        assert.equal(items?.canEditItems ?? false, rights.includes('E'), `${role} may edit items`);
+        const added = await addTracks(pid, who, ['Halo']);
+        assert.equal(added, rights.includes('E') ? 201 : rights.includes('R') ? 403 : 404, `${role} adds an item`);
         const edit = await server.json(`/v1/playlists/${pid}`, json('PUT', { description: `by ${role}` }, who.token));
         assert.equal(edit.status, rights.includes('D') ? 200 : rights.includes('R') ? 403 : 404, `${role} detail edit`);
         const listed = await server.json('/v1/me/playlists?limit=50', { token: who.token });
@@ -103,6 +109,8 @@ describe('permission matrix', () => {
       }
       const final = await server.json(`/v1/playlists/${pid}`, { token: owner.token });
       assert.equal(final.body.description, 'by owner');
+      const editors = Object.values(roles).filter((rights) => rights.includes('E')).length;
+      assert.equal(final.body.tracks.total, editors);
       assert.equal((await server.request(`/v1/playlists/${pid}`)).status, 401);
     });
   }

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Page } from '../../core/catalog/types.js';
-import { newId } from '../../core/ids.js';
 import type {
   LibraryQuery,
   MatchCandidate,
@@ -62,9 +61,6 @@ function skeleton(title: string): string {
     .replace(/[A-Z]/g, (c) => c.toLowerCase())
     .replace(/[^a-z0-9]/g, '');
 }
-
-/** Zero-padded so that keys compare bytewise in the order written. */
-const appendKey = (n: number) => `${String(n).padStart(10, '0')}`;
 
 export class PgPlaylistRepository implements PlaylistRepository {
   constructor(private readonly db: Db) {}
@@ -244,41 +240,5 @@ export class PgPlaylistRepository implements PlaylistRepository {
           or t.name = any(${titles}::text[]))
       group by t.id, a.id order by t.popularity desc, t.id`.execute(this.db);
     return r.rows;
-  }
-
-  async appendItems(id: string, userId: string, trackIds: string[]): Promise<void> {
-    if (trackIds.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
-      const p = await sql<{ version: number; track_count: number }>`
-        select version, track_count from playlists where id = ${id} for update`.execute(tx);
-      const { version, track_count } = p.rows[0]!;
-      await tx
-        .insertInto('playlist_items')
-        .values(
-          trackIds.map((trackId, i) => ({
-            playlist_id: id,
-            item_id: newId(),
-            sort_key: appendKey(track_count + i + 1),
-            track_id: trackId,
-            added_by: userId,
-          })),
-        )
-        .execute();
-      const next = Number(version) + 1;
-      await tx
-        .insertInto('playlist_ops')
-        .values({
-          playlist_id: id,
-          version: next,
-          user_id: userId,
-          op: JSON.stringify({ type: 'add', index: track_count, trackIds }),
-        })
-        .execute();
-      await tx
-        .updateTable('playlists')
-        .set({ version: next, track_count: track_count + trackIds.length, updated_at: new Date() })
-        .where('id', '=', id)
-        .execute();
-    });
   }
 }

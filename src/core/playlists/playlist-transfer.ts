@@ -6,7 +6,13 @@ import { parseM3u8, writeM3u8 } from './formats/m3u8.js';
 import { parseXspf, writeXspf } from './formats/xspf.js';
 import type { PlaylistService } from './playlist-service.js';
 import type { MatchCandidate, Playlist, PlaylistRepository } from './repository.js';
-import { MAX_PLAYLIST_TRACKS } from './types.js';
+import {
+  type EditRequest,
+  type EditResult,
+  type ItemEdit,
+  MAX_PLAYLIST_TRACKS,
+  MAX_TRACKS_PER_REQUEST,
+} from './types.js';
 
 export type PlaylistFormat = 'm3u8' | 'xspf';
 export const PLAYLIST_FORMATS: readonly PlaylistFormat[] = ['m3u8', 'xspf'];
@@ -27,8 +33,10 @@ export interface ImportReport {
 
 type Match = { id: string } | { reason: string };
 
-/** Appends tracks to a playlist as `userId` (the playlist editor, or the repository before it existed). */
-export type AppendItems = (playlistId: string, userId: string, trackIds: string[]) => Promise<void>;
+/** The one writer of playlist items (the PlaylistEditor): imports add their tracks through it too. */
+export interface ItemWriter {
+  edit(request: EditRequest): Promise<EditResult>;
+}
 
 /** Case, accents and punctuation folded away: "Beyoncé — Halo!" and "beyonce halo" compare equal. */
 export function matchKey(s: string): string {
@@ -65,7 +73,7 @@ export class PlaylistTransfer {
   constructor(
     private readonly playlists: PlaylistService,
     private readonly repo: PlaylistRepository,
-    private readonly appendItems: () => AppendItems,
+    private readonly items: ItemWriter,
   ) {}
 
   /** The whole playlist in `format`; tracks no longer available are left out. */
@@ -126,7 +134,12 @@ export class PlaylistTransfer {
     const playlist = await this.playlists.create(userId, userId, {
       name: (name ?? file.title ?? '').trim() || 'Imported playlist',
     });
-    if (trackIds.length > 0) await this.appendItems()(playlist.id, userId, trackIds);
+    // One request of several adds, each within the per-request limit: the import lands all at once.
+    const edits: ItemEdit[] = [];
+    for (let i = 0; i < trackIds.length; i += MAX_TRACKS_PER_REQUEST) {
+      edits.push({ type: 'add', trackIds: trackIds.slice(i, i + MAX_TRACKS_PER_REQUEST) });
+    }
+    if (edits.length > 0) await this.items.edit({ playlistId: playlist.id, userId, edits });
     return { playlist: (await this.repo.byId(playlist.id))!, matched: trackIds.length, unmatched };
   }
 

@@ -87,9 +87,4 @@ export interface PlaylistRepository {
    * folded names themselves).
    */
   matchCandidates(titles: string[]): Promise<MatchCandidate[]>;
-  /**
-   * Appends tracks at the end, bumping the version once. For import until the playlist editor owns
-   * every item write.
-   */
-  appendItems(id: string, userId: string, trackIds: string[]): Promise<void>;
 }
