@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
+import { type Account, addTracks, createPlaylist } from '../helpers/playlists.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-type Account = { token: string; id: string };
 let server: TestServer;
 let owner: Account;
 let other: Account;
@@ -29,22 +29,17 @@ before(async () => {
 after(() => server.close());
 
 async function playlistWith(names: string[], isPublic = true) {
-  const r = await server.json(`/v1/users/${owner.id}/playlists`, {
-    method: 'POST',
-    token: owner.token,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Export me', public: isPublic }),
-  });
-  const ids = names.map((n) => tracks.get(n)!.track);
-  const uris = ids.map((t) => `cadenza:track:${t}`);
-  const added = await server.json(`/v1/playlists/${r.body.id}/tracks`, {
-    method: 'POST',
-    token: owner.token,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ uris }),
-  });
-  assert.equal(added.status, 201);
-  return r.body.id as string;
+  const pid = await createPlaylist(server, owner, { name: 'Export me', public: isPublic });
+  assert.equal(
+    await addTracks(
+      server,
+      pid,
+      owner,
+      names.map((n) => tracks.get(n)!.track),
+    ),
+    201,
+  );
+  return pid;
 }
 
 async function importFile(format: string, body: string, name = 'Imported', token = other.token) {
