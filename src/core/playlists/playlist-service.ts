@@ -34,13 +34,6 @@ function text(value: string, field: string, min: number, max: number): string {
   return t;
 }
 
-/** A track id from `cadenza:track:<id>` (Spotify clients send uris), or Invalid naming the uri. */
-export function trackIdOfUri(value: string): string {
-  const match = /^cadenza:track:([0-9A-Za-z]{22})$/.exec(value);
-  if (!match) throw new Invalid(`"${value}" is not a track uri (cadenza:track:<id>)`, 'uris');
-  return match[1]!;
-}
-
 /**
  * Playlists' details, reading, followers, collaborators, covers and share links. Item edits go through
  * the PlaylistEditor; this service only reads items. Who may do what is decided by `access.ts`; anyone
@@ -236,14 +229,5 @@ export class PlaylistService {
     const playlist = /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await this.repo.byShareToken(token) : undefined;
     if (!playlist?.public) throw new NotFound('playlist not found');
     return playlist;
-  }
-
-  /** Track ids from uris, refusing the first malformed or unknown one by name. */
-  async resolveTrackUris(uris: string[]): Promise<string[]> {
-    const ids = uris.map(trackIdOfUri);
-    const visible = await this.repo.visibleTracks([...new Set(ids)]);
-    const unknown = uris.find((_, i) => !visible.has(ids[i]!));
-    if (unknown) throw new Invalid(`unknown track "${unknown}"`, 'uris');
-    return ids;
   }
 }

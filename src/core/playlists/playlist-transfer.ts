@@ -4,7 +4,7 @@ import { foldText } from '../search/normalize.js';
 import type { ExportPlaylist, ImportEntry, ImportedPlaylist } from './formats/entry.js';
 import { parseM3u8, writeM3u8 } from './formats/m3u8.js';
 import { parseXspf, writeXspf } from './formats/xspf.js';
-import type { PlaylistService } from './playlist-service.js';
+import { MAX_NAME, type PlaylistService } from './playlist-service.js';
 import type { MatchCandidate, Playlist, PlaylistRepository } from './repository.js';
 import {
   type EditRequest,
@@ -132,7 +132,8 @@ export class PlaylistTransfer {
       else trackIds.push(m.id);
     });
     const playlist = await this.playlists.create(userId, userId, {
-      name: (name ?? file.title ?? '').trim() || 'Imported playlist',
+      // A file's own title may be longer than a name may be; a name given in the request may not.
+      name: name ?? (file.title?.trim().slice(0, MAX_NAME) || 'Imported playlist'),
     });
     // One request of several adds, each within the per-request limit: the import lands all at once.
     const edits: ItemEdit[] = [];
