@@ -49,7 +49,10 @@ export class LiveSocket {
     const seen = past ? this.frames.find(match) : undefined;
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for a frame')), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for a frame; last frames: ${JSON.stringify(this.frames.slice(-3))}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (f) => {
@@ -84,6 +87,7 @@ export class LiveEditor {
   socket!: LiveSocket;
   replica!: PlaylistReplica;
   readonly answers = new Map<string, Frame>();
+  private readonly waiting = new Map<string, (f: Frame) => void>();
 
   constructor(
     private readonly baseUrl: string,
@@ -113,6 +117,8 @@ export class LiveEditor {
     } else if (f.type === 'ack' || f.type === 'rejected') {
       this.replica.settle(f.client_op_id);
       this.answers.set(f.client_op_id, f);
+      this.waiting.get(f.client_op_id)?.(f);
+      this.waiting.delete(f.client_op_id);
     }
   }
 
@@ -133,13 +139,17 @@ export class LiveEditor {
     return this.answer(pending.clientOpId);
   }
 
+  /** The server's answer to an edit, on whichever connection it arrives. */
   answer(clientOpId: string, timeoutMs = 10_000): Promise<Frame> {
     const known = this.answers.get(clientOpId);
     if (known) return Promise.resolve(known);
-    return this.socket.next(
-      (f) => (f.type === 'ack' || f.type === 'rejected') && f.client_op_id === clientOpId,
-      timeoutMs,
-    );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${clientOpId}`)), timeoutMs);
+      this.waiting.set(clientOpId, (f) => {
+        clearTimeout(timer);
+        resolve(f);
+      });
+    });
   }
 
   trackIds(): string[] {

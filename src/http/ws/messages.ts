@@ -37,25 +37,27 @@ const Edit = Type.Union([
   Type.Object({ type: Type.Literal('replace'), trackIds: TrackIds }, { additionalProperties: false }),
 ]);
 
-export const ClientFrame = Type.Union([
-  Type.Object({ type: Type.Literal('ping') }),
-  Type.Object({
+const Frames = {
+  ping: Type.Object({ type: Type.Literal('ping') }),
+  subscribe: Type.Object({
     type: Type.Literal('subscribe'),
     playlist_id: Id,
     version: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
-  Type.Object({ type: Type.Literal('unsubscribe'), playlist_id: Id }),
-  Type.Object({
+  unsubscribe: Type.Object({ type: Type.Literal('unsubscribe'), playlist_id: Id }),
+  edit: Type.Object({
     type: Type.Literal('edit'),
     playlist_id: Id,
     client_op_id: Type.String({ minLength: 1, maxLength: 100 }),
     version: Type.Integer({ minimum: 0 }),
     edits: Type.Array(Edit, { minItems: 1, maxItems: 10 }),
   }),
-]);
+};
+export const ClientFrame = Type.Union([Frames.ping, Frames.subscribe, Frames.unsubscribe, Frames.edit]);
 export type ClientFrame = Static<typeof ClientFrame>;
 
-const check = TypeCompiler.Compile(ClientFrame);
+/** One checker per frame type, so an error names the field of the frame that was meant. */
+const checks = new Map(Object.entries(Frames).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]));
 
 /** The frame, or a message naming what is wrong with it. */
 export function parseFrame(data: string): ClientFrame | string {
@@ -65,12 +67,11 @@ export function parseFrame(data: string): ClientFrame | string {
   } catch {
     return 'frame is not JSON';
   }
-  if (check.Check(value)) return value;
   const type = (value as { type?: unknown } | null)?.type;
-  const first =
-    [...check.Errors(value)].find((e) => e.path !== '' && e.path !== '/type') ?? check.Errors(value).First();
-  if (typeof type !== 'string' || !['ping', 'subscribe', 'unsubscribe', 'edit'].includes(type)) {
-    return 'type must be one of ping, subscribe, unsubscribe, edit';
-  }
-  return `${first?.path.replace(/^\//, '').replace(/\//g, '.') || 'frame'}: ${first?.message ?? 'is invalid'}`;
+  const check = typeof type === 'string' ? checks.get(type) : undefined;
+  if (!check) return `type must be one of ${[...checks.keys()].join(', ')}`;
+  if (check.Check(value)) return value as ClientFrame;
+  const first = check.Errors(value).First();
+  const where = first?.path.replace(/^\//, '').replace(/\//g, '.') || 'frame';
+  return `${where}: ${first?.message ?? 'is invalid'}`;
 }
