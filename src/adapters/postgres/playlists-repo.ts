@@ -228,17 +228,21 @@ export class PgPlaylistRepository implements PlaylistRepository {
   }
 
   async matchCandidates(titles: string[]): Promise<MatchCandidate[]> {
-    const skeletons = [...new Set(titles.map(skeleton).filter((s) => s.length > 0))];
     if (titles.length === 0) return [];
-    // One scan for the whole import; titles without Latin letters or digits match exactly.
+    const skeletons = [...new Set(titles.map(skeleton).filter((s) => s.length > 0))];
+    // One scan of the catalogue for the whole import, probing hashed sets of keys (IN over a subquery)
+    // rather than comparing each track with every title; titles without Latin letters or digits have
+    // no skeleton and match exactly.
     const r = await sql<MatchCandidate>`
-      select t.id, t.name, a.name as album, coalesce(array_agg(ar.name order by ta.position) filter (where ar.id is not null), '{}') as artists
-      from tracks t join albums a on a.id = t.album_id
-      left join track_artists ta on ta.track_id = t.id left join artists ar on ar.id = ta.artist_id
-      where t.status = 'ready' and a.status = 'published'
-        and (regexp_replace(lower(normalize(t.name, NFKD)), '[^a-z0-9]', '', 'g') = any(${skeletons}::text[])
-          or t.name = any(${titles}::text[]))
-      group by t.id, a.id order by t.popularity desc, t.id`.execute(this.db);
+      with found as (
+        select t.id, t.name, t.popularity, a.name as album from tracks t join albums a on a.id = t.album_id
+        where t.status = 'ready' and a.status = 'published'
+          and (regexp_replace(lower(normalize(t.name, NFKD)), '[^a-z0-9]', '', 'g') in (select unnest(${skeletons}::text[]))
+            or t.name in (select unnest(${titles}::text[]))))
+      select f.id, f.name, f.album,
+        coalesce(array_agg(ar.name order by ta.position) filter (where ar.id is not null), '{}') as artists
+      from found f left join track_artists ta on ta.track_id = f.id left join artists ar on ar.id = ta.artist_id
+      group by f.id, f.name, f.album, f.popularity order by f.popularity desc, f.id`.execute(this.db);
     return r.rows;
   }
 }
