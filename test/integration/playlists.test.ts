@@ -212,6 +212,12 @@ describe('libraries and followers', () => {
     );
     assert.deepEqual(contains.body, [true, false, true]);
     assert.equal((await server.json(`/v1/users/${fan.id}/playlists`, { token: stranger.token })).body.total, 1);
+    // A follow made private stays in your library but leaves your public profile.
+    const quiet = await server.json(`/v1/playlists/${pid}/followers`, json('PUT', { public: false }, fan.token));
+    assert.equal(quiet.status, 200);
+    assert.equal((await server.json(`/v1/users/${fan.id}/playlists`, { token: stranger.token })).body.total, 0);
+    assert.equal((await server.json('/v1/me/playlists', { token: fan.token })).body.items[0].id, pid);
+    assert.equal((await server.json(`/v1/playlists/${pid}`, { token: fan.token })).body.followers.total, 1);
     assert.equal(
       (await server.request(`/v1/playlists/${pid}/followers`, { method: 'DELETE', token: fan.token })).status,
       200,
