@@ -36,8 +36,12 @@ describe('share links', () => {
       (await server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: stranger.token })).status,
       403,
     );
-    const shared = await server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: owner.token });
+    const share = () => server.json(`/v1/playlists/${pid}/share`, { method: 'POST', token: owner.token });
+    // Asked twice at once, the owner gets one link, not two of which one is already dead.
+    const [shared, twin] = await Promise.all([share(), share()]);
     assert.equal(shared.status, 200);
+    assert.equal(twin.body.token, shared.body.token);
+    assert.equal((await share()).body.url, shared.body.url);
     const path = new URL(shared.body.url).pathname;
     const loggedOut = await server.json(path);
     assert.equal(loggedOut.status, 200);

@@ -130,6 +130,22 @@ describe('playlist details', () => {
     assert.match(publish.body.error.message, /^public:/);
   });
 
+  test('racing changes of visibility never leave a collaborative public playlist nor fail with 500', async () => {
+    for (let round = 0; round < 10; round++) {
+      const pid = await createPlaylist(owner);
+      const [collab, publish] = await Promise.all([
+        server.json(`/v1/playlists/${pid}`, json('PUT', { collaborative: true, public: false }, owner.token)),
+        server.json(`/v1/playlists/${pid}`, json('PUT', { public: true }, owner.token)),
+      ]);
+      assert.ok(
+        [200, 400].includes(collab.status) && [200, 400].includes(publish.status),
+        `${collab.status} ${publish.status}`,
+      );
+      const final = (await server.json(`/v1/playlists/${pid}`, { token: owner.token })).body;
+      assert.ok(!(final.public && final.collaborative));
+    }
+  });
+
   test('bad input is refused naming the field', async () => {
     const pid = await createPlaylist(owner);
     const cases: [string, RequestInit & { token?: string }, RegExp][] = [

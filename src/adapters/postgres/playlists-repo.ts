@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Page } from '../../core/catalog/types.js';
+import { Invalid } from '../../core/errors.js';
 import type {
   LibraryQuery,
   MatchCandidate,
@@ -96,11 +97,19 @@ export class PgPlaylistRepository implements PlaylistRepository {
   }
 
   async update(id: string, c: PlaylistChanges): Promise<void> {
-    await this.db
-      .updateTable('playlists')
-      .set({ ...c, updated_at: new Date() })
-      .where('id', '=', id)
-      .execute();
+    try {
+      await this.db
+        .updateTable('playlists')
+        .set({ ...c, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      // Two concurrent changes can each pass the service's check; the table's check stops the second.
+      if ((err as { code?: string }).code === '23514') {
+        throw new Invalid('a collaborative playlist cannot be public', c.public ? 'public' : 'collaborative');
+      }
+      throw err;
+    }
   }
 
   async setImage(id: string, imageKey: string): Promise<void> {
@@ -111,8 +120,14 @@ export class PgPlaylistRepository implements PlaylistRepository {
       .execute();
   }
 
-  async setShareToken(id: string, token: string | null): Promise<void> {
-    await this.db.updateTable('playlists').set({ share_token: token }).where('id', '=', id).execute();
+  async keepShareToken(id: string, token: string): Promise<string> {
+    const r = await sql<{ share_token: string }>`update playlists set share_token = coalesce(share_token, ${token})
+      where id = ${id} returning share_token`.execute(this.db);
+    return r.rows[0]!.share_token;
+  }
+
+  async clearShareToken(id: string): Promise<void> {
+    await this.db.updateTable('playlists').set({ share_token: null }).where('id', '=', id).execute();
   }
 
   async isCollaborator(id: string, userId: string): Promise<boolean> {

@@ -214,14 +214,12 @@ export class PlaylistService {
     const playlist = await this.owned(userId, id);
     if (!playlist.public) throw new Invalid('only a public playlist can be shared; make it public first', 'public');
     if (playlist.shareToken) return playlist.shareToken;
-    const token = randomBytes(18).toString('base64url');
-    await this.repo.setShareToken(id, token);
-    return token;
+    return this.repo.keepShareToken(id, randomBytes(18).toString('base64url'));
   }
 
   async unshare(userId: string, id: string): Promise<void> {
     await this.owned(userId, id);
-    await this.repo.setShareToken(id, null);
+    await this.repo.clearShareToken(id);
   }
 
   /** The playlist behind a share link, while the link stands and the playlist is public. */

@@ -66,7 +66,9 @@ export interface PlaylistRepository {
   byShareToken(token: string): Promise<Playlist | undefined>;
   update(id: string, changes: PlaylistChanges): Promise<void>;
   setImage(id: string, imageKey: string): Promise<void>;
-  setShareToken(id: string, token: string | null): Promise<void>;
+  /** Sets the share token unless one is set already; returns the one that stands (first writer wins). */
+  keepShareToken(id: string, token: string): Promise<string>;
+  clearShareToken(id: string): Promise<void>;
   isCollaborator(id: string, userId: string): Promise<boolean>;
   isFollower(id: string, userId: string): Promise<boolean>;
   items(id: string, limit: number, offset: number): Promise<Page<PlaylistItem>>;
