@@ -197,6 +197,24 @@ describe('playlist details', () => {
     assert.equal(page.body.items[0].track.uri, `cadenza:track:${id('Halo')}`);
     assert.deepEqual(await trackNames(`/v1/playlists/${pid}/tracks?offset=2`, stranger.token), ['Halo']);
   });
+
+  test('a track that stops being available stays in its place as null, and comes back', async () => {
+    const [gone] = await insertCatalog(server.services.database.db, [{ name: 'Withdrawn', artist: 'Label' }]).then(
+      (m) => [...m.values()],
+    );
+    const pid = await createPlaylist(owner);
+    assert.equal(await playlists.addTracks(server, pid, owner, [id('Halo'), gone!.track, id('Jóga')]), 201);
+    const db = server.services.database.db;
+    await db.updateTable('albums').set({ status: 'draft' }).where('id', '=', gone!.album).execute();
+    const items = (await server.json(`/v1/playlists/${pid}/tracks`, { token: owner.token })).body;
+    assert.deepEqual(
+      items.items.map((i: { track: { name: string } | null }) => i.track?.name ?? null),
+      ['Halo', null, 'Jóga'],
+    );
+    assert.equal(items.total, 3);
+    await db.updateTable('albums').set({ status: 'published' }).where('id', '=', gone!.album).execute();
+    assert.deepEqual(await trackNames(`/v1/playlists/${pid}/tracks`, owner.token), ['Halo', 'Withdrawn', 'Jóga']);
+  });
 });
 
 describe('libraries and followers', () => {
