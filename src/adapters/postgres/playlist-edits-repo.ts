@@ -15,30 +15,34 @@ interface StoredOp {
 export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
   constructor(private readonly db: Db) {}
 
-  locked<T>(playlistId: string, work: (playlist: LockedPlaylist) => Promise<T>): Promise<T> {
+  locked<T>(
+    playlistId: string,
+    ask: { users: string[]; tracks: string[] },
+    work: (playlist: LockedPlaylist) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .selectFrom('playlists')
-        .select(['owner_id', 'public', 'collaborative', 'version'])
-        .where('id', '=', playlistId)
-        .forUpdate()
-        .executeTakeFirst();
+      const found = await sql<{
+        owner_id: string;
+        public: boolean;
+        collaborative: boolean;
+        version: string;
+        collaborators: string[];
+        playable: string[];
+      }>`select p.owner_id, p.public, p.collaborative, p.version,
+          array(select c.user_id from playlist_collaborators c
+                where c.playlist_id = p.id and c.user_id = any(${ask.users}::text[])) as collaborators,
+          array(select t.id from tracks t join albums a on a.id = t.album_id
+                where t.id = any(${ask.tracks}::text[]) and t.status = 'ready' and a.status = 'published') as playable
+        from playlists p where p.id = ${playlistId} for update of p`.execute(tx);
+      const row = found.rows[0];
       const locked: LockedPlaylist = {
         row: row && {
           ownerId: row.owner_id,
           public: row.public,
           collaborative: row.collaborative,
           version: Number(row.version),
-        },
-        async collaborators(userIds) {
-          if (userIds.length === 0) return new Set();
-          const rows = await tx
-            .selectFrom('playlist_collaborators')
-            .select('user_id')
-            .where('playlist_id', '=', playlistId)
-            .where('user_id', 'in', userIds)
-            .execute();
-          return new Set(rows.map((r) => r.user_id));
+          collaborators: new Set(row.collaborators),
+          playable: new Set(row.playable),
         },
         async items() {
           const rows = await tx
@@ -96,52 +100,26 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
             };
           });
         },
-        async playable(trackIds) {
-          const rows = await tx
-            .selectFrom('tracks as t')
-            .innerJoin('albums as a', 'a.id', 't.album_id')
-            .select('t.id')
-            .where('t.id', 'in', trackIds)
-            .where('t.status', '=', 'ready')
-            .where('a.status', '=', 'published')
-            .execute();
-          return new Set(rows.map((r) => r.id));
-        },
         async save(changes: PlaylistChanges) {
-          if (changes.deleted.length > 0) {
-            await sql`delete from playlist_items where playlist_id = ${playlistId}
-              and item_id = any(${changes.deleted}::text[])`.execute(tx);
-          }
-          if (changes.rekeyed.length > 0) {
-            await sql`update playlist_items i set sort_key = k.sort_key
-              from unnest(${changes.rekeyed.map((r) => r.itemId)}::text[], ${changes.rekeyed.map((r) => r.sortKey)}::text[])
+          // Every write of the batch in one statement: one round trip however many edits it holds.
+          const { deleted, rekeyed, inserted: rows, ops } = changes;
+          await sql`with
+            gone as (delete from playlist_items where playlist_id = ${playlistId}
+              and item_id = any(${deleted}::text[])),
+            moved as (update playlist_items i set sort_key = k.sort_key
+              from unnest(${rekeyed.map((r) => r.itemId)}::text[], ${rekeyed.map((r) => r.sortKey)}::text[])
                 as k(item_id, sort_key)
-              where i.playlist_id = ${playlistId} and i.item_id = k.item_id`.execute(tx);
-          }
-          if (changes.inserted.length > 0) {
-            const rows = changes.inserted;
-            await sql`insert into playlist_items (playlist_id, item_id, sort_key, track_id, added_by, added_at)
-              select ${playlistId}, * from unnest(${rows.map((r) => r.itemId)}::text[], ${rows.map((r) => r.sortKey)}::text[],
-                ${rows.map((r) => r.trackId)}::text[], ${rows.map((r) => r.addedBy)}::text[],
-                ${rows.map((r) => new Date(r.addedAt).toISOString())}::timestamptz[])`.execute(tx);
-          }
-          await tx
-            .insertInto('playlist_ops')
-            .values(
-              changes.ops.map((o) => ({
-                playlist_id: playlistId,
-                version: o.version,
-                user_id: o.message.userId,
-                client_op_id: o.clientOpId,
-                op: JSON.stringify({ op: o.op, items: o.message.items } satisfies StoredOp),
-              })),
-            )
-            .execute();
-          await tx
-            .updateTable('playlists')
-            .set({ version: changes.version, track_count: changes.trackCount, updated_at: new Date() })
-            .where('id', '=', playlistId)
-            .execute();
+              where i.playlist_id = ${playlistId} and i.item_id = k.item_id),
+            added as (insert into playlist_items (playlist_id, item_id, sort_key, track_id, added_by, added_at)
+              select ${playlistId}, * from unnest(${rows.map((r) => r.itemId)}::text[],
+                ${rows.map((r) => r.sortKey)}::text[], ${rows.map((r) => r.trackId)}::text[],
+                ${rows.map((r) => r.addedBy)}::text[], ${rows.map((r) => new Date(r.addedAt).toISOString())}::timestamptz[])),
+            logged as (insert into playlist_ops (playlist_id, version, user_id, client_op_id, op)
+              select ${playlistId}, * from unnest(${ops.map((o) => o.version)}::bigint[],
+                ${ops.map((o) => o.message.userId)}::text[], ${ops.map((o) => o.clientOpId)}::text[],
+                ${ops.map((o) => JSON.stringify({ op: o.op, items: o.message.items } satisfies StoredOp))}::jsonb[]))
+            update playlists set version = ${changes.version}, track_count = ${changes.trackCount}, updated_at = now()
+            where id = ${playlistId}`.execute(tx);
         },
       };
       return work(locked);

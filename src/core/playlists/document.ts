@@ -53,6 +53,18 @@ export class PlaylistDocument {
     this.logFrom = from;
   }
 
+  /** Whether the log in memory reaches back to `base` (no need to read it from storage). */
+  covers(base: number): boolean {
+    return base >= this.logFrom && base <= this.version;
+  }
+
+  /** Keeps the last `keep` log entries in memory. */
+  trimLog(keep: number): void {
+    if (this.log.length <= keep) return;
+    this.log = this.log.slice(-keep);
+    this.logFrom = (this.log[0]?.version ?? this.version + 1) - 1;
+  }
+
   private since(base: number): LoggedOp[] {
     if (base < this.logFrom || base > this.version) {
       throw new Conflict(

@@ -13,6 +13,10 @@ export interface LockedPlaylistRow {
   public: boolean;
   collaborative: boolean;
   version: number;
+  /** Which of the asked users are collaborators. */
+  collaborators: Set<string>;
+  /** Which of the asked tracks are ready and published. */
+  playable: Set<string>;
 }
 
 export interface PlaylistChanges {
@@ -28,18 +32,20 @@ export interface PlaylistChanges {
 /** One transaction holding the playlist's row lock; what the editor needs from storage inside it. */
 export interface LockedPlaylist {
   row: LockedPlaylistRow | undefined;
-  collaborators(userIds: string[]): Promise<Set<string>>;
   items(): Promise<PlaylistItem[]>;
   opsAfter(version: number): Promise<LoggedOp[]>;
   /** The broadcasts of the edits after `version`, oldest first, at most `limit`. */
   messagesAfter(version: number, limit: number): Promise<OpMessage[]>;
-  /** The ids among `trackIds` that are ready and published. */
-  playable(trackIds: string[]): Promise<Set<string>>;
   save(changes: PlaylistChanges): Promise<void>;
 }
 
 export interface PlaylistEditsRepository {
-  locked<T>(playlistId: string, work: (playlist: LockedPlaylist) => Promise<T>): Promise<T>;
+  /** Locks the playlist and reads its row with what is asked about these users and tracks, in one go. */
+  locked<T>(
+    playlistId: string,
+    ask: { users: string[]; tracks: string[] },
+    work: (playlist: LockedPlaylist) => Promise<T>,
+  ): Promise<T>;
 }
 
 interface Queued {
@@ -52,6 +58,8 @@ const BATCH = 64;
 const CACHE_SIZE = 2_000;
 /** Past this many missed edits a resuming editor gets the whole list instead. */
 const REPLAY_LIMIT = 500;
+/** Log entries kept with a cached playlist, so edits a little behind need no read of the log. */
+const LOG_IN_MEMORY = 1_000;
 
 /**
  * The one writer of playlist items. Edits for a playlist queue here and are applied in batches inside
@@ -89,7 +97,12 @@ export class PlaylistEditor {
         return;
       }
       try {
-        const { results, messages } = await this.repo.locked(playlistId, (locked) =>
+        const edits = batch.flatMap(({ request }) => request.edits);
+        const ask = {
+          users: [...new Set(batch.map((q) => q.request.userId))],
+          tracks: [...new Set(edits.flatMap((e) => (e.type === 'add' || e.type === 'replace' ? e.trackIds : [])))],
+        };
+        const { results, messages } = await this.repo.locked(playlistId, ask, (locked) =>
           this.apply(playlistId, batch, locked),
         );
         batch.forEach((q, i) => {
@@ -108,18 +121,12 @@ export class PlaylistEditor {
   private async apply(playlistId: string, batch: Queued[], locked: LockedPlaylist) {
     const row = locked.row;
     if (!row) return { results: batch.map(() => new NotFound('playlist not found')), messages: [] };
-    const users = [...new Set(batch.map((q) => q.request.userId))];
-    const collaborators = await locked.collaborators(users.filter((u) => u !== row.ownerId));
     let doc = this.documents.get(playlistId);
     if (!doc || doc.version !== row.version)
       doc = new PlaylistDocument(await locked.items(), row.version, [], row.version);
-    const oldest = Math.min(...batch.map((q) => q.request.baseVersion ?? row.version));
-    doc.replaceLog(oldest < row.version ? await locked.opsAfter(Math.max(oldest, 0)) : [], Math.max(oldest, 0));
-    const wanted = batch.flatMap(({ request }) =>
-      request.edits.flatMap((e) => (e.type === 'add' || e.type === 'replace' ? e.trackIds : [])),
-    );
-    const playable = wanted.length > 0 ? await locked.playable([...new Set(wanted)]) : new Set<string>();
-
+    const oldest = Math.max(0, Math.min(...batch.map((q) => q.request.baseVersion ?? row.version)));
+    if (!doc.covers(oldest)) doc.replaceLog(await locked.opsAfter(oldest), oldest);
+    const { collaborators, playable } = row;
     const before = new Map(doc.items.map((it) => [it.itemId, it.sortKey]));
     const ops: PlaylistChanges['ops'] = [];
     const messages: OpMessage[] = [];
@@ -146,6 +153,7 @@ export class PlaylistEditor {
       }
     });
     if (ops.length > 0) await locked.save(diff(doc, before, ops));
+    doc.trimLog(LOG_IN_MEMORY);
     this.remember(playlistId, doc);
     return { results, messages };
   }
@@ -206,10 +214,10 @@ export class PlaylistEditor {
     userId: string,
     version: number | undefined,
   ): Promise<{ version: number; items?: PlaylistItem[]; messages: OpMessage[] }> {
-    return this.repo.locked(playlistId, async (locked) => {
+    return this.repo.locked(playlistId, { users: [userId], tracks: [] }, async (locked) => {
       const row = locked.row;
       if (!row) throw new NotFound('playlist not found');
-      const collaborator = userId !== row.ownerId && (await locked.collaborators([userId])).has(userId);
+      const collaborator = userId !== row.ownerId && row.collaborators.has(userId);
       const role: PlaylistRole = userId === row.ownerId ? 'owner' : collaborator ? 'collaborator' : 'stranger';
       if (!canRead(role, row)) throw new NotFound('playlist not found');
       if (version !== undefined && version <= row.version && row.version - version <= REPLAY_LIMIT) {

@@ -1,0 +1,323 @@
+/**
+ * bench:collab — live playlist editing through `cadenza serve` (a child process on PostgreSQL).
+ *  1. Edit-to-every-editor latency with 10, 100 and 1,000 editors connected to one playlist, against
+ *     a bare WebSocket relay (no auth, ordering or database) driven the same way: p50/p99 and ratio.
+ *  2. Edits applied and persisted per second: many editors on one playlist, and on many playlists,
+ *     against one PostgreSQL transaction per edit with the same concurrency (the floor of "persisted").
+ *  3. Server memory per connected editor.
+ * Bounded: each phase runs for BENCH_COLLAB_SECONDS (default 6).
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { releaseEmbedded, startEmbedded } from '../src/adapters/postgres/embedded.js';
+import { newId } from '../src/core/ids.js';
+import { nextJsonLine, startCadenzaServe } from './lib/child.js';
+
+const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 6);
+const EDITOR_COUNTS = (process.env.BENCH_COLLAB_EDITORS ?? '10,100,1000').split(',').map(Number);
+const EDITS_PER_SECOND = Number(process.env.BENCH_COLLAB_RATE ?? 50);
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A connection that notes when each edit's broadcast arrives, reading just the fields it needs. */
+class Probe {
+  readonly seen = new Map<string, number>();
+  version = 0;
+  private answers = new Map<string, () => void>();
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const text = data.toString();
+      const now = performance.now();
+      // Broadcasts carry the op id scoped by user ("<user id>:<id>"); answers carry it as sent.
+      const id = /"(?:clientOpId|client_op_id|id)":"([^"]+)"/.exec(text)?.[1]?.replace(/^[0-9A-Za-z]{22}:/, '');
+      const version = /"version":(\d+)/.exec(text)?.[1];
+      if (version && text.startsWith('{"type":"playlist_op"')) this.version = Math.max(this.version, Number(version));
+      if (!id) return;
+      if (text.startsWith('{"type":"ack"') || text.startsWith('{"type":"rejected"')) {
+        this.answers.get(id)?.();
+        this.answers.delete(id);
+      } else this.seen.set(id, now);
+    });
+  }
+  static open(url: string): Promise<Probe> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const probe = new Probe(ws);
+      ws.once('open', () => resolve(probe));
+      ws.once('error', reject);
+    });
+  }
+  answered(id: string): Promise<void> {
+    return new Promise((resolve) => this.answers.set(id, resolve));
+  }
+  send(frame: unknown): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+}
+
+async function database(): Promise<{ url: string; done(): Promise<void> }> {
+  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `cadenza_bench_collab_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query(`create database ${name}`);
+    await client.end();
+    const url = new URL(admin);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      async done() {
+        const c = new pg.Client({ connectionString: admin });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      },
+    };
+  } catch {
+    const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-pg-'));
+    await chmod(dir, 0o755);
+    const embedded = await startEmbedded(dir);
+    return {
+      url: embedded.url,
+      async done() {
+        await releaseEmbedded(embedded, async () => 0);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+async function main() {
+  const db = await database();
+  const dataDir = await mkdtemp(join(tmpdir(), 'cadenza-bench-collab-'));
+  await chmod(dataDir, 0o755);
+  const env = { ...process.env, DATABASE_URL: db.url, CADENZA_DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const { base, stop } = await startCadenzaServe(env);
+  const relay = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./lib/relay-server.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const pool = new pg.Pool({ connectionString: db.url, max: 20 });
+  try {
+    const { port: relayPort } = await nextJsonLine<{ port: number }>(relay, 20_000);
+    // biome-ignore lint/suspicious/noExplicitAny: responses are read field by field
+    const api = async (path: string, method: string, token: string | undefined, body?: unknown): Promise<any> => {
+      const res = await fetch(base + path, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.status === 204 ? undefined : res.json();
+    };
+    const users: { id: string; token: string }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await api('/api/signup', 'POST', undefined, { username: `editor${i}`, password: 'bench-password-1' });
+      users.push({ id: r.user.id, token: r.access_token });
+    }
+    const trackIds = await insertTracks(pool, 200);
+    const owner = users[0]!;
+    const collaborativePlaylist = async () => {
+      const p = await api(`/v1/users/${owner.id}/playlists`, 'POST', owner.token, {
+        name: 'Bench',
+        public: false,
+        collaborative: true,
+      });
+      for (const u of users.slice(1))
+        await api(`/v1/playlists/${p.id}/collaborators/${u.id}`, 'PUT', u === owner ? owner.token : owner.token);
+      return p.id as string;
+    };
+    const live = (i: number) => `${base.replace('http', 'ws')}/v1/live?access_token=${users[i % users.length]!.token}`;
+    const rss = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
+    };
+
+    console.log(
+      `bench:collab — ${SECONDS} s per phase, ${EDITS_PER_SECOND} edits/s for latency, Node ${process.version}`,
+    );
+    console.log('\n1. edit → every other editor (one playlist)');
+    console.log('editors  cadenza p50 / p99 ms   relay p50 / p99 ms   ratio p99   server MB/editor');
+    for (const n of EDITOR_COUNTS) {
+      const playlist = await collaborativePlaylist();
+      const before = await rss();
+      const probes = await openMany(n, live);
+      for (const p of probes) p.send({ type: 'subscribe', playlist_id: playlist });
+      await sleep(500 + n);
+      const perEditor = ((await rss()) - before) / n / 1e6;
+      const ours = await driveLatency(probes, (p, id) =>
+        p.send({
+          type: 'edit',
+          playlist_id: playlist,
+          client_op_id: id,
+          version: p.version,
+          edits: [{ type: 'add', index: 0, trackIds: [trackIds[Math.floor(Math.random() * trackIds.length)]] }],
+        }),
+      );
+      for (const p of probes) p.ws.terminate();
+      const relays = await openMany(n, () => `ws://127.0.0.1:${relayPort}`);
+      const theirs = await driveLatency(relays, (p, id) => p.send({ id, edits: [{ type: 'add', index: 0 }] }));
+      for (const p of relays) p.ws.terminate();
+      console.log(
+        `${String(n).padStart(7)}  ${fmt(pct(ours, 0.5))} / ${fmt(pct(ours, 0.99))}        ${fmt(pct(theirs, 0.5))} / ${fmt(pct(theirs, 0.99))}        ×${(pct(ours, 0.99) / pct(theirs, 0.99)).toFixed(1)}       ${perEditor.toFixed(3)}   (${ours.length} edits)`,
+      );
+      await sleep(300);
+    }
+
+    console.log('\n2. edits applied and persisted per second (closed loop, 8 in flight per editor)');
+    console.log('shape                        cadenza ops/s   PostgreSQL tx/s   ratio   p99 ack ms');
+    for (const [label, playlists, editorsEach] of [
+      ['1 playlist × 10 editors', 1, 10],
+      ['100 playlists × 2 editors', 100, 2],
+    ] as const) {
+      const ids: string[] = [];
+      for (let i = 0; i < playlists; i++) ids.push(await collaborativePlaylist());
+      const probes = await openMany(playlists * editorsEach, live);
+      const before = Number((await pool.query('select count(*)::int as n from playlist_ops')).rows[0].n);
+      const { ops, p99 } = await driveThroughput(probes, (p, i, id) =>
+        p.send({
+          type: 'edit',
+          playlist_id: ids[i % playlists],
+          client_op_id: id,
+          version: p.version,
+          edits: [{ type: 'add', trackIds: [trackIds[Math.floor(Math.random() * trackIds.length)]] }],
+        }),
+      );
+      const persisted = Number((await pool.query('select count(*)::int as n from playlist_ops')).rows[0].n) - before;
+      for (const p of probes) p.ws.terminate();
+      const floor = await pgFloor(pool, probes.length);
+      console.log(
+        `${label.padEnd(28)} ${String(Math.round(ops)).padStart(13)}   ${String(Math.round(floor)).padStart(15)}   ×${(ops / floor).toFixed(2)}   ${fmt(p99)}   (persisted ${persisted})`,
+      );
+    }
+  } finally {
+    relay.kill();
+    await pool.end();
+    await stop();
+    await db.done();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (x: number) => x.toFixed(1).padStart(6);
+
+async function openMany(n: number, url: (i: number) => string): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  for (let i = 0; i < n; i += 50) {
+    probes.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => Probe.open(url(i + j))))));
+  }
+  return probes;
+}
+
+/** Sends edits at a fixed rate from random editors; each one's latency is when the last editor saw it. */
+async function driveLatency(probes: Probe[], send: (p: Probe, id: string) => void): Promise<number[]> {
+  const sent = new Map<string, number>();
+  const end = performance.now() + SECONDS * 1000;
+  let i = 0;
+  while (performance.now() < end) {
+    const id = `bench-${Date.now().toString(36)}-${i++}`;
+    const from = probes[Math.floor(Math.random() * probes.length)]!;
+    sent.set(id, performance.now());
+    send(from, id);
+    await sleep(1000 / EDITS_PER_SECOND);
+  }
+  await sleep(2000);
+  const latencies: number[] = [];
+  for (const [id, t0] of sent) {
+    let last = 0;
+    for (const p of probes) last = Math.max(last, p.seen.get(id) ?? Number.POSITIVE_INFINITY);
+    latencies.push(last - t0);
+  }
+  return latencies;
+}
+
+async function driveThroughput(probes: Probe[], send: (p: Probe, i: number, id: string) => void) {
+  const end = performance.now() + SECONDS * 1000;
+  const acks: number[] = [];
+  let done = 0;
+  await Promise.all(
+    probes.map(async (p, i) => {
+      let n = 0;
+      const lane = async () => {
+        while (performance.now() < end) {
+          const id = `t${i}-${n++}-${Math.random().toString(36).slice(2, 6)}`;
+          const t0 = performance.now();
+          const answered = p.answered(id);
+          send(p, i, id);
+          await answered;
+          acks.push(performance.now() - t0);
+          done++;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, lane));
+    }),
+  );
+  return { ops: done / SECONDS, p99: pct(acks, 0.99) };
+}
+
+/** One transaction per edit with a row lock, an insert and an update: what "persisted" costs at least. */
+async function pgFloor(pool: pg.Pool, lanes: number): Promise<number> {
+  await pool.query('create table if not exists bench_floor (id bigserial primary key, body jsonb not null)');
+  await pool.query('create table if not exists bench_floor_head (id int primary key, version bigint not null)');
+  await pool.query('insert into bench_floor_head values (1, 0) on conflict do nothing');
+  const end = performance.now() + SECONDS * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, 20) }, async () => {
+      const client = await pool.connect();
+      try {
+        while (performance.now() < end) {
+          await client.query('begin');
+          await client.query('insert into bench_floor (body) values ($1)', [JSON.stringify({ op: 'add', at: done })]);
+          await client.query('commit');
+          done++;
+        }
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  return done / SECONDS;
+}
+
+async function insertTracks(pool: pg.Pool, count: number): Promise<string[]> {
+  const artist = newId();
+  const album = newId();
+  await pool.query("insert into artists (id, name, name_key) values ($1, 'Bench Artist', $2)", [
+    artist,
+    `bench:${artist}`,
+  ]);
+  await pool.query(
+    "insert into albums (id, name, name_key, album_type, status) values ($1, 'Bench Album', 'bench album', 'album', 'published')",
+    [album],
+  );
+  const ids = Array.from({ length: count }, () => newId());
+  await pool.query(
+    `insert into tracks (id, album_id, name, track_number, duration_ms, explicit, status, media_version)
+     select id, $2, 'Track ' || n, n, 180000, false, 'ready', 'v1' from unnest($1::text[]) with ordinality as t(id, n)`,
+    [ids, album],
+  );
+  return ids;
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
