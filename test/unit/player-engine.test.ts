@@ -250,6 +250,23 @@ describe('player: the playback engine on a sample clock', () => {
     );
   });
 
+  it('starts a prepared track from memory: its first sound needs no request', async () => {
+    const { player, output, requests } = engine();
+    await player.prepare(item('c'));
+    const asked = server.api.calls.length;
+    const fetched = requests.length;
+    await player.playQueue([item('c'), item('d')]);
+    assert.equal(player.getState().status, 'playing');
+    assert.equal(server.api.calls.length, asked, 'no new stream info request');
+    assert.ok(
+      requests.slice(fetched).every((r) => !r.path.startsWith('c/') || r.start > 0),
+      'the start of c came from the prepared bytes',
+    );
+    const [first] = output.spans();
+    // A second plus the rest of the page it ends in (FFmpeg writes pages of up to 1 s), not a 512 KB chunk.
+    assert.ok(first && first[1] - first[0] < 2.5 * RATE, 'the first decode is short');
+  });
+
   it('reports a track that cannot be fetched as an error instead of hanging', async () => {
     // Its own network, so that no request of an earlier test can take the fault.
     let failed = false;

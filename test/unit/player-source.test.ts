@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { headerLength, readPages } from '../../web/src/player/ogg.js';
-import { type Chunk, TrackSource } from '../../web/src/player/track-source.js';
+import { type Chunk, FIRST_DECODE_BYTES, FIRST_FETCH_BYTES, TrackSource } from '../../web/src/player/track-source.js';
 import { encodeTrack, ffmpegDecoder, RATE, type RungName, startRangeServer } from '../helpers/player.js';
 
 const SECONDS = 75;
@@ -99,6 +99,27 @@ describe('player: Ogg chunks decoded sample-exactly from byte ranges', () => {
     const low = await track.read('vorbis_24', second.end);
     assert.equal(low.start, second.end, 'the 22.05 kHz mono rung continues on the next frame too');
     assert.ok(low.end > low.start);
+  });
+
+  it('decodes a short first chunk for a start, from prefetched bytes, and continues sample-exactly', async () => {
+    const track = source();
+    await track.prefetch('vorbis_160', FIRST_FETCH_BYTES);
+    const fetchedBefore = server.log.requests.length;
+    for (const seconds of [0, 30]) {
+      const from = Math.round(seconds * RATE);
+      const first = await track.read('vorbis_160', from, undefined, {
+        bytes: from === 0 ? FIRST_DECODE_BYTES : undefined,
+        frames: RATE,
+      });
+      if (from === 0) assert.equal(server.log.requests.length, fetchedBefore, 'a prepared start fetches nothing');
+      const length = (first.end - first.start) / RATE;
+      // At least the second asked for, plus what the last page holds (FFmpeg writes pages of up to 1 s).
+      assert.ok(length >= 1 && length < 2.5, `the first chunk of a start at ${seconds} s holds ${length} s`);
+      assert.equal(deviation(first), 0);
+      const second = await track.read('vorbis_160', first.end, first.next);
+      assert.equal(second.start, first.end, 'the next chunk continues on the next frame');
+      assert.equal(deviation(second), 0);
+    }
   });
 
   it('retries a failed range and renews URLs whose signature expired', async () => {

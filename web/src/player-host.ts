@@ -56,7 +56,30 @@ function idleState(prefs: Prefs): PlayerState {
   };
 }
 
-const streamApi = { streamInfo: (trackId: string) => api.get<StreamInfo>(`/v1/tracks/${seg(trackId)}/stream`) };
+/** How long stream info fetched ahead stays worth using (its signed URLs live for minutes). */
+const WARM_FOR_MS = 60_000;
+
+/**
+ * Stream info fetched ahead of a likely play while the engine does not exist yet (it is built by the
+ * first play); the engine's first request for that track takes it instead of asking again.
+ */
+const warmed = new Map<string, { at: number; info: Promise<StreamInfo> }>();
+const fetchStreamInfo = (trackId: string) => api.get<StreamInfo>(`/v1/tracks/${seg(trackId)}/stream`);
+const streamApi = {
+  streamInfo(trackId: string): Promise<StreamInfo> {
+    const hit = warmed.get(trackId);
+    warmed.delete(trackId);
+    return hit && Date.now() - hit.at < WARM_FOR_MS ? hit.info : fetchStreamInfo(trackId);
+  },
+};
+
+function warm(trackId: string): void {
+  const hit = warmed.get(trackId);
+  if (hit && Date.now() - hit.at < WARM_FOR_MS) return;
+  const info = fetchStreamInfo(trackId);
+  info.catch(() => warmed.delete(trackId));
+  warmed.set(trackId, { at: Date.now(), info });
+}
 
 export class PlayerHost {
   private player: Player | null = null;
@@ -135,6 +158,15 @@ export class PlayerHost {
     this.update({ ...this.state, ...change });
   }
 
+  /**
+   * A play of `item` is likely (its row is hovered or focused): fetch what its start needs now. Before
+   * the first play there is no engine (it needs a click), so only the stream info is fetched.
+   */
+  prepare = (item: QueueItem | undefined): void => {
+    if (!item) return;
+    if (this.player) this.player.prepare(item).catch(() => undefined);
+    else warm(item.id);
+  };
   playQueue = (items: QueueItem[], startIndex = 0, context: string | null = null) => {
     if (items.length === 0) return Promise.resolve();
     this.context = context;

@@ -57,6 +57,11 @@ export class Abr {
   /** The rung to start a track on. */
   initial(rungs: readonly AbrRung[]): AbrRung {
     this.filled = false;
+    return this.starting(rungs);
+  }
+
+  /** The rung a track would start on now, leaving the state of the track playing alone. */
+  starting(rungs: readonly AbrRung[]): AbrRung {
     return this.fitting(rungs, this.estimate === undefined ? Number.POSITIVE_INFINITY : this.estimate * SAFETY);
   }
 

@@ -1,11 +1,23 @@
 import { Abr, type AbrRung, preferenceKbps } from './abr.js';
-import { type Chunk, type Decoder, FIRST_DECODE_BYTES, type Network, TrackSource } from './track-source.js';
+import {
+  type Chunk,
+  type Decoder,
+  FIRST_DECODE_BYTES,
+  FIRST_FETCH_BYTES,
+  type Network,
+  TrackSource,
+} from './track-source.js';
 import type { Player, PlayerApi, PlayerSettings, PlayerState, PlayerStatus, QueueItem, RepeatMode } from './types.js';
 
 /** Seconds of audio kept decoded and scheduled ahead of the play head. */
 export const BUFFER_TARGET_S = 30;
 /** How far ahead of "now" the first sound of a start or seek is scheduled. */
 const LEAD_S = 0.006;
+/**
+ * Seconds of audio the first decode of a start or seek holds: decoding takes time per second of
+ * audio, and the next chunk (decoded while this plays) needs far less than a second on loopback.
+ */
+const FIRST_DECODE_S = 1;
 /** Tracks of the queue after the current one whose start is fetched ahead. */
 const PREFETCH = 2;
 const PREVIOUS_RESTARTS_AFTER_MS = 3000;
@@ -239,6 +251,16 @@ export class PlaybackEngine implements Player {
     this.replan();
   }
 
+  /**
+   * Fetches a track's stream info and the first bytes of the rung it would start on, when a play is
+   * likely (its row is hovered or focused): a click on it then starts from memory.
+   */
+  async prepare(item: QueueItem): Promise<void> {
+    const source = this.source(item);
+    const { quality } = this.abr.starting(await source.qualities());
+    await source.prefetch(quality, FIRST_FETCH_BYTES);
+  }
+
   /** Stops everything and releases the timer. */
   dispose(): void {
     this.generation++;
@@ -279,12 +301,10 @@ export class PlaybackEngine implements Player {
       active.voice.stop();
       active.voice = this.deps.output.voice(gain);
       active.rung = this.abr.initial(rungs);
-      const chunk = await source.read(
-        active.rung.quality,
-        from,
-        undefined,
-        from === 0 ? FIRST_DECODE_BYTES : undefined,
-      );
+      const chunk = await source.read(active.rung.quality, from, undefined, {
+        bytes: from === 0 ? FIRST_DECODE_BYTES : undefined,
+        frames: Math.round(FIRST_DECODE_S * this.rate),
+      });
       this.deps.mark?.('decoded');
       await awake;
       if (generation !== this.generation) return;

@@ -3,10 +3,13 @@ import type { PlayerApi, StreamFile, StreamInfo } from './types.js';
 
 /** Bytes per range request. */
 export const CHUNK_BYTES = 512 * 1024;
-/** The first decode of a track is cut short so that sound starts sooner; the rest follows at once. */
+/** The first request of a track that starts now (or is likely to): headers and the first pages. */
+export const FIRST_FETCH_BYTES = 64 * 1024;
+/**
+ * A start decodes this many bytes at most, and at most `frames` of audio (see `ReadLimits`): decoding
+ * costs time per second of audio, and 48 KB of a quiet or simple track can hold 15 s of it.
+ */
 export const FIRST_DECODE_BYTES = 48 * 1024;
-/** The first request of a track that starts now: headers and the first page or two, then the rest. */
-const FIRST_FETCH_BYTES = 64 * 1024;
 /** Attempts per range request before the track fails. */
 const ATTEMPTS = 4;
 
@@ -40,6 +43,12 @@ export interface SourceDeps {
   clock(): number;
   /** Told about every range fetched, for the throughput estimate. */
   onFetch?(bytes: number, ms: number): void;
+}
+
+/** Bounds on one read: bytes fetched and decoded, and output frames decoded past the start. */
+export interface ReadLimits {
+  bytes?: number;
+  frames?: number;
 }
 
 /** Decoded audio of a track from frame `start` (inclusive) to `end` (exclusive), in output frames. */
@@ -96,17 +105,19 @@ export class TrackSource {
     return (await this.info).normalization_gain_db ?? 0;
   }
 
-  /** Fetches the start of a rung ahead of time, so that playing the track needs no request. */
-  prefetch(quality: string): Promise<void> {
-    return this.rung(quality).then(() => undefined);
+  /** Fetches the start of a rung ahead of time (`bytes` of it), so that playing the track needs no request. */
+  prefetch(quality: string, bytes = CHUNK_BYTES): Promise<void> {
+    return this.rung(quality, bytes).then(() => undefined);
   }
 
   /**
    * Decoded audio starting at or before `from` (trimmed to start exactly there). `hint` is the byte
    * offset the previous chunk of the same rung said to continue from; without it the offset is
-   * estimated from the position and corrected until the pages around `from` are in range.
+   * estimated from the position and corrected until the pages around `from` are in range. A start
+   * passes `limits` to decode little (the next read continues from the chunk's `next`).
    */
-  async read(quality: string, from: number, hint?: number, maxBytes = CHUNK_BYTES): Promise<Chunk> {
+  async read(quality: string, from: number, hint?: number, limits: ReadLimits = {}): Promise<Chunk> {
+    let maxBytes = limits.bytes ?? CHUNK_BYTES;
     const rung = await this.rung(quality, maxBytes < CHUNK_BYTES ? FIRST_FETCH_BYTES : CHUNK_BYTES);
     const want = from / rung.ratio;
     let offset = hint ?? this.estimate(rung, want);
@@ -132,7 +143,7 @@ export class TrackSource {
         continue;
       }
       const first = continuing ? 0 : Math.max(0, found - 2);
-      const chunk = await this.decodeFrom(rung, quality, bytes, offset, pages, first, from);
+      const chunk = await this.decodeFrom(rung, quality, bytes, offset, pages, first, from, limits.frames);
       if (chunk) {
         // The bytes from where the next chunk starts are kept, so that only what follows is fetched.
         rung.spare = { offset: chunk.next, bytes: bytes.subarray(Math.max(0, chunk.next - offset)) };
@@ -152,8 +163,14 @@ export class TrackSource {
     pages: OggPage[],
     first: number,
     from: number,
+    maxFrames?: number,
   ): Promise<Chunk | undefined> {
     let last = pages.length - 1;
+    if (maxFrames !== undefined) {
+      const until = (from + maxFrames) / rung.ratio;
+      const enough = pages.findIndex((p, i) => i > first && p.granule >= until);
+      if (enough !== -1) last = enough;
+    }
     while (last > first && pages[last]!.granule < 0) last--;
     for (let s = first; s >= 0; s--) {
       const begin = pages[s]!.offset - offset;

@@ -57,6 +57,8 @@ export interface Player {
   getState(): PlayerState;
   /** Called after every state change; returns an unsubscribe function. */
   subscribe(listener: (state: PlayerState) => void): () => void;
+  /** Fetches what starting `item` needs (a play is likely soon); failures are left to the play. */
+  prepare(item: QueueItem): Promise<void>;
   /** Replaces the queue and starts playing `items[startIndex]`. */
   playQueue(items: QueueItem[], startIndex?: number): Promise<void>;
   /** Appends to the queue (after the current track when `next` is true). */

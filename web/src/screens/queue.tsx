@@ -53,6 +53,7 @@ export function QueueScreen() {
             showAlbum
             showArt
             onPlay={(i) => void player.playIndex(nextStart + i)}
+            onPrepare={(i) => player.prepare(upNext[i])}
             actions={(i, r, tabIndex) => (
               <button
                 type="button"

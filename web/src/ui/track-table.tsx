@@ -2,7 +2,7 @@ import { Fragment, type KeyboardEvent, type ReactNode, useRef, useState } from '
 import type { AlbumSummary, SimplifiedTrack, Track } from '../api/types.js';
 import { duration } from '../format.js';
 import { usePlayer } from '../player-context.js';
-import { queueItems } from '../queue-items.js';
+import { queueItem, queueItems } from '../queue-items.js';
 import { Link } from '../router.js';
 import { Artwork } from './artwork.js';
 import { Icon } from './icons.js';
@@ -29,6 +29,7 @@ export function TrackTable({
   rows,
   label,
   onPlay,
+  onPrepare,
   current = -1,
   playing = false,
   showAlbum = false,
@@ -38,6 +39,8 @@ export function TrackTable({
   rows: TrackRow[];
   label: string;
   onPlay: (index: number) => void;
+  /** A play from this row is likely (hovered or focused): fetch ahead what it needs. */
+  onPrepare?: (index: number) => void;
   current?: number;
   playing?: boolean;
   showAlbum?: boolean;
@@ -101,7 +104,11 @@ export function TrackTable({
             <tr
               key={row.key}
               tabIndex={tab(i)}
-              onFocus={() => setActive(i)}
+              onFocus={() => {
+                setActive(i);
+                onPrepare?.(i);
+              }}
+              onPointerEnter={() => onPrepare?.(i)}
               className={`track-row${isCurrent ? ' is-current' : ''}`}
               aria-current={isCurrent ? 'true' : undefined}
               data-track-id={row.id}
@@ -220,6 +227,7 @@ export function CatalogTracks({
       showAlbum={showAlbum}
       showArt={showArt}
       onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context)}
+      onPrepare={(i) => player.prepare(queueItem(tracks[i]!, album))}
     />
   );
 }
