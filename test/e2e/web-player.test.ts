@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { findFfmpeg } from '../../src/adapters/ffmpeg-binaries.js';
 import { runImport } from '../../src/cli/import.js';
-import { makeTone } from '../helpers/audio.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
 import {
@@ -20,45 +16,9 @@ import {
   stopRecording,
   toneAmplitude,
 } from './browser.js';
+import { makeFixtures, TONE_SECONDS } from './player-fixtures.js';
 
-const run = promisify(execFile);
 const PASSWORD = 'a long enough password';
-const TONES = [
-  { title: 'First Light', hz: 440 },
-  { title: 'Second Wind', hz: 660 },
-  { title: 'Third Rail', hz: 880 },
-];
-const TONE_SECONDS = 8;
-
-/** A small album of steady sines (gaps and overlaps are plain to see) and one long noise track for ABR. */
-async function makeFixtures(root: string): Promise<void> {
-  const album = join(root, 'The Oscillators', 'Tone Poems');
-  await mkdir(album, { recursive: true });
-  for (const [i, tone] of TONES.entries()) {
-    await makeTone(join(album, `0${i + 1} ${tone.title}.flac`), {
-      seconds: TONE_SECONDS,
-      frequency: tone.hz,
-      levelDb: -9,
-      tags: {
-        title: tone.title,
-        artist: 'The Oscillators',
-        album_artist: 'The Oscillators',
-        album: 'Tone Poems',
-        track: String(i + 1),
-        date: '2026-03-01',
-        genre: 'Ambient',
-      },
-    });
-  }
-  const long = join(root, 'Static Field', 'Long Horizon.flac');
-  await mkdir(join(root, 'Static Field'), { recursive: true });
-  await run(findFfmpeg().ffmpeg, [
-    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.25:seed=7:duration=180'],
-    ...['-metadata', 'title=Long Horizon', '-metadata', 'artist=Static Field', '-metadata', 'album=Horizons'],
-    long,
-  ]);
-}
-
 describe('web player in Chromium', { skip: chromiumMissing }, () => {
   let server: TestServer;
   let music: string;
@@ -246,6 +206,31 @@ describe('web player in Chromium', { skip: chromiumMissing }, () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await screenshot(page, 'artist-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('brings the queue back after a reload, paused where it was', async () => {
+    await openAlbum();
+    await playRow('Second Wind');
+    await waitForState(`s.index === 1 && s.status === 'playing'`);
+    await page.evaluate(() => window.cadenza!.player.seek(4000));
+    await waitForState(`s.positionMs > 4300`);
+    await page.reload();
+    await bar().and(page.locator('[data-status="paused"]')).waitFor();
+    assert.equal(await bar().getByTestId('now-playing-title').textContent(), 'Second Wind');
+    await page
+      .getByTestId('elapsed')
+      .filter({ hasText: /0:0[45]/ })
+      .waitFor();
+    assert.equal(await page.evaluate(() => window.cadenza), undefined, 'nothing plays before a click');
+    await page.getByRole('link', { name: 'Queue' }).first().click();
+    await page.getByRole('table', { name: 'Next up' }).getByText('Third Rail').waitFor();
+    await screenshot(page, 'queue-restored');
+    await bar().getByRole('button', { name: 'Play', exact: true }).click();
+    await waitForState(`s.index === 1 && s.status === 'playing' && s.positionMs >= 4000`);
+    const resumed = await state();
+    assert.equal(resumed.queue.length, 3, 'the whole album is queued again');
+    assert.ok(resumed.positionMs < 6000, `resumed at ${resumed.positionMs} ms, not from the start`);
+    await page.evaluate(() => window.cadenza!.player.pause());
   });
 
   it('runs the main flow with the keyboard only', async () => {

@@ -267,6 +267,19 @@ describe('player: the playback engine on a sample clock', () => {
     assert.ok(first && first[1] - first[0] < 2.5 * RATE, 'the first decode is short');
   });
 
+  it('starts a queue from a position (a queue restored after a reload)', async () => {
+    const { player, output } = engine();
+    await player.playQueue([item('a'), item('b')], 1, 2000);
+    const state = player.getState();
+    assert.equal(state.index, 1);
+    assert.ok(Math.abs(state.positionMs - 2000) < 50, `at ${state.positionMs} ms`);
+    const [first] = output.spans();
+    assert.ok(first, 'audio scheduled');
+    const tape = output.render(first[0], first[0] + 1000, { unityGain: true });
+    const expected = decoded.get('b')!.subarray(2 * RATE, 2 * RATE + 1000);
+    assert.deepEqual(Array.from(tape), Array.from(expected), 'b from 2 s exactly');
+  });
+
   it('reports a track that cannot be fetched as an error instead of hanging', async () => {
     // Its own network, so that no request of an earlier test can take the fault.
     let failed = false;

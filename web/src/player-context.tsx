@@ -1,4 +1,5 @@
 import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { session } from './api/session.js';
 import { bindMediaSession } from './media-session.js';
 import type { PlayerState } from './player/index.js';
 import { PlayerHost } from './player-host.js';
@@ -8,7 +9,14 @@ const PlayerContext = createContext<PlayerHost | null>(null);
 export function PlayerProvider({ children }: { children: ReactNode }) {
   const [host] = useState(() => new PlayerHost());
   useEffect(() => bindMediaSession(host), [host]);
-  useEffect(() => () => void host.pause(), [host]);
+  // The provider goes away when the listener signs out: stop the music and forget their queue.
+  useEffect(
+    () => () => {
+      void host.pause();
+      if (!session.signedIn()) host.forgetQueue();
+    },
+    [host],
+  );
   return <PlayerContext.Provider value={host}>{children}</PlayerContext.Provider>;
 }
 

@@ -8,12 +8,14 @@ import {
   type RepeatMode,
   type StreamInfo,
 } from './player/index.js';
+import { loadQueue, QueueSaver, type SavedQueue } from './saved-queue.js';
 import { toast } from './ui/toasts.js';
 
 /**
  * Owns the one playback engine of the page. The engine is built on the first play (it needs a user
  * gesture for audio, and may fail to build): until then the host answers with an idle state that
- * carries the listener's saved preferences, and applies them to the engine once it exists.
+ * carries the listener's saved preferences, and applies them to the engine once it exists. The queue
+ * of the last visit comes back paused where it was left; the first play builds the engine with it.
  */
 
 const PREFS_KEY = 'cadenza.player';
@@ -41,7 +43,14 @@ function loadPrefs(): Prefs {
   }
 }
 
-function idleState(prefs: Prefs): PlayerState {
+function idleState(prefs: Prefs, saved: SavedQueue | null): PlayerState {
+  const restored = saved && {
+    status: 'paused' as const,
+    queue: saved.queue,
+    index: saved.index,
+    positionMs: saved.positionMs,
+    durationMs: saved.queue[saved.index]!.durationMs,
+  };
   return {
     status: 'idle',
     queue: [],
@@ -53,6 +62,7 @@ function idleState(prefs: Prefs): PlayerState {
     bitrateKbps: null,
     error: null,
     ...prefs,
+    ...restored,
   };
 }
 
@@ -83,12 +93,20 @@ function warm(trackId: string): void {
 
 export class PlayerHost {
   private player: Player | null = null;
-  private state: PlayerState = idleState(loadPrefs());
+  /** The queue of the last visit while no engine plays it yet (the state shows it, paused). */
+  private restored = loadQueue();
+  private state: PlayerState = idleState(loadPrefs(), this.restored);
   private readonly listeners = new Set<() => void>();
+  private readonly queueSaver = new QueueSaver();
   private lastError: string | null = null;
   private savedPrefs = '';
   /** What the queue was started from (`album:ID`, `artist:ID` …), for play/pause buttons on screens. */
-  context: string | null = null;
+  context: string | null = this.restored?.context ?? null;
+
+  constructor() {
+    // The position is written once a second while playing; leaving the page writes the last one.
+    addEventListener('pagehide', () => this.queueSaver.flush());
+  }
 
   getState = (): PlayerState => this.state;
 
@@ -133,6 +151,7 @@ export class PlayerHost {
       this.savedPrefs = prefs;
       localStorage.setItem(PREFS_KEY, prefs);
     }
+    this.queueSaver.save({ queue: next.queue, index: next.index, positionMs: next.positionMs, context: this.context });
     if (next.error && next.error !== this.lastError) toast(next.error, 'error');
     this.lastError = next.error;
     for (const l of this.listeners) l();
@@ -167,20 +186,69 @@ export class PlayerHost {
     if (this.player) this.player.prepare(item).catch(() => undefined);
     else warm(item.id);
   };
+  /** After signing out: the saved queue is removed, so that whoever signs in next does not get it. */
+  forgetQueue = (): void => this.queueSaver.forget();
+
+  /** Builds the engine with the restored queue and plays entry `index` from `positionMs`. */
+  private playRestored(index: number, positionMs: number): Promise<void> {
+    this.restored = null;
+    const { queue } = this.state;
+    return this.run((p) => p.playQueue(queue, index, positionMs));
+  }
+
+  /** Changes the restored queue or position without building the engine (only a play does that). */
+  private editRestored(change: Partial<PlayerState>): Promise<void> {
+    const next = { ...this.state, ...change };
+    this.update({ ...next, durationMs: next.queue[next.index]?.durationMs ?? 0 });
+    return Promise.resolve();
+  }
+
   playQueue = (items: QueueItem[], startIndex = 0, context: string | null = null) => {
     if (items.length === 0) return Promise.resolve();
+    this.restored = null;
     this.context = context;
     return this.run((p) => p.playQueue(items, startIndex));
   };
-  enqueue = (items: QueueItem[], next = false) => this.run((p) => p.enqueue(items, next));
-  playIndex = (index: number) => this.run((p) => p.playIndex(index));
-  removeFromQueue = (index: number) => this.run((p) => p.removeFromQueue(index));
-  toggle = () => (this.state.queue.length ? this.run((p) => p.toggle()) : Promise.resolve());
+  enqueue = (items: QueueItem[], next = false) => {
+    if (!this.restored) return this.run((p) => p.enqueue(items, next));
+    const { queue, index } = this.state;
+    const at = next ? index + 1 : queue.length;
+    return this.editRestored({ queue: [...queue.slice(0, at), ...items, ...queue.slice(at)] });
+  };
+  playIndex = (index: number) => (this.restored ? this.playRestored(index, 0) : this.run((p) => p.playIndex(index)));
+  removeFromQueue = (index: number) => {
+    if (!this.restored) return this.run((p) => p.removeFromQueue(index));
+    const { queue, index: current } = this.state;
+    if (index === current || index < 0 || index >= queue.length) return Promise.resolve();
+    return this.editRestored({
+      queue: queue.filter((_, i) => i !== index),
+      index: current - (index < current ? 1 : 0),
+    });
+  };
+  toggle = () => {
+    if (this.restored) return this.playRestored(this.state.index, this.state.positionMs);
+    return this.state.queue.length ? this.run((p) => p.toggle()) : Promise.resolve();
+  };
   pause = () => (this.player ? this.run((p) => p.pause()) : Promise.resolve());
-  resume = () => (this.state.queue.length ? this.run((p) => p.resume()) : Promise.resolve());
-  next = () => (this.state.queue.length ? this.run((p) => p.next()) : Promise.resolve());
-  previous = () => (this.state.queue.length ? this.run((p) => p.previous()) : Promise.resolve());
-  seek = (positionMs: number) => (this.state.queue.length ? this.run((p) => p.seek(positionMs)) : Promise.resolve());
+  resume = () => {
+    if (this.restored) return this.playRestored(this.state.index, this.state.positionMs);
+    return this.state.queue.length ? this.run((p) => p.resume()) : Promise.resolve();
+  };
+  next = () => {
+    if (!this.restored) return this.state.queue.length ? this.run((p) => p.next()) : Promise.resolve();
+    const at = this.state.index + 1;
+    return at < this.state.queue.length ? this.playRestored(at, 0) : Promise.resolve();
+  };
+  previous = () => {
+    if (!this.restored) return this.state.queue.length ? this.run((p) => p.previous()) : Promise.resolve();
+    const { index, positionMs } = this.state;
+    return this.playRestored(positionMs > 3000 ? index : Math.max(0, index - 1), 0);
+  };
+  seek = (positionMs: number) => {
+    if (this.restored)
+      return this.editRestored({ positionMs: Math.max(0, Math.min(positionMs, this.state.durationMs)) });
+    return this.state.queue.length ? this.run((p) => p.seek(positionMs)) : Promise.resolve();
+  };
   setVolume = (volume: number) => this.setPref({ volume }, (p) => p.setVolume(volume));
   setShuffle = (shuffle: boolean) => this.setPref({ shuffle }, (p) => p.setShuffle(shuffle));
   setRepeat = (repeat: RepeatMode) => this.setPref({ repeat }, (p) => p.setRepeat(repeat));

@@ -146,11 +146,11 @@ export class PlaybackEngine implements Player {
     return () => this.listeners.delete(listener);
   }
 
-  async playQueue(items: QueueItem[], startIndex = 0): Promise<void> {
+  async playQueue(items: QueueItem[], startIndex = 0, positionMs = 0): Promise<void> {
     this.queue = [...items];
     this.order = this.queue.map((_, i) => i);
     if (this.shuffle) this.reshuffle(startIndex);
-    await this.start(startIndex, 0);
+    await this.start(startIndex, Math.max(0, Math.round((positionMs / 1000) * this.rate)));
   }
 
   enqueue(items: QueueItem[], next = false): void {

@@ -59,8 +59,8 @@ export interface Player {
   subscribe(listener: (state: PlayerState) => void): () => void;
   /** Fetches what starting `item` needs (a play is likely soon); failures are left to the play. */
   prepare(item: QueueItem): Promise<void>;
-  /** Replaces the queue and starts playing `items[startIndex]`. */
-  playQueue(items: QueueItem[], startIndex?: number): Promise<void>;
+  /** Replaces the queue and starts playing `items[startIndex]` (from `positionMs` into it). */
+  playQueue(items: QueueItem[], startIndex?: number, positionMs?: number): Promise<void>;
   /** Appends to the queue (after the current track when `next` is true). */
   enqueue(items: QueueItem[], next?: boolean): void;
   /** Jumps to an entry of the queue. */
