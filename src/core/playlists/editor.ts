@@ -54,7 +54,8 @@ interface Queued {
   reject(err: unknown): void;
 }
 
-const BATCH = 64;
+/** A batch is one commit, and one playlist's batches run one after another: its edit rate is commits per second × batch. */
+const BATCH = 256;
 const CACHE_SIZE = 2_000;
 /** Past this many missed edits a resuming editor gets the whole list instead. */
 const REPLAY_LIMIT = 500;

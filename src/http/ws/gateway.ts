@@ -22,16 +22,16 @@ const FRAMES_PER_SECOND = 100;
 const MAX_BAD_FRAMES = 20;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/** A bus message serialised once however many sockets it goes to. */
-const serialised = new WeakMap<object, string>();
-function encode(message: unknown): string {
-  if (typeof message !== 'object' || message === null) return JSON.stringify(message);
-  let text = serialised.get(message);
-  if (text === undefined) {
-    text = JSON.stringify(message);
-    serialised.set(message, text);
+/** A bus message serialised and encoded once however many sockets it goes to. */
+const serialised = new WeakMap<object, Buffer>();
+function encode(message: unknown): Buffer {
+  if (typeof message !== 'object' || message === null) return Buffer.from(JSON.stringify(message));
+  let bytes = serialised.get(message);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(message));
+    serialised.set(message, bytes);
   }
-  return text;
+  return bytes;
 }
 
 export async function registerLiveGateway(app: App, services: Services): Promise<void> {
@@ -94,7 +94,7 @@ class LiveConnection {
 
   private send(frame: unknown): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(encode(frame));
+    this.socket.send(encode(frame), { binary: false });
   }
 
   /** Live traffic; a client that stops reading is disconnected rather than buffered without bound. */
