@@ -20,6 +20,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Redis for the event bus between API processes; without it the bus stays inside this process. */
+  redisUrl: string | undefined;
   roles: Role[];
   /** Public origin used in `href`, paging links and image URLs; derived from the request when unset. */
   publicUrl: string | undefined;
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     port: r.int('PORT', 4533, 0, 65535),
     dataDir: resolve(r.string('CADENZA_DATA_DIR') ?? 'data'),
     databaseUrl: parseUrl(r, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: parseUrl(r, 'REDIS_URL', ['redis:', 'rediss:']),
     roles: parseRoles(r),
     publicUrl: parseUrl(r, 'CADENZA_PUBLIC_URL', ['http:', 'https:']),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

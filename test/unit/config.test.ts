@@ -44,6 +44,15 @@ test('every bad variable is listed in one error', () => {
     );
 });
 
+test('REDIS_URL: unset keeps the event bus in the process; only redis: and rediss: URLs pass', () => {
+  assert.equal(loadConfig({}).redisUrl, undefined);
+  assert.equal(loadConfig({ REDIS_URL: '' }).redisUrl, undefined);
+  assert.equal(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redisUrl, 'redis://cache:6379/2');
+  assert.equal(loadConfig({ REDIS_URL: 'rediss://bus:secret@cache:6380' }).redisUrl, 'rediss://bus:secret@cache:6380');
+  assert.throws(() => loadConfig({ REDIS_URL: 'http://cache:6379' }), /REDIS_URL must be a redis: or rediss: URL/);
+  assert.throws(() => loadConfig({ REDIS_URL: 'cache:6379' }), /REDIS_URL/);
+});
+
 test('several signing keys: the named one signs, all of them verify', () => {
   const a = Buffer.alloc(32, 1).toString('base64');
   const b = Buffer.alloc(32, 2).toString('base64');
