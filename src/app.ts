@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { MemoryEventBus } from './adapters/event-bus/memory.js';
+import { RedisEventBus } from './adapters/event-bus/redis.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
@@ -173,7 +174,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
   });
   worker.register(INGEST_JOB, (payload: IngestPayload, context) => pipeline.run(payload, context));
 
-  const bus: EventBus = new MemoryEventBus();
+  const bus: EventBus = config.redisUrl
+    ? new RedisEventBus(config.redisUrl, { onError: (err) => logger.warn({ err }, 'event bus') })
+    : new MemoryEventBus();
   const catalogRepo = new PgCatalogRepository(db);
   const search = new SearchService(
     new MemorySearchIndex({ weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } }),
@@ -184,7 +187,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
   );
   const playlistRepo = new PgPlaylistRepository(db);
   const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
-  const playlistEditor = new PlaylistEditor(new PgPlaylistEditsRepository(db), bus);
+  const playlistEditor = new PlaylistEditor(new PgPlaylistEditsRepository(db), bus, {
+    onPublishError: (err) => logger.warn({ err }, 'playlist edit broadcast failed'),
+  });
   const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, playlistEditor);
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {

@@ -75,8 +75,24 @@ export class PlaylistEditor {
   constructor(
     private readonly repo: PlaylistEditsRepository,
     private readonly bus: EventBus,
-    private readonly now: () => number = Date.now,
+    private readonly options: { now?: () => number; onPublishError?: (err: unknown) => void } = {},
   ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * Edits are committed before they are broadcast: a failed broadcast loses nothing, since editors
+   * that missed it catch up from the log when they notice the gap or reconnect.
+   */
+  private async broadcast(playlistId: string, messages: OpMessage[]): Promise<void> {
+    try {
+      for (const m of messages) await this.bus.publish(topics.playlist(playlistId), m);
+    } catch (err) {
+      this.options.onPublishError?.(err);
+    }
+  }
 
   edit(request: EditRequest & { clientOpId?: string }): Promise<EditResult> {
     return new Promise((resolve, reject) => {
@@ -111,7 +127,7 @@ export class PlaylistEditor {
           if (r instanceof Error) q.reject(r);
           else q.resolve(r);
         });
-        for (const m of messages) await this.bus.publish(topics.playlist(playlistId), m);
+        await this.broadcast(playlistId, messages);
       } catch (err) {
         this.documents.delete(playlistId);
         for (const q of batch) q.reject(err);

@@ -53,7 +53,8 @@ export class SocialService {
       type: 'friend_activity',
       activity: present({ user, track, isPlaying, progressMs, timestamp: now.getTime() }),
     };
-    await Promise.all(audience.map((followerId) => this.bus.publish(topics.user(followerId), message)));
+    // The report is saved; followers who miss the live message still see it in their feed.
+    await Promise.all(audience.map((followerId) => this.bus.publish(topics.user(followerId), message))).catch(() => {});
     return { shared: true };
   }
 

@@ -81,8 +81,19 @@ class LiveConnection {
       this.alive = false;
       this.socket.ping();
     }, HEARTBEAT_MS);
-    this.userTopic = this.services.bus.subscribe(topics.user(this.userId), (m) => this.push(m));
+    this.userTopic = this.listen(topics.user(this.userId));
     this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: HEARTBEAT_MS });
+  }
+
+  /** Subscribes this socket to a topic; when the bus cannot, the client is told to reconnect later. */
+  private listen(topic: string): Promise<Unsubscribe> {
+    return this.services.bus
+      .subscribe(topic, (m) => this.push(m))
+      .catch((err) => {
+        this.request.log.warn({ err, topic }, 'live subscription failed');
+        this.socket.close(1011, 'live updates are unavailable; reconnect later');
+        return async () => {};
+      });
   }
 
   private async stop(): Promise<void> {
@@ -151,7 +162,7 @@ class LiveConnection {
    */
   private async subscribe(playlistId: string, version: number | undefined): Promise<void> {
     const previous = this.playlists.get(playlistId);
-    const subscription = this.services.bus.subscribe(topics.playlist(playlistId), (m) => this.push(m));
+    const subscription = this.listen(topics.playlist(playlistId));
     this.playlists.set(playlistId, subscription);
     if (previous) await (await previous)();
     try {
