@@ -100,3 +100,15 @@ create table royalty_periods (
   period char(7) primary key,
   closed_at timestamptz
 );
+
+-- The period a stream at `at` counts in: its UTC month, or the first later month that is not closed
+-- (late events land in the next open period).
+create function cadenza_open_period(at timestamptz) returns char(7) language plpgsql stable as $$
+declare
+  m timestamp := date_trunc('month', at at time zone 'UTC');
+begin
+  while exists (select 1 from royalty_periods r where r.period = to_char(m, 'YYYY-MM') and r.closed_at is not null) loop
+    m := m + interval '1 month';
+  end loop;
+  return to_char(m, 'YYYY-MM');
+end $$;
