@@ -111,15 +111,23 @@ export class LiveEditor {
       this.replica.items = f.items.map((it: Frame) => ({ itemId: it.itemId, trackId: it.trackId }));
       this.replica.version = f.version;
     } else if (f.type === 'playlist_op' && f.playlistId === this.playlistId) {
+      // Our own edit, heard as a broadcast (perhaps during a catch-up): as good as its answer.
+      if (f.clientOpId && this.waiting.has(f.clientOpId)) {
+        this.answered({ type: 'ack', client_op_id: f.clientOpId, version: f.version });
+      }
       if (!this.replica.receive(f as OpMessage)) {
         this.socket.send({ type: 'subscribe', playlist_id: this.playlistId, version: this.replica.version });
       }
     } else if (f.type === 'ack' || f.type === 'rejected') {
       this.replica.settle(f.client_op_id);
-      this.answers.set(f.client_op_id, f);
-      this.waiting.get(f.client_op_id)?.(f);
-      this.waiting.delete(f.client_op_id);
+      this.answered(f);
     }
+  }
+
+  private answered(f: Frame): void {
+    if (!this.answers.has(f.client_op_id)) this.answers.set(f.client_op_id, f);
+    this.waiting.get(f.client_op_id)?.(f);
+    this.waiting.delete(f.client_op_id);
   }
 
   private send(pending: PendingEdit): void {
