@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { computeMarket, premiumPool } from '../../src/core/royalties/compute.js';
+import { apportion } from '../../src/core/royalties/largest-remainder.js';
+import type { Split, StatementLine } from '../../src/core/royalties/types.js';
+
+/** Properties over random markets: exact reconciliation, no negative amounts, monotone in streams. */
+
+/** Splits of 1..4 holders summing to exactly 10000: cut points in 1..9999. */
+const SplitsArb: fc.Arbitrary<Split[]> = fc
+  .uniqueArray(fc.integer({ min: 1, max: 9999 }), { maxLength: 3 })
+  .chain((cuts) => {
+    const points = [0, ...[...cuts].sort((a, b) => a - b), 10_000];
+    const bps = points.slice(1).map((p, i) => p - points[i]!);
+    return fc
+      .uniqueArray(fc.constantFrom('h0', 'h1', 'h2', 'h3', 'h4', 'h5'), {
+        minLength: bps.length,
+        maxLength: bps.length,
+      })
+      .map((holders) => bps.map((shareBp, i) => ({ holderId: holders[i]!, shareBp })));
+  });
+
+const MarketArb = fc.record({
+  premiumUsers: fc.integer({ min: 0, max: 2_000_000 }),
+  price: fc.bigInt({ min: 0n, max: 30_000_000n }),
+  payoutBp: fc.integer({ min: 0, max: 10_000 }),
+  ad: fc.bigInt({ min: 0n, max: 10n ** 13n }),
+  tracks: fc.uniqueArray(
+    fc.record({
+      trackId: fc.string({ minLength: 1, maxLength: 4 }),
+      premiumStreams: fc.nat({ max: 5000 }),
+      freeStreams: fc.nat({ max: 5000 }),
+      splits: fc.oneof({ weight: 1, arbitrary: fc.constant([] as Split[]) }, { weight: 5, arbitrary: SplitsArb }),
+    }),
+    { selector: (t) => t.trackId, maxLength: 40 },
+  ),
+});
+
+const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+const trackTotals = (lines: StatementLine[]) => {
+  const totals = new Map<string, bigint>();
+  for (const l of lines) totals.set(l.trackId, (totals.get(l.trackId) ?? 0n) + l.amountMicros);
+  return totals;
+};
+
+test('statements always sum to the pool to the micro-unit, and no amount is negative', () => {
+  fc.assert(
+    fc.property(MarketArb, (m) => {
+      const price = {
+        market: 'DE',
+        period: '2026-10',
+        premiumPriceMicros: m.price,
+        payoutBp: m.payoutBp,
+        adRevenueMicros: m.ad,
+      };
+      const { result, lines } = computeMarket({ market: 'DE', price, premiumUsers: m.premiumUsers, tracks: m.tracks });
+      const pool = premiumPool(m.premiumUsers, m.price, m.payoutBp) + m.ad;
+      const paid = sum(lines.filter((l) => l.holderId !== null).map((l) => l.amountMicros));
+      const unassigned = sum(lines.filter((l) => l.holderId === null).map((l) => l.amountMicros));
+      assert.equal(paid, result.paidMicros);
+      assert.equal(unassigned, result.unassignedMicros);
+      assert.equal(paid + unassigned + result.unallocatedMicros, pool);
+      const streams = m.tracks.reduce((a, t) => a + t.premiumStreams + t.freeStreams, 0);
+      assert.equal(result.unallocatedMicros, streams === 0 ? pool : 0n);
+      for (const l of lines) assert.ok(l.amountMicros >= 0n, `negative amount ${l.amountMicros}`);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a track with at least as many premium and free streams as another never gets less', () => {
+  fc.assert(
+    fc.property(MarketArb, (m) => {
+      const price = {
+        market: 'DE',
+        period: '2026-10',
+        premiumPriceMicros: m.price,
+        payoutBp: m.payoutBp,
+        adRevenueMicros: m.ad,
+      };
+      const { lines } = computeMarket({ market: 'DE', price, premiumUsers: m.premiumUsers, tracks: m.tracks });
+      const totals = trackTotals(lines);
+      for (const a of m.tracks)
+        for (const b of m.tracks) {
+          if (a.premiumStreams >= b.premiumStreams && a.freeStreams >= b.freeStreams) {
+            assert.ok(totals.get(a.trackId)! >= totals.get(b.trackId)!, `${a.trackId} got less than ${b.trackId}`);
+          }
+        }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('apportion: parts sum to the total, and more weight never means less, also after a weight grows', () => {
+  fc.assert(
+    fc.property(
+      fc.bigInt({ min: 0n, max: 10n ** 20n }),
+      fc.array(fc.nat({ max: 1_000_000 }), { minLength: 1, maxLength: 30 }),
+      fc.nat(),
+      fc.integer({ min: 1, max: 1000 }),
+      (total, raw, pick, growth) => {
+        const weights = raw.some((w) => w > 0) ? raw : [...raw.slice(1), 1];
+        const keys = weights.map((_, i) => `k${i}`);
+        const parts = apportion(total, weights, keys);
+        assert.equal(sum(parts), total);
+        for (let i = 0; i < weights.length; i++)
+          for (let j = 0; j < weights.length; j++) if (weights[i]! > weights[j]!) assert.ok(parts[i]! >= parts[j]!);
+        const i = pick % weights.length;
+        const grown = weights.map((w, k) => (k === i ? w + growth : w));
+        assert.ok(apportion(total, grown, keys)[i]! >= parts[i]!, 'a part shrank when its weight grew');
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
