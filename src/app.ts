@@ -8,18 +8,24 @@ import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { MemoryEventBus } from './adapters/event-bus/memory.js';
 import { RedisEventBus } from './adapters/event-bus/redis.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
+import { JetStreamEventLog } from './adapters/jetstream/event-log.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
 import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
+import { consumerLease } from './adapters/postgres/consumer-progress.js';
 import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.js';
+import { PgEventLog } from './adapters/postgres/event-log.js';
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
+import { PgListeningRepository } from './adapters/postgres/listening-repo.js';
+import { PgListeningWrites } from './adapters/postgres/listening-writes-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
 import { PgPlaylistEditsRepository } from './adapters/postgres/playlist-edits-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
+import { PgRoyaltiesRepository } from './adapters/postgres/royalties-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
 import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
@@ -28,6 +34,10 @@ import type { Config, SigningKey } from './config.js';
 import { AccountsService } from './core/accounts/accounts-service.js';
 import { BrowseService } from './core/catalog/browse-service.js';
 import { CatalogService } from './core/catalog/catalog-service.js';
+import { ConsumerRunner } from './core/events/consumer-runner.js';
+import { listeningConsumers } from './core/events/consumers.js';
+import { EventIntake } from './core/events/intake.js';
+import { ListeningService } from './core/events/listening-service.js';
 import { LibraryImporter } from './core/ingest/library-import.js';
 import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
@@ -36,6 +46,8 @@ import { LibraryService } from './core/library/library-service.js';
 import { PlaylistEditor } from './core/playlists/editor.js';
 import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
+import { RoyaltyService } from './core/royalties/royalty-service.js';
+import { ROYALTY_RUN_JOB, type RoyaltyRunPayload } from './core/royalties/types.js';
 import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
 import { SearchService } from './core/search/search-service.js';
 import { FollowService } from './core/social/follow-service.js';
@@ -43,7 +55,9 @@ import { SocialService } from './core/social/social-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
+import { Shapes } from './http/shapes.js';
 import type { EventBus } from './ports/event-bus.js';
+import type { EventLog } from './ports/event-log.js';
 import type { JobQueue } from './ports/job-queue.js';
 
 /**
@@ -87,6 +101,14 @@ export interface Services {
   bus: EventBus;
   /** The one writer of playlist items (REST edits and live editors). */
   playlistEditor: PlaylistEditor;
+  /** Listening events: intake into the log, the log itself, and its consumers (run by the worker role). */
+  events: EventIntake;
+  eventLog: EventLog;
+  consumers: ConsumerRunner;
+  /** Recently played, top lists and Wrapped, from what the consumers derived. */
+  listening: ListeningService;
+  /** Royalty runs per period, prices, rights holders, splits and statements. */
+  royalties: RoyaltyService;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -173,6 +195,11 @@ export async function createServices(config: Config, logger: Logger = createLogg
     onFinished: (job, ok) => metrics.jobsFinished.inc({ name: job.name, outcome: ok ? 'done' : 'failed' }),
   });
   worker.register(INGEST_JOB, (payload: IngestPayload, context) => pipeline.run(payload, context));
+  const royalties = new RoyaltyService(new PgRoyaltiesRepository(database.pool));
+  worker.register(ROYALTY_RUN_JOB, async (payload: RoyaltyRunPayload) => {
+    const summary = await royalties.run(payload.period, { close: payload.close });
+    logger.info({ period: summary.period, digest: summary.digest, lines: summary.lines }, 'royalty run finished');
+  });
 
   const bus: EventBus = config.redisUrl
     ? new RedisEventBus(config.redisUrl, { onError: (err) => logger.warn({ err }, 'event bus') })
@@ -191,6 +218,16 @@ export async function createServices(config: Config, logger: Logger = createLogg
     onPublishError: (err) => logger.warn({ err }, 'playlist edit broadcast failed'),
   });
   const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, playlistEditor);
+  const social = new SocialService(new PgSocialRepository(db), catalogRepo, bus);
+  const eventLog: EventLog = config.natsUrl ? await JetStreamEventLog.connect(config.natsUrl) : new PgEventLog(db);
+  const listeningRepo = new PgListeningRepository(db);
+  const consumers = new ConsumerRunner(eventLog, logger, { lease: consumerLease(database) });
+  // Friend activity pushed by the consumer carries absolute hrefs like the REST answers.
+  const activityShapes = new Shapes(config.publicUrl ?? `http://localhost:${config.port}`);
+  const nowPlaying = async (userId: string, report: { trackId: string; progressMs: number; isPlaying: boolean }) => {
+    await social.report(userId, report, (activity) => activityShapes.friendActivity(activity));
+  };
+  for (const consumer of listeningConsumers(new PgListeningWrites(db), nowPlaying)) consumers.register(consumer);
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -202,7 +239,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     browse: new BrowseService(catalogRepo),
     library: new LibraryService(new PgLibraryRepository(db), catalogRepo),
     follows: new FollowService(new PgSocialRepository(db), catalogRepo),
-    social: new SocialService(new PgSocialRepository(db), catalogRepo, bus),
+    social,
     search,
     playback: new PlaybackService(new PgPlaybackRepository(db), signer),
     studio,
@@ -216,10 +253,17 @@ export async function createServices(config: Config, logger: Logger = createLogg
     playlistTransfer,
     bus,
     playlistEditor,
+    events: new EventIntake(eventLog, (ids) => listeningRepo.trackDurations(ids)),
+    eventLog,
+    consumers,
+    listening: new ListeningService(listeningRepo, catalogRepo),
+    royalties,
     metrics,
     async close() {
       await search.stop();
+      await consumers.stop();
       await worker.stop();
+      await eventLog.close();
       await bus.close();
       await database.close();
     },

@@ -22,6 +22,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Redis for the event bus between API processes; without it the bus stays inside this process. */
   redisUrl: string | undefined;
+  /** NATS with JetStream for the listening-event log; without it the log is a PostgreSQL table. */
+  natsUrl: string | undefined;
   roles: Role[];
   /** Public origin used in `href`, paging links and image URLs; derived from the request when unset. */
   publicUrl: string | undefined;
@@ -183,6 +185,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: resolve(r.string('CADENZA_DATA_DIR') ?? 'data'),
     databaseUrl: parseUrl(r, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: parseUrl(r, 'REDIS_URL', ['redis:', 'rediss:']),
+    natsUrl: parseUrl(r, 'NATS_URL', ['nats:']),
     roles: parseRoles(r),
     publicUrl: parseUrl(r, 'CADENZA_PUBLIC_URL', ['http:', 'https:']),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

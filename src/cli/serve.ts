@@ -24,7 +24,10 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     bodyLimit: config.maxUploadBytes,
   });
   if (roles.has('api')) await services.search.start();
-  if (roles.has('worker')) services.worker.start();
+  if (roles.has('worker')) {
+    services.worker.start();
+    services.consumers.start();
+  }
   const url = await http.listen({ host: config.host, port: config.port });
   logger.info({ url, roles: config.roles, database: services.database.description }, 'cadenza is listening');
 

@@ -9,14 +9,17 @@ import { registerAuth } from './auth.js';
 import { handleError } from './errors.js';
 import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerFollowingRoutes } from './routes/following.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerLibraryRoutes } from './routes/library.js';
+import { registerListeningRoutes } from './routes/listening.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
 import { registerPlaylistEditRoutes } from './routes/playlist-edits.js';
 import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
 import { registerPlaylistRoutes } from './routes/playlists.js';
+import { registerRoyaltyRoutes } from './routes/royalties.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerSocialRoutes } from './routes/social.js';
 import { registerStudioRoutes } from './routes/studio.js';
@@ -93,6 +96,9 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerLibraryRoutes(app, services);
     registerFollowingRoutes(app, services);
     registerSocialRoutes(app, services);
+    registerEventRoutes(app, services);
+    registerListeningRoutes(app, services);
+    registerRoyaltyRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.ready();

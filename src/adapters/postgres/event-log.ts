@@ -2,8 +2,12 @@ import { sql } from 'kysely';
 import { type EventLog, LOG_START, type LogEntry, type LogRecord, type Offset } from '../../ports/event-log.js';
 import type { Db } from './database.js';
 
-/** How often a waiting reader looks again for entries appended by other processes. */
-const POLL_MS = 20;
+/**
+ * A waiting reader looks again for entries appended by other processes after POLL_MIN_MS, backing off
+ * to POLL_MAX_MS while the log stays quiet (appends in this process wake it at once).
+ */
+const POLL_MIN_MS = 20;
+const POLL_MAX_MS = 500;
 
 /** "tx:seq", both zero-padded: sorts like the (tx, seq) order readers walk. */
 const toOffset = (tx: string, seq: string) => `${tx.padStart(20, '0')}:${seq.padStart(20, '0')}`;
@@ -16,8 +20,8 @@ function parseOffset(offset: Offset): { tx: string; seq: string } {
 }
 
 interface Row {
-  tx: string;
-  seq: string;
+  tx_text: string;
+  seq_text: string;
   id: string;
   body: string;
 }
@@ -25,8 +29,8 @@ interface Row {
 /**
  * The embedded event log: a table ordered by (transaction id, sequence). A sequence alone is not a
  * safe offset, because concurrent appends commit out of sequence order and a reader could pass a
- * number whose row is not yet visible. Readers instead stop before the oldest transaction still
- * running (`pg_snapshot_xmin`), below which the set of committed rows can no longer change.
+ * number whose row is not yet visible. Readers instead stop before the oldest append still running,
+ * below which the set of committed rows can no longer change (see readNow).
  */
 export class PgEventLog implements EventLog {
   private readonly waiters = new Set<() => void>();
@@ -45,11 +49,11 @@ export class PgEventLog implements EventLog {
 
   async read(after: Offset, max: number, waitMs: number): Promise<LogEntry[]> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
+    for (let poll = POLL_MIN_MS; ; poll = Math.min(poll * 2, POLL_MAX_MS)) {
       const entries = await this.readNow(after, max);
       const left = deadline - Date.now();
       if (entries.length > 0 || left <= 0 || this.closed) return entries;
-      await this.pause(Math.min(left, POLL_MS));
+      await this.pause(Math.min(left, poll));
     }
   }
 
@@ -80,12 +84,36 @@ export class PgEventLog implements EventLog {
     for (const wake of this.waiters) wake();
   }
 
+  /**
+   * One snapshot (repeatable read) for the whole read. Entries are read below a watermark: the oldest
+   * transaction that was running when the snapshot was taken and may be an append still to commit.
+   * Appends are single statements that lock event_log before they get a transaction id and keep the
+   * lock until they commit; so a running transaction whose session holds no lock on event_log, seen
+   * after the snapshot, is not an append, and cannot hold the readers back (another database's
+   * import, a long report). Order matters: snapshot, then locks, then the sessions' transaction ids.
+   */
   private async readNow(after: Offset, max: number): Promise<LogEntry[]> {
     const { tx, seq } = parseOffset(after);
-    const r = await sql<Row>`select tx::text as tx, seq::text as seq, id, body from event_log
-      where (tx, seq) > (${tx}::xid8, ${seq}::bigint) and tx < pg_snapshot_xmin(pg_current_snapshot())
-      order by tx, seq limit ${max}`.execute(this.db);
-    return r.rows.map((row) => ({ offset: toOffset(row.tx, row.seq), id: row.id, body: row.body }));
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const locks = await sql<{ pids: number[] }>`select pg_current_snapshot() is not null as taken,
+          array(select pid from pg_locks where relation = 'event_log'::regclass) as pids`.execute(trx);
+        const appenders = locks.rows[0]?.pids ?? [];
+        // Output names differ from the columns: ORDER BY would otherwise sort the text forms.
+        const r = await sql<Row>`with others as (
+            select backend_xid::text::bigint as xid from pg_stat_activity
+            where backend_xid is not null and not (pid = any(${appenders}::int[]))
+          ), mark as (
+            select min(x) as w from pg_snapshot_xip(pg_current_snapshot()) x
+            where (x::text::bigint % 4294967296) not in (select xid from others)
+          )
+          select tx::text as tx_text, seq::text as seq_text, id, body from event_log, mark
+          where (tx, seq) > (${tx}::xid8, ${seq}::bigint) and (mark.w is null or tx < mark.w)
+          order by event_log.tx, event_log.seq limit ${max}`.execute(trx);
+        return r.rows.map((row) => ({ offset: toOffset(row.tx_text, row.seq_text), id: row.id, body: row.body }));
+      });
   }
 
   /** Sleeps until the poll interval passes or this process appends. */

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { type EventLog, LOG_START } from '../../ports/event-log.js';
+import type { Consumed, LoggedEvent } from './types.js';
+
+/**
+ * A consumer of the event log. `apply` must be idempotent for entries it already applied: the log
+ * delivers at least once (a crash between apply and commit redelivers). `clear` forgets everything the
+ * consumer derived, for a rebuild from the start of the log.
+ */
+export interface EventConsumer {
+  name: string;
+  apply(entries: Consumed[]): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** Takes the right to run a consumer (one process at a time); resolves undefined when `signal` aborts. */
+export type ConsumerLease = (name: string, signal: AbortSignal) => Promise<(() => Promise<void>) | undefined>;
+
+export interface RunnerOptions {
+  batchSize?: number;
+  waitMs?: number;
+  lease?: ConsumerLease;
+}
+
+/**
+ * Runs each registered consumer in its own loop: fetch after the committed offset, apply, commit.
+ * Registration is by unique name, in the composition root; the worker role starts the loops.
+ */
+export class ConsumerRunner {
+  private readonly consumers = new Map<string, EventConsumer>();
+  private abort: AbortController | undefined;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  register(consumer: EventConsumer): void {
+    if (this.consumers.has(consumer.name)) throw new Error(`event consumer "${consumer.name}" is registered twice`);
+    this.consumers.set(consumer.name, consumer);
+  }
+
+  names(): string[] {
+    return [...this.consumers.keys()];
+  }
+
+  start(): void {
+    if (this.abort) return;
+    const abort = new AbortController();
+    this.abort = abort;
+    this.loops = [...this.consumers.values()].map((c) => this.run(c, abort.signal));
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    this.abort = undefined;
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+  }
+
+  /** Applies everything in the log to `name` now, in this process (tests, the CLI). */
+  async drain(name: string): Promise<number> {
+    const consumer = this.get(name);
+    let total = 0;
+    for (;;) {
+      const n = await this.step(consumer, 0);
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  /** Forgets what the consumer derived and rewinds it to the start of the log; it rebuilds as it runs. */
+  async rebuild(name: string): Promise<void> {
+    const consumer = this.get(name);
+    await consumer.clear();
+    await this.log.reset(name, LOG_START);
+  }
+
+  private get(name: string): EventConsumer {
+    const consumer = this.consumers.get(name);
+    if (!consumer) throw new Error(`no event consumer is named "${name}"`);
+    return consumer;
+  }
+
+  private async step(consumer: EventConsumer, waitMs: number): Promise<number> {
+    const entries = await this.log.fetch(consumer.name, this.options.batchSize ?? 2000, waitMs);
+    if (entries.length === 0) return 0;
+    const consumed = entries.map((e) => ({ offset: e.offset, event: JSON.parse(e.body) as LoggedEvent }));
+    await consumer.apply(consumed);
+    await this.log.commit(consumer.name, entries.at(-1)!.offset);
+    return entries.length;
+  }
+
+  private async run(consumer: EventConsumer, signal: AbortSignal): Promise<void> {
+    const release = this.options.lease ? await this.options.lease(consumer.name, signal) : async () => {};
+    if (!release) return;
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.step(consumer, this.options.waitMs ?? 1000);
+        } catch (err) {
+          if (signal.aborted) break;
+          this.logger.warn({ err, consumer: consumer.name }, 'event consumer failed; retrying from its offset');
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          // Entries fetched but not applied must come again: go back to the committed offset.
+          await this.log
+            .committed(consumer.name)
+            .then((offset) => this.log.reset(consumer.name, offset))
+            .catch(() => {});
+        }
+      }
+    } finally {
+      await release();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { PlaybackReport } from '../social/types.js';
+import type { EventConsumer } from './consumer-runner.js';
+import type { Consumed, ListeningWrites, LoggedEvent } from './types.js';
+
+/** A playback event older than this says nothing about what is playing now. */
+export const NOW_PLAYING_FRESH_MS = 2 * 60_000;
+const STOPPED = new Set(['pause', 'skip', 'complete']);
+
+/** Reports a user's playback to the social domain (SocialService.report with the HTTP presenter). */
+export type NowPlayingSink = (userId: string, report: PlaybackReport) => Promise<void>;
+
+/**
+ * Every consumer of the event log, by name, in one place. Names are durable: they key offsets and
+ * applied progress, so renaming one rebuilds it from the start of the log.
+ */
+export function listeningConsumers(
+  writes: ListeningWrites,
+  nowPlaying: NowPlayingSink,
+  now = Date.now,
+): EventConsumer[] {
+  return [
+    {
+      name: 'history',
+      apply: (entries) => writes.recordHistory('history', entries),
+      clear: () => writes.clear('history', 'history'),
+    },
+    {
+      name: 'popularity',
+      apply: (entries) => writes.countPlays('popularity', entries),
+      clear: () => writes.clear('popularity', 'popularity'),
+    },
+    {
+      name: 'plays',
+      apply: (entries) => writes.recordPlays('plays', entries),
+      clear: () => writes.clear('plays', 'plays'),
+    },
+    {
+      name: 'now-playing',
+      apply: (entries) => reportNowPlaying(entries, nowPlaying, now()),
+      // Only the latest state matters and it is not derived from the whole log: nothing to clear.
+      clear: async () => {},
+    },
+  ];
+}
+
+/**
+ * The latest fresh playback event of each user in the batch becomes what their friends see. Replaying
+ * it is harmless (the same state again), and stale ones are dropped so a rebuild never shows old
+ * playback as current.
+ */
+async function reportNowPlaying(entries: Consumed[], sink: NowPlayingSink, now: number): Promise<void> {
+  const latest = new Map<string, LoggedEvent>();
+  for (const { event } of entries) {
+    if (!event.track || event.type === 'search' || event.type === 'follow') continue;
+    if (event.at < now - NOW_PLAYING_FRESH_MS) continue;
+    const seen = latest.get(event.user);
+    if (!seen || event.at >= seen.at) latest.set(event.user, event);
+  }
+  await Promise.all(
+    [...latest.values()].map((e) =>
+      // A track removed since, or a position past its end, is that user's problem, not the batch's.
+      sink(e.user, { trackId: e.track!, progressMs: e.position, isPlaying: !STOPPED.has(e.type) }).catch(() => {}),
+    ),
+  );
+}
