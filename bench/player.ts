@@ -38,6 +38,14 @@ async function installProbe(page: Page): Promise<void> {
     element.connect(onset);
     const probe = {
       audio,
+      /**
+       * Which output the detector hears. The baseline must not hear the player: a paused player is a
+       * suspended context with its track still scheduled, which plays again when the context resumes.
+       */
+      hear(which: 'player' | 'element') {
+        if (which === 'element') master.disconnect(onset);
+        else master.connect(onset);
+      },
       /** Resolves with the page time the next sound (after silence, or at once if `fresh`) reaches the output. */
       next(mode: 'armed' | 'fresh'): Promise<number> {
         return new Promise((resolve) => {
@@ -182,8 +190,12 @@ async function main(): Promise<void> {
       const trackId = await row((k + 7) % TRACKS).getAttribute('data-track-id');
       natives.push(
         await page.evaluate(async (id) => {
-          const probe = (window as unknown as { probe: { audio: HTMLAudioElement; next(m: string): Promise<number> } })
-            .probe;
+          const probe = (
+            window as unknown as {
+              probe: { audio: HTMLAudioElement; hear(w: string): void; next(m: string): Promise<number> };
+            }
+          ).probe;
+          probe.hear('element');
           const session = JSON.parse(localStorage.getItem('cadenza.session') ?? '{}');
           const t0 = performance.now();
           const heard = probe.next('fresh');
@@ -199,6 +211,7 @@ async function main(): Promise<void> {
           probe.audio.pause();
           probe.audio.removeAttribute('src');
           probe.audio.load();
+          probe.hear('player');
           return t - t0;
         }, trackId),
       );

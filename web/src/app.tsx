@@ -1,6 +1,6 @@
 import { type ReactNode, type RefObject, useEffect, useRef } from 'react';
 import { MeProvider, useSignedIn } from './me.js';
-import { PlayerProvider, usePlayer } from './player-context.js';
+import { PlayerProvider, usePlayerControls } from './player-context.js';
 import { match, navigate, useLocation } from './router.js';
 import { AlbumScreen } from './screens/album.js';
 import { ArtistScreen } from './screens/artist.js';
@@ -49,7 +49,7 @@ function Screen({ path, scroller }: { path: string; scroller: RefObject<HTMLElem
 
 function Shell() {
   const { path } = useLocation();
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const main = useRef<HTMLElement>(null);
   useShortcuts(player);
 

@@ -20,16 +20,32 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   return <PlayerContext.Provider value={host}>{children}</PlayerContext.Provider>;
 }
 
-/** The player's controls (stable) and its state (re-renders on every change). */
-export function usePlayer(): { player: PlayerHost; state: PlayerState } {
+/**
+ * The player's controls alone: the component does not re-render when the player's state changes
+ * (it changes four times a second while playing, and at every step of a start).
+ */
+export function usePlayerControls(): PlayerHost {
   const player = useContext(PlayerContext);
   if (!player) throw new Error('usePlayer outside PlayerProvider');
+  return player;
+}
+
+/** The player's controls (stable) and its state (re-renders on every change). */
+export function usePlayer(): { player: PlayerHost; state: PlayerState } {
+  const player = usePlayerControls();
   const state = useSyncExternalStore(player.subscribe, player.getState);
   return { player, state };
 }
 
+/** One value derived from the player's state: re-renders only when it changes (return a primitive). */
+export function usePlayerSelect<T>(select: (state: PlayerState, player: PlayerHost) => T): T {
+  const player = usePlayerControls();
+  return useSyncExternalStore(player.subscribe, () => select(player.getState(), player));
+}
+
 /** Whether the queue started from `context` (e.g. `album:ID`) is the one playing now. */
 export function usePlayingContext(context: string): boolean {
-  const { player, state } = usePlayer();
-  return player.context === context && (state.status === 'playing' || state.status === 'loading');
+  return usePlayerSelect(
+    (state, player) => player.context === context && (state.status === 'playing' || state.status === 'loading'),
+  );
 }

@@ -3,7 +3,7 @@ import { api, seg } from '../api/client.js';
 import type { Album, SimplifiedTrack } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { albumType, longDuration, plural, year } from '../format.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { ArtistLinks, Hero, Loading } from '../ui/page.js';
@@ -36,7 +36,7 @@ function useAllTracks(album: Album | null): SimplifiedTrack[] {
 export function AlbumScreen({ id }: { id: string }) {
   const load = useApi<Album>(`/v1/albums/${seg(id)}?limit=50`);
   const tracks = useAllTracks(load.data);
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const context = `album:${id}`;
   const playing = usePlayingContext(context);
   return (

@@ -1,7 +1,7 @@
 import { seg } from '../api/client.js';
 import type { AlbumSummary, Artist, Paging, Track } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { AlbumCard, albumSubtitle, CardGrid } from '../ui/cards.js';
@@ -13,7 +13,7 @@ export function ArtistScreen({ id }: { id: string }) {
   const artist = useApi<Artist>(`/v1/artists/${seg(id)}`);
   const top = useApi<{ tracks: Track[] }>(`/v1/artists/${seg(id)}/top-tracks`);
   const albums = useApi<Paging<AlbumSummary>>(`/v1/artists/${seg(id)}/albums?limit=50`);
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const context = `artist:${id}`;
   const playing = usePlayingContext(context);
   const tracks = top.data?.tracks ?? [];

@@ -3,7 +3,7 @@ import { api, seg } from '../api/client.js';
 import type { AlbumSummary, GenrePage, Paging } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { plural } from '../format.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { AlbumCard, ArtistCard, CardGrid } from '../ui/cards.js';
@@ -22,7 +22,7 @@ export function GenreScreen({ id }: { id: string }) {
   const [busy, run] = useBusy();
   const albums = [...(first.data?.albums.items ?? []), ...more];
   const total = first.data?.albums.total ?? 0;
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const context = `genre:${id}`;
   const playing = usePlayingContext(context);
 

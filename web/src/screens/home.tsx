@@ -1,7 +1,7 @@
 import type { AlbumSummary, Category, Paging } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { useMe } from '../me.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { Link } from '../router.js';
 import { Artwork } from '../ui/artwork.js';
 import { AlbumCard, CardGrid, GenreTile, usePlayAlbum } from '../ui/cards.js';
@@ -15,7 +15,7 @@ function greeting(): string {
 
 /** A compact shortcut tile (artwork left, name right) as at the top of Spotify's home. */
 function Shortcut({ album }: { album: AlbumSummary }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const playing = usePlayingContext(`album:${album.id}`);
   const playAlbum = usePlayAlbum();
   return (

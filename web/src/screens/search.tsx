@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import type { BestMatch, Category, Paging, SearchResults, Suggestions } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Link, useLocation } from '../router.js';
 import { Artwork } from '../ui/artwork.js';
@@ -53,7 +53,7 @@ function useSuggestions(q: string): { q: string; data: Suggestions | null; error
 }
 
 function BestMatchCard({ best, context }: { best: BestMatch; context: string }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const playAlbum = usePlayAlbum();
   const playArtist = usePlayArtist();
   const key =

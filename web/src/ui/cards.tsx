@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { api, seg } from '../api/client.js';
 import type { Album, AlbumSummary, Artist, Image, Track } from '../api/types.js';
 import { albumType, hue, year } from '../format.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Link } from '../router.js';
 import { Artwork } from './artwork.js';
@@ -10,7 +10,7 @@ import { PlayButton } from './play-button.js';
 
 /** Plays an album from its first track (fetches its track list first). */
 export function usePlayAlbum() {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   return async (album: AlbumSummary, startIndex = 0) => {
     const full = await api.get<Album>(`/v1/albums/${seg(album.id)}?limit=50`);
     await player.playQueue(queueItems(full.tracks.items, full), startIndex, `album:${album.id}`);
@@ -19,7 +19,7 @@ export function usePlayAlbum() {
 
 /** Plays an artist's top tracks. */
 export function usePlayArtist() {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   return async (artistId: string) => {
     const { tracks } = await api.get<{ tracks: Track[] }>(`/v1/artists/${seg(artistId)}/top-tracks`);
     await player.playQueue(queueItems(tracks), 0, `artist:${artistId}`);
@@ -54,7 +54,7 @@ function Card({
 }
 
 export function AlbumCard({ album, subtitle }: { album: AlbumSummary; subtitle?: ReactNode }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const playing = usePlayingContext(`album:${album.id}`);
   const playAlbum = usePlayAlbum();
   return (
@@ -80,7 +80,7 @@ export function AlbumCard({ album, subtitle }: { album: AlbumSummary; subtitle?:
 }
 
 export function ArtistCard({ artist }: { artist: Artist }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const playing = usePlayingContext(`artist:${artist.id}`);
   const playArtist = usePlayArtist();
   return (

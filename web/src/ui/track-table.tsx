@@ -1,7 +1,7 @@
 import { Fragment, type KeyboardEvent, type ReactNode, useRef, useState } from 'react';
 import type { AlbumSummary, SimplifiedTrack, Track } from '../api/types.js';
 import { duration } from '../format.js';
-import { usePlayer } from '../player-context.js';
+import { usePlayerControls, usePlayerSelect } from '../player-context.js';
 import { queueItem, queueItems } from '../queue-items.js';
 import { Link } from '../router.js';
 import { Artwork } from './artwork.js';
@@ -48,7 +48,7 @@ export function TrackTable({
   /** Buttons at the end of a row; `tabIndex` keeps them in the table's single tab stop. */
   actions?: (index: number, row: TrackRow, tabIndex: number) => ReactNode;
 }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const [active, setActive] = useState(0);
   const body = useRef<HTMLTableSectionElement>(null);
   const focusRow = (index: number) => {
@@ -215,15 +215,18 @@ export function CatalogTracks({
   showAlbum?: boolean;
   showArt?: boolean;
 }) {
-  const { player, state } = usePlayer();
-  const currentId = player.context === context ? state.queue[state.index]?.id : undefined;
+  const player = usePlayerControls();
+  // Only what the rows show: the table re-renders when the current track or play/pause changes, not
+  // on every tick of the play head.
+  const currentId = usePlayerSelect((s, p) => (p.context === context ? s.queue[s.index]?.id : undefined));
+  const playing = usePlayerSelect((s) => s.status === 'playing' || s.status === 'loading');
   const current = currentId ? tracks.findIndex((t) => t.id === currentId) : -1;
   return (
     <TrackTable
       rows={catalogRows(tracks, album, numbered)}
       label={label}
       current={current}
-      playing={state.status === 'playing' || state.status === 'loading'}
+      playing={playing}
       showAlbum={showAlbum}
       showArt={showArt}
       onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context)}
