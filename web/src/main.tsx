@@ -4,6 +4,7 @@ import { App } from './app.js';
 import './styles/base.css';
 import './styles/shell.css';
 import './styles/screens.css';
+import './styles/library.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

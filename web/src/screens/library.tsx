@@ -1,19 +1,124 @@
-import { Link } from '../router.js';
-import { Icon } from '../ui/icons.js';
-import { Title } from '../ui/page.js';
+import { type KeyboardEvent, useRef } from 'react';
+import type { FollowedArtists, SavedAlbum, SavedTrack } from '../api/playlist-types.js';
+import type { Paging } from '../api/types.js';
+import { useApi } from '../api/use-api.js';
+import { plural } from '../format.js';
+import { useSavedVersion } from '../library/saved.js';
+import { useMe } from '../me.js';
+import { usePlayer, usePlayingContext } from '../player-context.js';
+import { queueItems } from '../queue-items.js';
+import { Link, navigate, useLocation } from '../router.js';
+import { AlbumCard, ArtistCard, CardGrid } from '../ui/cards.js';
+import { Empty, Title } from '../ui/page.js';
+import { PlayButton } from '../ui/play-button.js';
+import { CatalogTracks } from '../ui/track-table.js';
+import { CreatePlaylist, LibraryPlaylists } from './library-playlists.js';
 
-/** Saved tracks, albums and playlists are not built yet: say so rather than show made-up rows. */
-export function LibraryScreen() {
+const TABS = [
+  { id: 'playlists', label: 'Playlists' },
+  { id: 'liked', label: 'Liked songs' },
+  { id: 'albums', label: 'Albums' },
+  { id: 'artists', label: 'Artists' },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
+
+/** Tabs with one tab stop: arrows move between them, the chosen one is kept in `?tab=`. */
+function Tabs({ current }: { current: TabId }) {
+  const list = useRef<HTMLDivElement>(null);
+  const pick = (id: TabId, focus = false) => {
+    navigate(`/library?tab=${id}`, { replace: true });
+    if (focus) list.current?.querySelector<HTMLElement>(`#tab-${id}`)?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const at = TABS.findIndex((t) => t.id === current);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    pick(TABS[(to + TABS.length) % TABS.length]!.id, true);
+  };
   return (
-    <div className="page">
-      <Title>Your Library</Title>
-      <div className="placeholder-panel">
-        <Icon name="library" size={48} />
-        <h2>Your library arrives with saved tracks</h2>
-        <p>
-          Saving songs, albums and artists is not part of Cadenza yet. When it lands, what you save shows up here. Until
-          then, find music on <Link to="/">Home</Link> or through <Link to="/search">Search</Link>.
-        </p>
+    <div className="chips library-tabs" role="tablist" aria-label="Your Library" ref={list} onKeyDown={onKey}>
+      {TABS.map((t) => (
+        <button
+          key={t.id}
+          id={`tab-${t.id}`}
+          type="button"
+          role="tab"
+          className={`chip${t.id === current ? ' is-on' : ''}`}
+          aria-selected={t.id === current}
+          aria-controls="library-panel"
+          tabIndex={t.id === current ? 0 : -1}
+          onClick={() => pick(t.id)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function LikedSongs() {
+  const version = useSavedVersion();
+  const load = useApi<Paging<SavedTrack>>('/v1/me/tracks?limit=50', version);
+  const { player } = usePlayer();
+  const playing = usePlayingContext('liked');
+  const tracks = load.data?.items.map((s) => s.track) ?? [];
+  if (load.data && tracks.length === 0)
+    return <Empty title="Songs you like appear here">Save songs by tapping the heart icon.</Empty>;
+  return (
+    <>
+      <div className="action-bar library-action-bar">
+        <PlayButton
+          label="Liked songs"
+          playing={playing}
+          onPlay={() => void player.playQueue(queueItems(tracks), 0, 'liked')}
+          onPause={() => void player.pause()}
+        />
+        {load.data && <span className="muted">{plural(load.data.total, 'song')}</span>}
+      </div>
+      <CatalogTracks tracks={tracks} context="liked" label="Liked songs" showAlbum showArt />
+    </>
+  );
+}
+
+function SavedAlbums() {
+  const version = useSavedVersion();
+  const load = useApi<Paging<SavedAlbum>>('/v1/me/albums?limit=50', version);
+  const albums = load.data?.items.map((s) => s.album) ?? [];
+  if (load.data && albums.length === 0)
+    return <Empty title="Albums you save appear here">Press “Save” on an album's page.</Empty>;
+  return <CardGrid items={albums} label="Saved albums" render={(a) => <AlbumCard album={a} />} />;
+}
+
+function FollowedArtistsList() {
+  const version = useSavedVersion();
+  const load = useApi<FollowedArtists>('/v1/me/following?type=artist&limit=50', version);
+  const artists = load.data?.artists.items ?? [];
+  if (load.data && artists.length === 0)
+    return <Empty title="Artists you follow appear here">Press “Follow” on an artist's page.</Empty>;
+  return <CardGrid items={artists} label="Followed artists" render={(a) => <ArtistCard artist={a} />} />;
+}
+
+/** Your Library: playlists (own, collaborative, followed), liked songs, saved albums, followed artists. */
+export function LibraryScreen() {
+  const { query } = useLocation();
+  const me = useMe();
+  const tab = (TABS.find((t) => t.id === query.get('tab'))?.id ?? 'playlists') as TabId;
+  return (
+    <div className="page library">
+      <div className="library-head">
+        <Title>Your Library</Title>
+        <CreatePlaylist />
+      </div>
+      <p className="library-whoami">
+        Your user id, for friends who invite you to a playlist: <code>{me.id}</code>
+      </p>
+      <Tabs current={tab} />
+      <div id="library-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="library-panel">
+        {tab === 'playlists' && <LibraryPlaylists />}
+        {tab === 'liked' && <LikedSongs />}
+        {tab === 'albums' && <SavedAlbums />}
+        {tab === 'artists' && <FollowedArtistsList />}
       </div>
     </div>
   );

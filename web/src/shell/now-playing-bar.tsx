@@ -4,6 +4,7 @@ import { usePlayer } from '../player-context.js';
 import { Link } from '../router.js';
 import { Artwork } from '../ui/artwork.js';
 import { Icon } from '../ui/icons.js';
+import { SaveButton } from '../ui/save-button.js';
 import { PlaybackSettings } from './playback-settings.js';
 import { Slider } from './slider.js';
 import { VolumeControl } from './volume-control.js';
@@ -65,6 +66,7 @@ export function NowPlayingBar() {
                 <span className="np-artist">{item.artists}</span>
               )}
             </div>
+            <SaveButton kind="track" id={item.id} name={item.title} />
           </>
         ) : (
           <div className="np-empty">Pick something to play</div>

@@ -1,0 +1,129 @@
+import type { ReplicaItem } from '../../../src/core/playlists/replica.js';
+import type { ItemEdit } from '../../../src/core/playlists/types.js';
+import type { Track } from '../api/types.js';
+import { usePlayer } from '../player-context.js';
+import { queueItem } from '../queue-items.js';
+import { Icon } from '../ui/icons.js';
+import { Empty } from '../ui/page.js';
+import { SaveButton } from '../ui/save-button.js';
+import { catalogRows, type TrackRow, TrackTable } from '../ui/track-table.js';
+
+/** The rows of a live playlist: catalog rows where the track is known, a stand-in where it is not. */
+function rowsOf(items: ReplicaItem[], tracks: Map<string, Track | null>): TrackRow[] {
+  return items.map((item, i) => {
+    const track = tracks.get(item.trackId);
+    const row: TrackRow = track
+      ? catalogRows([track])[0]!
+      : {
+          key: '',
+          id: item.trackId,
+          title: track === null ? 'Unavailable track' : 'Loading…',
+          artists: [],
+          durationMs: 0,
+          number: 0,
+        };
+    return { ...row, key: item.itemId, number: i + 1 };
+  });
+}
+
+/**
+ * A playlist's tracks as the live replica holds them. Editors get move up / move down / remove on
+ * every row; each button sends one edit against the replica's version.
+ */
+export function PlaylistTracks({
+  playlistId,
+  name,
+  items,
+  tracks,
+  canEdit,
+  edit,
+}: {
+  playlistId: string;
+  name: string;
+  items: ReplicaItem[];
+  tracks: Map<string, Track | null>;
+  canEdit: boolean;
+  edit: (edit: ItemEdit) => void;
+}) {
+  const { player, state } = usePlayer();
+  const context = `playlist:${playlistId}`;
+  const rows = rowsOf(items, tracks);
+  const playable = items.map((it) => tracks.get(it.trackId)).filter((t): t is Track => !!t);
+  const currentId = player.context === context ? state.queue[state.index]?.id : undefined;
+  if (items.length === 0)
+    return (
+      <Empty title="This playlist is empty">
+        {canEdit ? 'Add songs with the “Add to playlist” button on any track.' : 'Nothing here yet.'}
+      </Empty>
+    );
+
+  const play = (index: number) => {
+    const track = tracks.get(items[index]!.trackId);
+    if (!track) return;
+    void player.playQueue(
+      playable.map((t) => queueItem(t)),
+      playable.indexOf(track),
+      context,
+    );
+  };
+  const move = (from: number, to: number) => edit({ type: 'move', rangeStart: from, rangeLength: 1, insertBefore: to });
+
+  return (
+    <div className={canEdit ? 'playlist-tracks is-editable' : 'playlist-tracks'}>
+      <TrackTable
+        rows={rows}
+        label={`${name} tracks`}
+        showAlbum
+        showArt
+        current={currentId ? items.findIndex((it) => it.trackId === currentId) : -1}
+        playing={state.status === 'playing' || state.status === 'loading'}
+        onPlay={play}
+        onPrepare={(i) => {
+          const t = tracks.get(items[i]!.trackId);
+          if (t) player.prepare(queueItem(t));
+        }}
+        actions={(i, row, tabIndex) => (
+          <div className="row-actions">
+            <SaveButton kind="track" id={row.id} name={row.title} tabIndex={tabIndex} />
+            {canEdit && (
+              <>
+                <button
+                  type="button"
+                  className="icon-button small"
+                  aria-label={`Move ${row.title} up`}
+                  title="Move up"
+                  tabIndex={tabIndex}
+                  disabled={i === 0}
+                  onClick={() => move(i, i - 1)}
+                >
+                  <Icon name="up" size={16} />
+                </button>
+                <button
+                  type="button"
+                  className="icon-button small"
+                  aria-label={`Move ${row.title} down`}
+                  title="Move down"
+                  tabIndex={tabIndex}
+                  disabled={i === items.length - 1}
+                  onClick={() => move(i, i + 2)}
+                >
+                  <Icon name="down" size={16} />
+                </button>
+                <button
+                  type="button"
+                  className="icon-button small danger"
+                  aria-label={`Remove ${row.title} from this playlist`}
+                  title="Remove from this playlist"
+                  tabIndex={tabIndex}
+                  onClick={() => edit({ type: 'remove', tracks: [{ trackId: row.id, positions: [i] }] })}
+                >
+                  <Icon name="trash" size={16} />
+                </button>
+              </>
+            )}
+          </div>
+        )}
+      />
+    </div>
+  );
+}
