@@ -8,12 +8,15 @@ import { AuthScreen } from './screens/auth.js';
 import { GenreScreen } from './screens/genre.js';
 import { HomeScreen } from './screens/home.js';
 import { LibraryScreen, NotFoundScreen } from './screens/library.js';
+import { PlaylistScreen } from './screens/playlist.js';
 import { QueueScreen } from './screens/queue.js';
 import { SearchResultsScreen, SearchScreen } from './screens/search.js';
 import { StudioAlbumScreen } from './screens/studio/studio-album.js';
 import { StudioHome } from './screens/studio/studio-home.js';
 import { TrackScreen } from './screens/track.js';
+import { FriendActivityPanel, FriendActivityScreen } from './shell/friend-activity.js';
 import { NowPlayingBar } from './shell/now-playing-bar.js';
+import { useNowPlayingReport } from './shell/now-playing-report.js';
 import { useShortcuts } from './shell/shortcuts.js';
 import { Sidebar } from './shell/sidebar.js';
 import { TopBar } from './shell/top-bar.js';
@@ -29,6 +32,8 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/track/:id', (p) => <TrackScreen id={p.id!} />],
   ['/genre/:id', (p) => <GenreScreen id={p.id!} />],
   ['/library', () => <LibraryScreen />],
+  ['/playlist/:id', (p) => <PlaylistScreen id={p.id!} />],
+  ['/friends', () => <FriendActivityScreen />],
   ['/queue', () => <QueueScreen />],
   ['/studio', () => <StudioHome />],
   ['/studio/album/:id', (p) => <StudioAlbumScreen id={p.id!} />],
@@ -52,6 +57,7 @@ function Shell() {
   const player = usePlayerControls();
   const main = useRef<HTMLElement>(null);
   useShortcuts(player);
+  useNowPlayingReport(player);
 
   useEffect(() => {
     if (path === '/login' || path === '/signup') navigate('/', { replace: true });
@@ -82,6 +88,7 @@ function Shell() {
           <Screen key={screenKey} path={path} scroller={main} />
         </main>
       </div>
+      <FriendActivityPanel />
       <NowPlayingBar />
       <Toasts />
     </div>

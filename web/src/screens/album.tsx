@@ -8,6 +8,7 @@ import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { ArtistLinks, Hero, Loading } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
+import { SaveButton } from '../ui/save-button.js';
 import { toast } from '../ui/toasts.js';
 import { CatalogTracks } from '../ui/track-table.js';
 
@@ -75,6 +76,7 @@ export function AlbumScreen({ id }: { id: string }) {
               >
                 Add to queue
               </button>
+              <SaveButton kind="album" id={album.id} name={album.name} size={28} className="icon-button save-large" />
             </div>
             <div className="page-body">
               <CatalogTracks tracks={tracks} album={album} context={context} label={`${album.name} tracks`} numbered />

@@ -7,6 +7,7 @@ import { Artwork } from '../ui/artwork.js';
 import { AlbumCard, albumSubtitle, CardGrid } from '../ui/cards.js';
 import { Empty, Hero, Loading, Section } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
+import { FollowButton } from '../ui/save-button.js';
 import { CatalogTracks } from '../ui/track-table.js';
 
 export function ArtistScreen({ id }: { id: string }) {
@@ -44,6 +45,7 @@ export function ArtistScreen({ id }: { id: string }) {
               onPlay={() => void player.playQueue(queueItems(tracks), 0, context)}
               onPause={() => void player.pause()}
             />
+            <FollowButton id={a.id} name={a.name} />
           </div>
           <div className="page-body">
             {tracks.length > 0 && (

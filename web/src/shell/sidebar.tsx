@@ -7,6 +7,7 @@ const ITEMS: { to: string; label: string; icon: IconName; studio?: boolean }[] =
   { to: '/search', label: 'Search', icon: 'search' },
   { to: '/library', label: 'Library', icon: 'library' },
   { to: '/queue', label: 'Queue', icon: 'queue' },
+  { to: '/friends', label: 'Friends', icon: 'users' },
   { to: '/studio', label: 'Studio', icon: 'studio', studio: true },
 ];
 
@@ -35,9 +36,6 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
-      <div className="sidebar-note">
-        <p>Your library arrives with saved tracks.</p>
-      </div>
     </nav>
   );
 }

@@ -6,6 +6,7 @@ import { queueItem, queueItems } from '../queue-items.js';
 import { Link } from '../router.js';
 import { Artwork } from './artwork.js';
 import { Icon } from './icons.js';
+import { TrackActions } from './track-actions.js';
 
 /** One line of a track table, whatever it was built from (catalog track or queue entry). */
 export interface TrackRow {
@@ -231,6 +232,7 @@ export function CatalogTracks({
       showArt={showArt}
       onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context)}
       onPrepare={(i) => player.prepare(queueItem(tracks[i]!, album))}
+      actions={(_, row, tabIndex) => <TrackActions id={row.id} title={row.title} tabIndex={tabIndex} />}
     />
   );
 }
