@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
@@ -136,6 +137,14 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await page.getByLabel('Invite by user id').fill(collaborator.id);
     await page.getByRole('button', { name: 'Invite' }).click();
     await page.getByRole('list', { name: 'Collaborators' }).getByText(collaborator.username).waitFor();
+    const cover = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#3e7bb0' } })
+      .jpeg()
+      .toBuffer();
+    await page
+      .getByLabel('Cover image (JPEG or PNG)')
+      .setInputFiles({ name: 'cover.jpg', mimeType: 'image/jpeg', buffer: cover });
+    await page.getByTestId('toast').filter({ hasText: 'Cover updated' }).waitFor();
+    await page.locator('.hero-art img.artwork').waitFor();
     await screenshot(page, 'playlist-settings');
     await page.getByRole('button', { name: 'Close settings' }).click();
 

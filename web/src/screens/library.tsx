@@ -5,7 +5,7 @@ import { useApi } from '../api/use-api.js';
 import { plural } from '../format.js';
 import { useSavedVersion } from '../library/saved.js';
 import { useMe } from '../me.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { AlbumCard, ArtistCard, CardGrid } from '../ui/cards.js';
@@ -60,7 +60,7 @@ function Tabs({ current }: { current: TabId }) {
 function LikedSongs() {
   const version = useSavedVersion();
   const load = useApi<Paging<SavedTrack>>('/v1/me/tracks?limit=50', version);
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const playing = usePlayingContext('liked');
   const tracks = load.data?.items.map((s) => s.track) ?? [];
   if (load.data && tracks.length === 0)

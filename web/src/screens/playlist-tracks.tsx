@@ -1,7 +1,7 @@
 import type { ReplicaItem } from '../../../src/core/playlists/replica.js';
 import type { ItemEdit } from '../../../src/core/playlists/types.js';
 import type { Track } from '../api/types.js';
-import { usePlayer } from '../player-context.js';
+import { usePlayerControls, usePlayerSelect } from '../player-context.js';
 import { queueItem } from '../queue-items.js';
 import { Icon } from '../ui/icons.js';
 import { Empty } from '../ui/page.js';
@@ -45,11 +45,13 @@ export function PlaylistTracks({
   canEdit: boolean;
   edit: (edit: ItemEdit) => void;
 }) {
-  const { player, state } = usePlayer();
+  const player = usePlayerControls();
   const context = `playlist:${playlistId}`;
+  // Only what the rows show, so the table does not re-render on every tick of the play head.
+  const currentId = usePlayerSelect((s, p) => (p.context === context ? s.queue[s.index]?.id : undefined));
+  const playing = usePlayerSelect((s) => s.status === 'playing' || s.status === 'loading');
   const rows = rowsOf(items, tracks);
   const playable = items.map((it) => tracks.get(it.trackId)).filter((t): t is Track => !!t);
-  const currentId = player.context === context ? state.queue[state.index]?.id : undefined;
   if (items.length === 0)
     return (
       <Empty title="This playlist is empty">
@@ -76,7 +78,7 @@ export function PlaylistTracks({
         showAlbum
         showArt
         current={currentId ? items.findIndex((it) => it.trackId === currentId) : -1}
-        playing={state.status === 'playing' || state.status === 'loading'}
+        playing={playing}
         onPlay={play}
         onPrepare={(i) => {
           const t = tracks.get(items[i]!.trackId);

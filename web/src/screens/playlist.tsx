@@ -7,7 +7,7 @@ import { playlistsChanged } from '../library/playlists.js';
 import { type SyncStatus, useLivePlaylist } from '../library/use-live-playlist.js';
 import { useTrackDetails } from '../library/use-tracks.js';
 import { useMe } from '../me.js';
-import { usePlayer, usePlayingContext } from '../player-context.js';
+import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItem } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { Icon } from '../ui/icons.js';
@@ -149,7 +149,7 @@ function PlaylistActions({
   /** The playable tracks in order, read when play is pressed. */
   queue: () => ReturnType<typeof queueItem>[];
 }) {
-  const { player } = usePlayer();
+  const player = usePlayerControls();
   const context = `playlist:${playlist.id}`;
   const playing = usePlayingContext(context);
   const [busy, run] = useBusy();

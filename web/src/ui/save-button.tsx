@@ -21,7 +21,8 @@ const WORDS: Record<SavedKind, { on: string; off: string; done: string; undone: 
 async function toggle(kind: SavedKind, id: string, name: string, saved: boolean): Promise<void> {
   try {
     await setSaved(kind, id, !saved);
-    toast(saved ? WORDS[kind].undone : WORDS[kind].done);
+    const said = saved ? WORDS[kind].undone : WORDS[kind].done;
+    toast(kind === 'artist' ? `${said} ${name}` : said);
   } catch (err) {
     toast(`Could not update ${name}: ${(err as Error).message}`, 'error');
   }
