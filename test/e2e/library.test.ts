@@ -119,6 +119,12 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
       .waitFor();
     await page.getByRole('button', { name: 'Remove Alpha Waves from this playlist' }).click();
     await expectRows(page, ['Charlie Rain', 'Bravo Nights']);
+    // From the keyboard: Alt+Down moves the focused row, and focus stays with it for Alt+Up.
+    await page.locator('.playlist-tracks tr[data-track-id]', { hasText: 'Charlie Rain' }).focus();
+    await page.keyboard.press('Alt+ArrowDown');
+    await expectRows(page, ['Bravo Nights', 'Charlie Rain']);
+    await page.keyboard.press('Alt+ArrowUp');
+    await expectRows(page, ['Charlie Rain', 'Bravo Nights']);
     const stored = await server.json(`/v1/playlists/${playlistId}/tracks`, { token: await tokenOf(page) });
     assert.deepEqual(
       stored.body.items.map((i: { track: { name: string } }) => i.track.name),

@@ -1,3 +1,4 @@
+import { type KeyboardEvent, useEffect, useRef } from 'react';
 import type { ReplicaItem } from '../../../src/core/playlists/replica.js';
 import type { ItemEdit } from '../../../src/core/playlists/types.js';
 import type { Track } from '../api/types.js';
@@ -50,6 +51,15 @@ export function PlaylistTracks({
   // Only what the rows show, so the table does not re-render on every tick of the play head.
   const currentId = usePlayerSelect((s, p) => (p.context === context ? s.queue[s.index]?.id : undefined));
   const playing = usePlayerSelect((s) => s.status === 'playing' || s.status === 'loading');
+  const wrap = useRef<HTMLDivElement>(null);
+  // The item moved with Alt+arrow keeps keyboard focus once the server's answer has moved it.
+  const follow = useRef<string | null>(null);
+  useEffect(() => {
+    const at = follow.current ? items.findIndex((it) => it.itemId === follow.current) : -1;
+    if (at < 0) return;
+    follow.current = null;
+    wrap.current?.querySelectorAll<HTMLElement>('tbody tr')[at]?.focus();
+  }, [items]);
   const rows = rowsOf(items, tracks);
   const playable = items.map((it) => tracks.get(it.trackId)).filter((t): t is Track => !!t);
   if (items.length === 0)
@@ -69,9 +79,21 @@ export function PlaylistTracks({
     );
   };
   const move = (from: number, to: number) => edit({ type: 'move', rangeStart: from, rangeLength: 1, insertBefore: to });
+  /** Alt+Up / Alt+Down on a focused row moves it (the table's own keys move focus between rows). */
+  const onKey = (e: KeyboardEvent) => {
+    const row = e.target as HTMLElement;
+    if (!canEdit || !e.altKey || row.tagName !== 'TR' || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+    const at = [...(row.parentElement?.children ?? [])].indexOf(row);
+    const up = e.key === 'ArrowUp';
+    if (at < 0 || (up && at === 0) || (!up && at === items.length - 1)) return;
+    e.preventDefault();
+    follow.current = items[at]!.itemId;
+    move(at, up ? at - 1 : at + 2);
+  };
 
   return (
-    <div className={canEdit ? 'playlist-tracks is-editable' : 'playlist-tracks'}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: Alt+arrow keys reorder the focused row
+    <div ref={wrap} className={canEdit ? 'playlist-tracks is-editable' : 'playlist-tracks'} onKeyDown={onKey}>
       <TrackTable
         rows={rows}
         label={`${name} tracks`}
@@ -93,7 +115,7 @@ export function PlaylistTracks({
                   type="button"
                   className="icon-button small"
                   aria-label={`Move ${row.title} up`}
-                  title="Move up"
+                  title="Move up (Alt+Up)"
                   tabIndex={tabIndex}
                   disabled={i === 0}
                   onClick={() => move(i, i - 1)}
@@ -104,7 +126,7 @@ export function PlaylistTracks({
                   type="button"
                   className="icon-button small"
                   aria-label={`Move ${row.title} down`}
-                  title="Move down"
+                  title="Move down (Alt+Down)"
                   tabIndex={tabIndex}
                   disabled={i === items.length - 1}
                   onClick={() => move(i, i + 2)}
