@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { runImport } from '../../src/cli/import.js';
+import { makeTone } from '../helpers/audio.js';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
 import { chromiumMissing, launchBrowser, screenshot } from './browser.js';
 
@@ -24,6 +29,7 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
   let ids: Map<string, { track: string; album: string; artist: string }>;
   let ownerId = '';
   let playlistId = '';
+  let music = '';
   const username = `owner${Date.now().toString(36)}`;
 
   before(async () => {
@@ -40,6 +46,7 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
   after(async () => {
     await browser?.close();
     await server?.close();
+    if (music) await rm(music, { recursive: true, force: true });
   });
 
   const id = (title: string) => ids.get(title)!;
@@ -198,7 +205,43 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await server.services.follows.follow(await idOf(other), 'user', [friend.id]);
     await other.goto(`${server.url}/friends`);
     await other.getByTestId('friend-activity').getByRole('link', { name: 'Delta Blues' }).waitFor();
+  });
+
+  it('tells followers what the player plays, and when it pauses', async () => {
+    music = await mkdtemp(join(tmpdir(), 'cadenza-e2e-library-'));
+    await mkdir(join(music, 'The Oscillators'), { recursive: true });
+    await makeTone(join(music, 'The Oscillators', '01 First Light.flac'), {
+      seconds: 20,
+      frequency: 440,
+      tags: { title: 'First Light', artist: 'The Oscillators', album: 'Tone Poems', track: '1', date: '2026-03-01' },
+    });
+    const report = await runImport(server.services, music, { json: true });
+    assert.equal(report.failed.length, 0, JSON.stringify(report.failed));
+    await server.services.accounts.setProduct(username, 'premium');
+    await server.services.follows.follow(await idOf(other), 'user', [ownerId]);
+    const token = await tokenOf(page);
+    const albumId = await eventually(
+      async () => {
+        const found = await server.json('/v1/search?q=First%20Light&type=track', { token });
+        return found.body.tracks?.items[0]?.album.id as string | undefined;
+      },
+      20_000,
+      'the imported track in search',
+    );
+
+    await page.goto(`${server.url}/album/${albumId}`);
+    const row = page.locator('tr[data-track-id]', { hasText: 'First Light' });
+    await row.hover();
+    await row.getByRole('button', { name: 'Play First Light', exact: true }).click();
+    await page.getByTestId('now-playing').and(page.locator('[data-status="playing"]')).waitFor();
+    const entry = other.locator('#main').getByTestId('friend-activity').filter({ hasText: username });
+    await entry.getByRole('link', { name: 'First Light' }).waitFor();
+    await entry.getByRole('img', { name: 'Listening now' }).waitFor();
     await screenshot(other, 'friend-activity-narrow');
+
+    await page.getByTestId('now-playing').getByRole('button', { name: 'Pause', exact: true }).click();
+    await entry.getByText('just now').waitFor();
+    assert.equal(await entry.getByRole('img', { name: 'Listening now' }).count(), 0);
   });
 });
 

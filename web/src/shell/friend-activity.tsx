@@ -16,6 +16,10 @@ function ago(timestamp: number, now: number): string {
   return `${Math.floor(minutes / 60 / 24)} d`;
 }
 
+/** Playing, and the track would not have ended yet (a friend who closed the app sends no pause). */
+const playingNow = (a: FriendActivity, now: number) =>
+  a.is_playing && a.timestamp + Math.max(0, a.track.duration_ms - a.progress_ms) > now;
+
 /** The feed from `GET /v1/me/friends/activity`, kept current by live `friend_activity` messages. */
 function useFriendActivity(): FriendActivity[] | null {
   const load = useApi<{ friends: FriendActivity[] }>('/v1/me/friends/activity');
@@ -65,7 +69,11 @@ function FriendList() {
             <div className="friend-top">
               <span className="friend-name">{userName(a.user)}</span>
               <span className="friend-when">
-                {a.is_playing ? <span className="eq" role="img" aria-label="Listening now" /> : ago(a.timestamp, now)}
+                {playingNow(a, now) ? (
+                  <span className="eq" role="img" aria-label="Listening now" />
+                ) : (
+                  ago(a.timestamp, now)
+                )}
               </span>
             </div>
             <Link to={`/track/${a.track.id}`} className="friend-track">
