@@ -17,10 +17,14 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
 
   locked<T>(
     playlistId: string,
-    ask: { users: string[]; tracks: string[] },
+    ask: { users: string[]; tracks: string[]; readOnly?: boolean },
     work: (playlist: LockedPlaylist) => Promise<T>,
   ): Promise<T> {
-    return this.db.transaction().execute(async (tx) => {
+    // A reader takes no lock: one repeatable-read snapshot keeps its row, items and log consistent.
+    const transaction = ask.readOnly
+      ? this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+      : this.db.transaction();
+    return transaction.execute(async (tx) => {
       const found = await sql<{
         owner_id: string;
         public: boolean;
@@ -33,7 +37,7 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
                 where c.playlist_id = p.id and c.user_id = any(${ask.users}::text[])) as collaborators,
           array(select t.id from tracks t join albums a on a.id = t.album_id
                 where t.id = any(${ask.tracks}::text[]) and t.status = 'ready' and a.status = 'published') as playable
-        from playlists p where p.id = ${playlistId} for update of p`.execute(tx);
+        from playlists p where p.id = ${playlistId} ${ask.readOnly ? sql`` : sql`for update of p`}`.execute(tx);
       const row = found.rows[0];
       const locked: LockedPlaylist = {
         row: row && {

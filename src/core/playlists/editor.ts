@@ -40,10 +40,13 @@ export interface LockedPlaylist {
 }
 
 export interface PlaylistEditsRepository {
-  /** Locks the playlist and reads its row with what is asked about these users and tracks, in one go. */
+  /**
+   * Locks the playlist and reads its row with what is asked about these users and tracks, in one go;
+   * `readOnly` reads a consistent snapshot without the lock (and must not save).
+   */
   locked<T>(
     playlistId: string,
-    ask: { users: string[]; tracks: string[] },
+    ask: { users: string[]; tracks: string[]; readOnly?: boolean },
     work: (playlist: LockedPlaylist) => Promise<T>,
   ): Promise<T>;
 }
@@ -231,7 +234,7 @@ export class PlaylistEditor {
     userId: string,
     version: number | undefined,
   ): Promise<{ version: number; items?: PlaylistItem[]; messages: OpMessage[] }> {
-    return this.repo.locked(playlistId, { users: [userId], tracks: [] }, async (locked) => {
+    return this.repo.locked(playlistId, { users: [userId], tracks: [], readOnly: true }, async (locked) => {
       const row = locked.row;
       if (!row) throw new NotFound('playlist not found');
       const collaborator = userId !== row.ownerId && row.collaborators.has(userId);
