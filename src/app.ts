@@ -8,8 +8,8 @@ import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { MemoryEventBus } from './adapters/event-bus/memory.js';
 import { RedisEventBus } from './adapters/event-bus/redis.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
-import { JetStreamEventLog } from './adapters/jetstream/event-log.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
+import { JetStreamEventLog } from './adapters/jetstream/event-log.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
@@ -219,7 +219,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
   });
   const playlistTransfer = new PlaylistTransfer(playlists, playlistRepo, playlistEditor);
   const social = new SocialService(new PgSocialRepository(db), catalogRepo, bus);
-  const eventLog: EventLog = config.natsUrl ? await JetStreamEventLog.connect(config.natsUrl) : new PgEventLog(db);
+  const eventLog: EventLog = config.natsUrl
+    ? await JetStreamEventLog.connect(config.natsUrl, { stream: config.natsStream })
+    : new PgEventLog(db);
   const listeningRepo = new PgListeningRepository(db);
   const consumers = new ConsumerRunner(eventLog, logger, { lease: consumerLease(database) });
   // Friend activity pushed by the consumer carries absolute hrefs like the REST answers.

@@ -24,6 +24,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** NATS with JetStream for the listening-event log; without it the log is a PostgreSQL table. */
   natsUrl: string | undefined;
+  /** The JetStream stream holding the events (NATS_STREAM), so deployments can share one NATS. */
+  natsStream: string;
   roles: Role[];
   /** Public origin used in `href`, paging links and image URLs; derived from the request when unset. */
   publicUrl: string | undefined;
@@ -32,6 +34,8 @@ export interface Config {
   signingKeys: SigningKey[];
   activeSigningKeyId: string | undefined;
   streamUrlTtlSeconds: number;
+  /** How often the live gateway pings each socket; one that misses a ping is closed at the next. */
+  liveHeartbeatMs: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   workerConcurrency: number;
@@ -177,6 +181,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     r.problems.push(`CADENZA_SIGNING_KEY_ID "${activeSigningKeyId}" is not one of CADENZA_SIGNING_KEYS`);
   }
   const defaultCountry = (r.string('CADENZA_DEFAULT_COUNTRY') ?? 'US').toUpperCase();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(r.string('NATS_STREAM') ?? 'x'))
+    r.problems.push('NATS_STREAM must be letters, digits, _ or -');
   if (!MARKETS.has(defaultCountry)) r.problems.push(`CADENZA_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 code`);
 
   const config: Config = {
@@ -186,12 +192,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl: parseUrl(r, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: parseUrl(r, 'REDIS_URL', ['redis:', 'rediss:']),
     natsUrl: parseUrl(r, 'NATS_URL', ['nats:']),
+    natsStream: r.string('NATS_STREAM') ?? 'CADENZA_EVENTS',
     roles: parseRoles(r),
     publicUrl: parseUrl(r, 'CADENZA_PUBLIC_URL', ['http:', 'https:']),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     signingKeys,
     activeSigningKeyId,
     streamUrlTtlSeconds: r.int('CADENZA_STREAM_URL_TTL', 3600, 10, 86_400),
+    liveHeartbeatMs: r.int('CADENZA_LIVE_HEARTBEAT_MS', 15_000, 100, 300_000),
     accessTokenTtlSeconds: r.int('CADENZA_ACCESS_TOKEN_TTL', 3600, 10, 86_400),
     refreshTokenTtlSeconds: r.int('CADENZA_REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),
     workerConcurrency: r.int('CADENZA_WORKER_CONCURRENCY', cores, 1, 64),

@@ -23,6 +23,7 @@ import {
 export interface JetStreamLogOptions {
   /** Stream name; one stream holds every listening event. */
   stream?: string;
+  /** Defaults to `cadenza.events.<stream in lower case>`, so two streams never claim one subject. */
   subject?: string;
   /** How long the server remembers a record id to drop a re-append (the Nats-Msg-Id window). */
   duplicateWindowMs?: number;
@@ -61,7 +62,7 @@ export class JetStreamEventLog implements EventLog {
     options: JetStreamLogOptions,
   ) {
     this.stream = options.stream ?? 'CADENZA_EVENTS';
-    this.subject = options.subject ?? 'cadenza.events';
+    this.subject = options.subject ?? `cadenza.events.${this.stream.toLowerCase()}`;
   }
 
   static async connect(url: string, options: JetStreamLogOptions = {}): Promise<JetStreamEventLog> {

@@ -19,6 +19,15 @@ function parseOffset(offset: Offset): { tx: string; seq: string } {
   return { tx: BigInt(m[1]!).toString(), seq: BigInt(m[2]!).toString() };
 }
 
+const INSERTS_IN_FLIGHT = 4;
+const GROUP_ROWS = 5000;
+
+interface PendingAppend {
+  records: LogRecord[];
+  resolve(fresh: number): void;
+  reject(err: unknown): void;
+}
+
 interface Row {
   tx_text: string;
   seq_text: string;
@@ -34,17 +43,58 @@ interface Row {
  */
 export class PgEventLog implements EventLog {
   private readonly waiters = new Set<() => void>();
+  private readonly queue: PendingAppend[] = [];
+  private inFlight = 0;
   private closed = false;
 
   constructor(private readonly db: Db) {}
 
+  /**
+   * Appends arriving while INSERTS_IN_FLIGHT inserts are running wait and go together in the next
+   * one (up to GROUP_ROWS rows): under load, one statement and one commit carry many requests.
+   */
   async append(records: LogRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    const r = await sql`insert into event_log (id, body)
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.inFlight < INSERTS_IN_FLIGHT) {
+      const group: PendingAppend[] = [];
+      let rows = 0;
+      while (this.queue.length > 0 && (rows === 0 || rows + this.queue[0]!.records.length <= GROUP_ROWS)) {
+        const next = this.queue.shift()!;
+        group.push(next);
+        rows += next.records.length;
+      }
+      this.inFlight++;
+      this.insert(group)
+        .catch((err) => {
+          for (const p of group) p.reject(err);
+        })
+        .finally(() => {
+          this.inFlight--;
+          this.flush();
+        });
+    }
+  }
+
+  private async insert(group: PendingAppend[]): Promise<void> {
+    const records = group.flatMap((p) => p.records);
+    const r = await sql<{ id: string }>`insert into event_log (id, body)
       select * from unnest(${records.map((x) => x.id)}::text[], ${records.map((x) => x.body)}::text[])
-      on conflict (id) do nothing`.execute(this.db);
+      on conflict (id) do nothing returning id`.execute(this.db);
     for (const wake of this.waiters) wake();
-    return Number(r.numAffectedRows ?? 0);
+    // Each new id counts for the first append in the group that carried it.
+    const fresh = new Set(r.rows.map((row) => row.id));
+    for (const p of group) {
+      let n = 0;
+      for (const x of p.records) if (fresh.delete(x.id)) n++;
+      p.resolve(n);
+    }
   }
 
   async read(after: Offset, max: number, waitMs: number): Promise<LogEntry[]> {

@@ -16,6 +16,8 @@ export interface EventConsumer {
 /** Takes the right to run a consumer (one process at a time); resolves undefined when `signal` aborts. */
 export type ConsumerLease = (name: string, signal: AbortSignal) => Promise<(() => Promise<void>) | undefined>;
 
+const LINGER_MS = 25;
+
 export interface RunnerOptions {
   batchSize?: number;
   waitMs?: number;
@@ -28,6 +30,7 @@ export interface RunnerOptions {
  */
 export class ConsumerRunner {
   private readonly consumers = new Map<string, EventConsumer>();
+  private readonly batchSize: number;
   private abort: AbortController | undefined;
   private loops: Promise<void>[] = [];
 
@@ -35,7 +38,9 @@ export class ConsumerRunner {
     private readonly log: EventLog,
     private readonly logger: Logger,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.batchSize = options.batchSize ?? 2000;
+  }
 
   register(consumer: EventConsumer): void {
     if (this.consumers.has(consumer.name)) throw new Error(`event consumer "${consumer.name}" is registered twice`);
@@ -85,7 +90,7 @@ export class ConsumerRunner {
   }
 
   private async step(consumer: EventConsumer, waitMs: number): Promise<number> {
-    const entries = await this.log.fetch(consumer.name, this.options.batchSize ?? 2000, waitMs);
+    const entries = await this.log.fetch(consumer.name, this.batchSize, waitMs);
     if (entries.length === 0) return 0;
     const consumed = entries.map((e) => ({ offset: e.offset, event: JSON.parse(e.body) as LoggedEvent }));
     await consumer.apply(consumed);
@@ -99,7 +104,10 @@ export class ConsumerRunner {
     try {
       while (!signal.aborted) {
         try {
-          await this.step(consumer, this.options.waitMs ?? 1000);
+          const n = await this.step(consumer, this.options.waitMs ?? 1000);
+          // A short batch means the consumer caught up: let the next one fill a little, since one
+          // transaction per few events costs more than the few milliseconds of lag this adds.
+          if (n > 0 && n < this.batchSize / 4) await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
         } catch (err) {
           if (signal.aborted) break;
           this.logger.warn({ err, consumer: consumer.name }, 'event consumer failed; retrying from its offset');

@@ -4,7 +4,15 @@ import type { Consumed, ListeningWrites, LoggedEvent } from './types.js';
 
 /** A playback event older than this says nothing about what is playing now. */
 export const NOW_PLAYING_FRESH_MS = 2 * 60_000;
+/** The same track in the same state is told to followers again only after this long (progress). */
+export const NOW_PLAYING_REPEAT_MS = 15_000;
 const STOPPED = new Set(['pause', 'skip', 'complete']);
+
+/** What this process last told followers about a user, to skip repeating it. */
+interface Told {
+  state: string;
+  at: number;
+}
 
 /** Reports a user's playback to the social domain (SocialService.report with the HTTP presenter). */
 export type NowPlayingSink = (userId: string, report: PlaybackReport) => Promise<void>;
@@ -18,6 +26,7 @@ export function listeningConsumers(
   nowPlaying: NowPlayingSink,
   now = Date.now,
 ): EventConsumer[] {
+  const told = new Map<string, Told>();
   return [
     {
       name: 'history',
@@ -36,7 +45,7 @@ export function listeningConsumers(
     },
     {
       name: 'now-playing',
-      apply: (entries) => reportNowPlaying(entries, nowPlaying, now()),
+      apply: (entries) => reportNowPlaying(entries, nowPlaying, now(), told),
       // Only the latest state matters and it is not derived from the whole log: nothing to clear.
       clear: async () => {},
     },
@@ -48,7 +57,12 @@ export function listeningConsumers(
  * it is harmless (the same state again), and stale ones are dropped so a rebuild never shows old
  * playback as current.
  */
-async function reportNowPlaying(entries: Consumed[], sink: NowPlayingSink, now: number): Promise<void> {
+async function reportNowPlaying(
+  entries: Consumed[],
+  sink: NowPlayingSink,
+  now: number,
+  told: Map<string, Told>,
+): Promise<void> {
   const latest = new Map<string, LoggedEvent>();
   for (const { event } of entries) {
     if (!event.track || event.type === 'search' || event.type === 'follow') continue;
@@ -56,8 +70,17 @@ async function reportNowPlaying(entries: Consumed[], sink: NowPlayingSink, now: 
     const seen = latest.get(event.user);
     if (!seen || event.at >= seen.at) latest.set(event.user, event);
   }
+  if (told.size > 100_000) told.clear();
+  const reports = [...latest.values()].flatMap((e) => {
+    const state = `${e.track}:${!STOPPED.has(e.type)}`;
+    const last = told.get(e.user);
+    // Progress within the same play changes nothing friends see until the repeat interval passes.
+    if (last && last.state === state && e.type !== 'play_start' && now - last.at < NOW_PLAYING_REPEAT_MS) return [];
+    told.set(e.user, { state, at: now });
+    return [e];
+  });
   await Promise.all(
-    [...latest.values()].map((e) =>
+    reports.map((e) =>
       // A track removed since, or a position past its end, is that user's problem, not the batch's.
       sink(e.user, { trackId: e.track!, progressMs: e.position, isPlaying: !STOPPED.has(e.type) }).catch(() => {}),
     ),

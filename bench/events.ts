@@ -1,0 +1,357 @@
+/**
+ * bench:events — listening-event intake through `cadenza serve` (a child process), once with the
+ * PostgreSQL event log and once with NATS JetStream (when NATS answers at NATS_URL or 127.0.0.1:4222).
+ *  1. Sustained accepted events/s: CLIENTS concurrent clients each posting batches of 50, against a
+ *     baseline measured in the same run with the same concurrency and rows: plain multi-row INSERTs
+ *     into a table with a unique id (PostgreSQL), or plain de-duplicated publishes (JetStream).
+ *  2. End-to-end lag from intake to history visible (POST sent → the play shows in recently-played),
+ *     p50/p99, while the load runs and on an idle server.
+ * Bounded: each phase runs BENCH_EVENTS_SECONDS (default 8); probes time out after 30 s.
+ */
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { newId } from '../src/core/ids.js';
+
+const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 8);
+const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 100);
+const BATCH = 50;
+const USERS = 20;
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 10 });
+/** One request; retried once when a kept-alive socket was closed by the server meanwhile (intake is idempotent). */
+async function http(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: string,
+): Promise<[number, string]> {
+  try {
+    return await once(base, method, path, token, body);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
+    return once(base, method, path, token, body);
+  }
+}
+
+function once(base: string, method: string, path: string, token?: string, body?: string): Promise<[number, string]> {
+  const u = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      u,
+      {
+        method,
+        agent,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve([res.statusCode ?? 0, Buffer.concat(chunks).toString()]));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function natsAnswers(): Promise<boolean> {
+  const u = new URL(NATS_URL);
+  return new Promise((resolve) => {
+    const s = new Socket();
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('error', () => done(false));
+    s.connect(Number(u.port || 4222), u.hostname, () => done(true));
+  });
+}
+
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `cadenza_bench_events_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function insertTracks(pool: pg.Pool, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const [artist, album, track] = [newId(), newId(), newId()];
+    await pool.query(`insert into artists (id, name, name_key) values ($1, $2, $2)`, [artist, `Artist ${i}`]);
+    await pool.query(
+      `insert into albums (id, name, name_key, album_type, status) values ($1, $2, $2, 'album', 'published')`,
+      [album, `Album ${i}`],
+    );
+    await pool.query(
+      `insert into tracks (id, album_id, name, status, duration_ms) values ($1, $2, $3, 'ready', 240000)`,
+      [track, album, `Track ${i}`],
+    );
+    await pool.query(`insert into track_artists values ($1, $2, 0)`, [track, artist]);
+    ids.push(track);
+  }
+  return ids;
+}
+
+/** One client's playback: a play_start, then progress every 10 s of position, a new track at the end. */
+function batchMaker(tracks: string[], device: string) {
+  let track = tracks[0]!;
+  let position = 240_000;
+  let seq = 0;
+  return () => {
+    const now = Date.now() - BATCH;
+    const events = [];
+    for (let i = 0; i < BATCH; i++) {
+      const start = position >= 230_000;
+      if (start) {
+        track = tracks[Math.floor(Math.random() * tracks.length)]!;
+        position = 0;
+      } else position += 10_000;
+      events.push({
+        id: `${device}.${++seq}`,
+        type: start ? 'play_start' : 'progress',
+        track_id: track,
+        device_id: device,
+        position_ms: position,
+        timestamp: now + i,
+      });
+    }
+    return events;
+  };
+}
+
+/** Runs `work` from `clients` loops for SECONDS; answers the units done per second. */
+async function sustained(clients: number, work: (client: number) => Promise<number>): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (performance.now() < deadline) {
+        const n = await work(c);
+        done += n;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** Sends one play_start and polls recently-played until it shows: ms from sending to visible. */
+async function lagProbe(base: string, token: string, track: string): Promise<number> {
+  const timestamp = Date.now();
+  const event = { id: randomBytes(9).toString('base64url'), type: 'play_start', track_id: track };
+  const body = JSON.stringify({ events: [{ ...event, device_id: 'probe', position_ms: 0, timestamp }] });
+  const sent = performance.now();
+  const [status] = await http(base, 'POST', '/v1/me/events', token, body);
+  if (status !== 200) throw new Error(`probe intake answered ${status}`);
+  const want = new Date(timestamp).toISOString();
+  while (performance.now() - sent < 30_000) {
+    const [, text] = await http(base, 'GET', '/v1/me/player/recently-played?limit=1', token);
+    if (text.includes(want)) return performance.now() - sent;
+    await sleep(5);
+  }
+  return 30_000;
+}
+
+async function lagWhile(base: string, token: string, track: string, until: () => boolean): Promise<number[]> {
+  const lags: number[] = [];
+  while (!until()) {
+    lags.push(await lagProbe(base, token, track));
+    await sleep(100);
+  }
+  return lags;
+}
+
+async function baselinePostgres(url: string, rows: () => Array<{ id: string }>): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  await pool.query('create table bench_plain (id text primary key, body text not null)');
+  try {
+    return await sustained(CLIENTS, async () => {
+      const batch = rows();
+      await pool.query(
+        'insert into bench_plain (id, body) select * from unnest($1::text[], $2::text[]) on conflict (id) do nothing',
+        [batch.map((r) => r.id), batch.map((r) => JSON.stringify(r))],
+      );
+      return batch.length;
+    });
+  } finally {
+    await pool.query('drop table bench_plain');
+    await pool.end();
+  }
+}
+
+async function baselineJetStream(rows: () => Array<{ id: string }>): Promise<number> {
+  const u = new URL(NATS_URL);
+  const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}` });
+  const jsm = await jetstreamManager(nc);
+  const stream = `BENCH_PLAIN_${randomBytes(3).toString('hex').toUpperCase()}`;
+  await jsm.streams.add({ name: stream, subjects: [`bench.plain.${stream.toLowerCase()}`] });
+  const js = jetstream(nc);
+  try {
+    return await sustained(CLIENTS, async () => {
+      const batch = rows();
+      await Promise.all(
+        batch.map((r) => js.publish(`bench.plain.${stream.toLowerCase()}`, JSON.stringify(r), { msgID: r.id })),
+      );
+      return batch.length;
+    });
+  } finally {
+    await jsm.streams.delete(stream).catch(() => false);
+    await nc.close();
+  }
+}
+
+/** `cadenza serve` with its warnings and errors passed through, so a failing run says why. */
+async function serveWithWarnings(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
+  const bin = fileURLToPath(new URL('../bin/cadenza.js', import.meta.url));
+  const args = (process.env.BENCH_EVENTS_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...args, bin, 'serve', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let seen = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += d;
+      const m = /"url":"(http:[^"]+)"/.exec(seen);
+      if (m) resolve(m[1]!);
+      for (const line of d.toString().split('\n'))
+        if (/"level":(40|50|60)/.test(line)) console.error(line.slice(0, 400));
+    });
+    child.once('close', () => reject(new Error(`cadenza serve exited: ${seen.slice(-2000)}`)));
+  });
+  return {
+    base,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    },
+  };
+}
+
+async function run(mode: 'postgres' | 'jetstream') {
+  const db = await freshDatabase();
+  const stream = `CADENZA_BENCH_${randomBytes(3).toString('hex').toUpperCase()}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    CADENZA_DATA_DIR: `/tmp/cadenza-bench-events-${process.pid}`,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...(mode === 'jetstream' ? { NATS_URL, NATS_STREAM: stream } : { NATS_URL: '' }),
+  };
+  const server = await serveWithWarnings(env);
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  try {
+    const tracks = await insertTracks(pool, 100);
+    const tokens: string[] = [];
+    for (let i = 0; i < USERS + 1; i++) {
+      const body = JSON.stringify({ username: `listener${i}`, password: 'bench-password-1' });
+      const [status, text] = await http(server.base, 'POST', '/api/signup', undefined, body);
+      if (status !== 201) throw new Error(`signup answered ${status}: ${text}`);
+      tokens.push(JSON.parse(text).access_token);
+    }
+    const probeToken = tokens.pop()!;
+    const makers = Array.from({ length: CLIENTS }, (_, c) => batchMaker(tracks, `device-${c}`));
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      idle.push(await lagProbe(server.base, probeToken, tracks[0]!));
+      await sleep(20);
+    }
+
+    const baseline =
+      mode === 'postgres'
+        ? await baselinePostgres(db.url, () => makers[0]!())
+        : await baselineJetStream(() => makers[0]!());
+
+    let rejected = 0;
+    const post = async (c: number) => {
+      const body = JSON.stringify({ events: makers[c]!() });
+      const [status, text] = await http(server.base, 'POST', '/v1/me/events', tokens[c % USERS], body);
+      if (status !== 200) throw new Error(`intake answered ${status}: ${text}`);
+      const answer = JSON.parse(text) as { accepted: number; rejected: unknown[] };
+      rejected += answer.rejected.length;
+      return answer.accepted;
+    };
+    // 1. As fast as the clients can go.
+    const accepted = await sustained(CLIENTS, post);
+    const drainStart = performance.now();
+    await lagProbe(server.base, probeToken, tracks[2]!);
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    // 2. Lag at half that rate: at saturation it would measure the request queue, not the pipeline.
+    const paced = accepted / 2;
+    const interval = (CLIENTS * BATCH * 1000) / paced;
+    let loading = true;
+    const lagging = lagWhile(server.base, probeToken, tracks[1]!, () => !loading);
+    const pacedRate = await sustained(CLIENTS, async (c) => {
+      const started = performance.now();
+      const n = await post(c);
+      await sleep(Math.max(0, interval - (performance.now() - started)));
+      return n;
+    });
+    loading = false;
+    const underLoad = await lagging;
+
+    const label = mode === 'postgres' ? 'PostgreSQL log' : 'JetStream log';
+    const base = mode === 'postgres' ? 'plain INSERTs' : 'plain publishes';
+    console.log(`\n${label} (${CLIENTS} clients, batches of ${BATCH}, ${SECONDS} s)`);
+    console.log(`  accepted durably   ${fmt(accepted)} events/s   (rejected ${rejected})`);
+    console.log(`  baseline           ${fmt(baseline)} rows/s (${base}, same batches and concurrency)`);
+    console.log(`  ratio              ${(accepted / baseline).toFixed(2)} of the baseline`);
+    console.log(`  backlog drained    ${drainSeconds.toFixed(1)} s after that load stopped (history caught up)`);
+    console.log(
+      `  lag at ${fmt(pacedRate)} ev/s  p50 ${fmt(pct(underLoad, 0.5))} ms, p99 ${fmt(pct(underLoad, 0.99))} ms (intake → recently-played, ${underLoad.length} probes)`,
+    );
+    console.log(`  lag when idle      p50 ${fmt(pct(idle, 0.5))} ms, p99 ${fmt(pct(idle, 0.99))} ms`);
+  } finally {
+    await pool.end();
+    await server.stop();
+    await db.drop();
+    if (mode === 'jetstream') {
+      const u = new URL(NATS_URL);
+      const nc = await connect({ servers: `${u.hostname}:${u.port || 4222}` });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false);
+      await nc.close();
+    }
+  }
+}
+
+const MODES = (process.env.BENCH_EVENTS_LOGS ?? 'postgres,jetstream').split(',');
+if (MODES.includes('postgres')) await run('postgres');
+if (!MODES.includes('jetstream')) {
+  // Only the PostgreSQL log was asked for.
+} else if (await natsAnswers()) await run('jetstream');
+else console.log(`\nJetStream log: skipped, no NATS answers at ${NATS_URL}`);
+agent.destroy();
