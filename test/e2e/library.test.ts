@@ -74,11 +74,18 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await page.goto(`${server.url}/album/${id('Alpha Waves').album}`);
     const heart = page.getByRole('button', { name: 'Save to Liked songs: Alpha Waves' });
     await heart.click();
+    await page.getByTestId('toast').filter({ hasText: 'Added to Liked songs' }).waitFor();
     await page.getByRole('button', { name: 'Remove from Liked songs: Alpha Waves' }).waitFor();
     await page.getByRole('button', { name: 'Save to Your Library: Alpha Waves (Single)' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Saved to Your Library' }).waitFor();
+    await page.getByRole('button', { name: 'Remove from Your Library: Alpha Waves (Single)' }).waitFor();
+    await screenshot(page, 'album-saved');
     await page.goto(`${server.url}/artist/${id('Bravo Nights').artist}`);
     await page.getByRole('button', { name: 'Follow The Testers' }).click();
+    await page.getByTestId('toast').filter({ hasText: 'Following The Testers' }).waitFor();
     await page.getByRole('button', { name: 'Unfollow The Testers' }).waitFor();
+    assert.equal(await page.locator('.toast-error').count(), 0, 'no save or follow failed');
+    await screenshot(page, 'artist-followed');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
     ownerId = (await page.locator('.library-whoami code').textContent()) ?? '';

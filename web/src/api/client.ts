@@ -27,8 +27,9 @@ export async function request<T>(
     if (renewed) response = await send(renewed);
   }
   if (!response.ok) throw await errorOf(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  // Some writes answer 200 with an empty body (Spotify's save and follow routes do).
+  const text = response.status === 204 ? '' : await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 export const api = {

@@ -20,20 +20,27 @@ function ago(timestamp: number, now: number): string {
 const playingNow = (a: FriendActivity, now: number) =>
   a.is_playing && a.timestamp + Math.max(0, a.track.duration_ms - a.progress_ms) > now;
 
-/** The feed from `GET /v1/me/friends/activity`, kept current by live `friend_activity` messages. */
-function useFriendActivity(): FriendActivity[] | null {
-  const load = useApi<{ friends: FriendActivity[] }>('/v1/me/friends/activity');
+/**
+ * The feed from `GET /v1/me/friends/activity`, kept current by live `friend_activity` messages and
+ * read again after a reconnect (messages sent while the socket was down are not replayed).
+ */
+function useFriendActivity(): FriendActivity[] | Error | null {
+  const [version, setVersion] = useState(0);
+  const load = useApi<{ friends: FriendActivity[] }>('/v1/me/friends/activity', version);
   const [pushed, setPushed] = useState<FriendActivity[]>([]);
-  useEffect(
-    () =>
-      live.listen((f) => {
-        if (f.type !== 'friend_activity') return;
-        const activity = f.activity as FriendActivity;
-        setPushed((list) => [activity, ...list.filter((a) => a.user.id !== activity.user.id)]);
-      }),
-    [],
-  );
-  if (!load.data) return pushed.length > 0 ? pushed : null;
+  useEffect(() => {
+    let connected = live.isOpen();
+    return live.listen((f) => {
+      if (f.type === 'welcome') {
+        if (connected) setVersion((v) => v + 1);
+        connected = true;
+      }
+      if (f.type !== 'friend_activity') return;
+      const activity = f.activity as FriendActivity;
+      setPushed((list) => [activity, ...list.filter((a) => a.user.id !== activity.user.id)]);
+    });
+  }, []);
+  if (!load.data) return pushed.length > 0 ? pushed : load.error;
   const byUser = new Map<string, FriendActivity>();
   for (const a of [...pushed, ...load.data.friends]) {
     const known = byUser.get(a.user.id);
@@ -54,7 +61,9 @@ function useNow(): number {
 
 function FriendList() {
   const feed = useFriendActivity();
-  const now = Math.max(useNow(), ...(feed ?? []).map((a) => a.timestamp));
+  const now = Math.max(useNow(), ...(Array.isArray(feed) ? feed : []).map((a) => a.timestamp));
+  if (feed instanceof Error)
+    return <p className="muted friends-note">Friend activity is unavailable: {feed.message}</p>;
   if (!feed) return <p className="muted friends-note">Loading…</p>;
   if (feed.length === 0)
     return (
