@@ -8,7 +8,8 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 800 },
   server: {
     proxy: {
-      '/v1': 'http://localhost:4533',
+      // ws: the live gateway (/v1/live) is a WebSocket.
+      '/v1': { target: 'http://localhost:4533', ws: true },
       '/api': 'http://localhost:4533',
       '/audio': 'http://localhost:4533',
       '/images': 'http://localhost:4533',
