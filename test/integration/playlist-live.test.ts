@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { LiveEditor, LiveSocket } from '../helpers/live-client.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
@@ -14,7 +15,7 @@ let stranger: Account;
 const ids: string[] = [];
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ liveHeartbeatMs: 300 });
   [owner, friend, stranger] = await Promise.all([server.account(), server.account(), server.account()]);
   const rows = await insertCatalog(
     server.services.database.db,
@@ -199,6 +200,18 @@ describe('the gateway refuses what it must', () => {
     socket.send({ type: 'ping' });
     await socket.next((f) => f.type === 'pong');
     socket.close();
+  });
+
+  test('a client that stops answering pings is disconnected; one that answers stays', async () => {
+    const url = `${server.url.replace('http', 'ws')}/v1/live?access_token=${owner.token}`;
+    const silent = new WebSocket(url, { autoPong: false });
+    const lively = await LiveSocket.open(server.url, owner.token);
+    const closed = await new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+    assert.equal(closed, 1006, 'terminated without a closing handshake');
+    lively.send({ type: 'ping' });
+    await lively.next((f) => f.type === 'pong');
+    assert.equal(lively.closed, undefined);
+    lively.close();
   });
 
   test('a flood of frames is cut off with a policy-violation close', async () => {

@@ -16,7 +16,6 @@ import { type ClientFrame, parseFrame } from './messages.js';
  * bearer token in the Authorization header or `?access_token=`; kept alive by ping/pong.
  */
 
-export const HEARTBEAT_MS = 15_000;
 /** Frames a client may send per second, sustained; a burst of twice that is allowed. */
 const FRAMES_PER_SECOND = 100;
 const MAX_BAD_FRAMES = 20;
@@ -80,9 +79,9 @@ class LiveConnection {
       if (!this.alive) return this.socket.terminate();
       this.alive = false;
       this.socket.ping();
-    }, HEARTBEAT_MS);
+    }, this.services.config.liveHeartbeatMs);
     this.userTopic = this.listen(topics.user(this.userId));
-    this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: HEARTBEAT_MS });
+    this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: this.services.config.liveHeartbeatMs });
   }
 
   /** Subscribes this socket to a topic; when the bus cannot, the client is told to reconnect later. */
