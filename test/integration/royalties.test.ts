@@ -240,6 +240,74 @@ test('a run shares each market pool exactly, by hand-computed amounts', { timeou
   assert.match(text.stdout, /pool 23\.900000 = paid 19\.685714 \+ unassigned 3\.714286 \+ unallocated 0\.500000/);
 });
 
+test('the SQL in docs/royalties.md computes the same lines as the run', { timeout: 60_000 }, async () => {
+  const doc = await readFile(new URL('../../docs/royalties.md', import.meta.url), 'utf8');
+  const query = /<!-- royalty-sql:begin -->\s*```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+  const key = (r: unknown[]) => r.slice(0, 3).join('|');
+  const compare = async (period: string) => {
+    const fromSql = (await sql(query, [period])).rows.map((r) => [
+      r.market,
+      r.track_id,
+      r.holder_id,
+      r.share_bp,
+      `${r.amount_micros}`,
+    ]);
+    const stored = (await linesDump(period)).map((r) => [
+      r.market,
+      r.track_id,
+      r.holder_id,
+      r.share_bp,
+      r.amount_micros,
+    ]);
+    assert.ok(stored.length > 0);
+    assert.deepEqual(
+      fromSql.sort((a, b) => key(a).localeCompare(key(b))),
+      stored.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+  };
+  await compare(P);
+  // A larger, pseudo-random period: 40 users, 3 markets, the three split tracks and 20 without splits.
+  const R = '2027-01';
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const pool = [tracks.t1, tracks.t2, tracks.t3, ...Array.from({ length: 20 }, (_, i) => `loose${i}`)];
+  for (let i = 0; i < 600; i++) {
+    const user = rand(40);
+    await stream(
+      `r${user}`,
+      pool[rand(pool.length)]!,
+      ['DE', 'SE', 'FR'][user % 3]!,
+      user % 4 === 0 ? 'free' : 'premium',
+      1,
+      R,
+    );
+  }
+  for (const [market, ad] of [
+    ['DE', '777777'],
+    ['SE', '0'],
+    ['FR', '1000003'],
+  ]) {
+    await run(
+      'price',
+      '--market',
+      market!,
+      '--period',
+      R,
+      '--premium-price-micros',
+      '9990001',
+      '--payout-bp',
+      '6667',
+      '--ad-revenue-micros',
+      ad!,
+    );
+  }
+  assert.equal((await run('run', '--period', R)).code, 0);
+  await compare(R);
+});
+
 test('closing, then rerunning a closed period, gives byte-identical statements', { timeout: 60_000 }, async () => {
   const before = await linesDump();
   const closed = JSON.parse((await run('run', '--period', P, '--close', '--json')).stdout);

@@ -114,3 +114,36 @@ test('apportion: parts sum to the total, and more weight never means less, also 
     { numRuns: 1000 },
   );
 });
+
+/** The rule spelled out with BigInt only, to check the double-precision fast path against. */
+function referenceApportion(total: bigint, weights: number[], keys: string[]): bigint[] {
+  const W = BigInt(weights.reduce((a, b) => a + b, 0));
+  const parts = weights.map((w) => (total * BigInt(w)) / W);
+  const rem = weights.map((w) => (total * BigInt(w)) % W);
+  let left = total - sum(parts);
+  const order = weights.map((_, i) => i);
+  order.sort((a, b) =>
+    rem[b]! > rem[a]! ? 1 : rem[b]! < rem[a]! ? -1 : weights[b]! - weights[a]! || (keys[a]! < keys[b]! ? -1 : 1),
+  );
+  for (const i of order) {
+    if (left === 0n) break;
+    parts[i] = parts[i]! + 1n;
+    left--;
+  }
+  return parts;
+}
+
+test('apportion equals the all-BigInt rule on both sides of 2^53', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.bigInt({ min: 2n ** 40n, max: 2n ** 60n })),
+      fc.array(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 20 }),
+      (total, raw) => {
+        const weights = raw.some((w) => w > 0) ? raw : [...raw, 1];
+        const keys = weights.map((_, i) => `k${(i * 7) % 10}${i}`);
+        assert.deepEqual(apportion(total, weights, keys), referenceApportion(total, weights, keys));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});

@@ -11,10 +11,15 @@ import type {
   StatementLine,
   TrackStreams,
 } from '../../core/royalties/types.js';
+import { copyField, copyFrom } from './copy-from.js';
 
-/** Rows fetched per round trip from the run's cursor, and lines written per insert. */
+/** Rows fetched per round trip from the run's cursor, and lines per COPY chunk. */
 const FETCH_ROWS = 50_000;
-const INSERT_ROWS = 20_000;
+const COPY_CHUNK_ROWS = 10_000;
+
+// The planner misjudges these aggregations' sizes and would spend longer compiling them (JIT) than
+// running them; a larger work_mem keeps more of the grouping in memory (it spills to disk beyond).
+const AGGREGATION_SETTINGS = `set local jit = off; set local work_mem = '128MB'`;
 
 // Each premium user counts once, in the market holding most of their premium streams (ties: the
 // smaller market code), so a user who moved country mid-period is not paid for twice.
@@ -45,7 +50,8 @@ const marketTracksQuery = (splits: string) => `with counts as (
   from counts c left join splits s using (track_id)
   order by c.market collate "C", c.track_id collate "C"`;
 
-type TrackRow = [string, string, number, number, string[] | null, number[] | null];
+// Counts arrive as numbers or strings depending on the process's int8 parser; Number() takes both.
+type TrackRow = [string, string, number | string, number | string, string[] | null, number[] | null];
 
 const LINE_COLUMNS = `select l.period, l.market, l.track_id, l.holder_id, h.name as holder_name, t.name as track_name,
     l.share_bp, l.premium_streams, l.free_streams, l.amount_micros::text as amount
@@ -59,8 +65,8 @@ interface LineRow {
   holder_name: string;
   track_name: string | null;
   share_bp: number;
-  premium_streams: number;
-  free_streams: number;
+  premium_streams: number | string;
+  free_streams: number | string;
   amount: string;
 }
 
@@ -98,14 +104,22 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
   }
 
   async premiumUsers(period: string): Promise<Map<string, number>> {
-    const r = await this.pool.query(PREMIUM_USERS, [period]);
-    return new Map(r.rows.map((row) => [row.market as string, row.users as number]));
+    const client = await this.pool.connect();
+    try {
+      await client.query(`begin read only; ${AGGREGATION_SETTINGS}`);
+      const r = await client.query(PREMIUM_USERS, [period]);
+      await client.query('commit');
+      return new Map(r.rows.map((row) => [row.market as string, row.users as number]));
+    } finally {
+      await client.query('rollback').catch(() => {});
+      client.release();
+    }
   }
 
   async *marketTracks(period: string, splitsFrom: 'current' | 'stored') {
     const client = await this.pool.connect();
     try {
-      await client.query('begin read only');
+      await client.query(`begin read only; ${AGGREGATION_SETTINGS}`);
       const sql = marketTracksQuery(splitsFrom === 'stored' ? STORED_SPLITS : CURRENT_SPLITS);
       await client.query(
         `declare royalty_tracks no scroll cursor for ${sql.replace(/\$1/g, client.escapeLiteral(period))}`,
@@ -121,7 +135,7 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
             tracks = [];
           }
           const splits: Split[] = holders ? holders.map((holderId, i) => ({ holderId, shareBp: bps![i]! })) : [];
-          tracks.push({ trackId, premiumStreams: premium, freeStreams: free, splits });
+          tracks.push({ trackId, premiumStreams: Number(premium), freeStreams: Number(free), splits });
         }
         if (r.rows.length < FETCH_ROWS) break;
       }
@@ -167,10 +181,7 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
       throw err;
     }
     return {
-      lines: async (lines: StatementLine[]) => {
-        for (let i = 0; i < lines.length; i += INSERT_ROWS)
-          await insertLines(client, period, lines.slice(i, i + INSERT_ROWS));
-      },
+      lines: (lines: StatementLine[]) => copyFrom(client, COPY_LINES, lineChunks(period, lines)),
       commit: async (summary: RunSummary, close: boolean) => {
         try {
           await insertRun(client, summary);
@@ -258,8 +269,8 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
       holderId: row.holder_id,
       holderName: row.holder_name,
       shareBp: row.share_bp,
-      premiumStreams: row.premium_streams,
-      freeStreams: row.free_streams,
+      premiumStreams: Number(row.premium_streams),
+      freeStreams: Number(row.free_streams),
       amountMicros: BigInt(row.amount),
     }));
   }
@@ -275,22 +286,17 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
   }
 }
 
-async function insertLines(client: pg.PoolClient, period: string, lines: StatementLine[]): Promise<void> {
-  await client.query(
-    `insert into royalty_statement_lines
-       (period, market, track_id, holder_id, share_bp, premium_streams, free_streams, amount_micros)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[])`,
-    [
-      period,
-      lines.map((l) => l.market),
-      lines.map((l) => l.trackId),
-      lines.map((l) => l.holderId),
-      lines.map((l) => l.shareBp),
-      lines.map((l) => l.premiumStreams),
-      lines.map((l) => l.freeStreams),
-      lines.map((l) => l.amountMicros.toString()),
-    ],
-  );
+const COPY_LINES = `copy royalty_statement_lines
+  (period, market, track_id, holder_id, share_bp, premium_streams, free_streams, amount_micros) from stdin`;
+
+function* lineChunks(period: string, lines: StatementLine[]): Generator<string> {
+  for (let i = 0; i < lines.length; i += COPY_CHUNK_ROWS) {
+    let chunk = '';
+    for (const l of lines.slice(i, i + COPY_CHUNK_ROWS)) {
+      chunk += `${period}\t${copyField(l.market)}\t${copyField(l.trackId)}\t${copyField(l.holderId)}\t${l.shareBp}\t${l.premiumStreams}\t${l.freeStreams}\t${l.amountMicros}\n`;
+    }
+    yield chunk;
+  }
 }
 
 async function insertRun(client: pg.PoolClient, s: RunSummary): Promise<void> {

@@ -130,8 +130,12 @@ export class RunDigest {
 
   lines(lines: readonly StatementLine[]): void {
     let chunk = '';
-    for (const l of lines) {
+    for (const [i, l] of lines.entries()) {
       chunk += `L,${l.market},${l.trackId},${l.holderId ?? ''},${l.shareBp},${l.premiumStreams},${l.freeStreams},${l.amountMicros}\n`;
+      if (i % 10_000 === 9_999) {
+        this.hash.update(chunk);
+        chunk = '';
+      }
     }
     this.hash.update(chunk);
   }
