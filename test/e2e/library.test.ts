@@ -187,6 +187,24 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await expectRows(other, ['Charlie Rain', 'Bravo Nights']);
     await screenshot(page, 'playlist');
     await screenshot(other, 'playlist-collaborator');
+
+    // The owner makes it private again: the collaborator's next edit is refused, and the page says so.
+    await page.getByRole('button', { name: 'Edit details' }).click();
+    await page.getByRole('radio', { name: /Private/ }).check();
+    await page.getByRole('button', { name: 'Save details' }).click();
+    await page.getByText('Private playlist').waitFor();
+    await other.getByRole('button', { name: 'Remove Bravo Nights from this playlist' }).click();
+    await other
+      .getByTestId('sync-status')
+      .filter({ hasText: /^Not saved: / })
+      .waitFor();
+    await other.locator('.toast-error').filter({ hasText: 'Not saved' }).waitFor();
+    await expectRows(other, ['Charlie Rain', 'Bravo Nights']);
+    // Read again after the refusal, the page no longer offers edits.
+    await other.getByText('Private playlist').waitFor();
+    assert.equal(await other.getByRole('button', { name: /^Remove .* from this playlist$/ }).count(), 0);
+    await screenshot(other, 'playlist-refused');
+    await page.getByRole('button', { name: 'Close settings' }).click();
   });
 
   it("shows a followed friend's play in friend activity as it happens", async () => {

@@ -54,8 +54,11 @@ export function PlaylistScreen({ id }: { id: string }) {
   useEffect(() => {
     if (live.remote) toast('The playlist was changed by another editor');
   }, [live.remote]);
+  // A refused edit may mean this listener's rights changed: read the playlist again.
   useEffect(() => {
-    if (live.status.kind === 'rejected') toast(statusText(live.status), 'error');
+    if (live.status.kind !== 'rejected') return;
+    toast(statusText(live.status), 'error');
+    setVersion((v) => v + 1);
   }, [live.status]);
 
   return (
