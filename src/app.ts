@@ -29,6 +29,7 @@ import { PgRoyaltiesRepository } from './adapters/postgres/royalties-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
 import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
+import { PgTasteSource } from './adapters/postgres/taste-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
 import type { Config, SigningKey } from './config.js';
 import { AccountsService } from './core/accounts/accounts-service.js';
@@ -48,6 +49,7 @@ import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
 import { RoyaltyService } from './core/royalties/royalty-service.js';
 import { ROYALTY_RUN_JOB, type RoyaltyRunPayload } from './core/royalties/types.js';
+import { cachedAffinity } from './core/search/affinity.js';
 import { DEFAULT_WEIGHTS } from './core/search/ranking.js';
 import { SearchService } from './core/search/search-service.js';
 import { FollowService } from './core/social/follow-service.js';
@@ -211,6 +213,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     new PgCatalogChanges(database),
     catalogRepo,
     logger,
+    cachedAffinity(new PgTasteSource(db)),
   );
   const playlistRepo = new PgPlaylistRepository(db);
   const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
