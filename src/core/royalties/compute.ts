@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Invalid } from '../errors.js';
 import { apportion } from './largest-remainder.js';
-import type { MarketInput, MarketResult, Split, StatementLine } from './types.js';
+import type { MarketInput, MarketResult, Split, StatementLine, TrackStreams } from './types.js';
 
 /**
  * The royalty arithmetic of one market and period, pure (see docs/royalties.md):
@@ -48,63 +48,114 @@ export function premiumPool(premiumUsers: number, priceMicros: bigint, payoutBp:
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+function isSortedBy<T>(items: readonly T[], key: (item: T) => string): boolean {
+  for (let i = 1; i < items.length; i++) if (key(items[i - 1]!) >= key(items[i]!)) return false;
+  return true;
+}
+
+/** The common case of checkSplits without its allocations; checkSplits explains any failure. */
+function splitsLookValid(splits: readonly Split[]): boolean {
+  let sum = 0;
+  for (let i = 0; i < splits.length; i++) {
+    const s = splits[i]!;
+    if (!Number.isInteger(s.shareBp) || s.shareBp < 1 || s.shareBp > FULL_SHARE_BP) return false;
+    for (let j = 0; j < i; j++) if (splits[j]!.holderId === s.holderId) return false;
+    sum += s.shareBp;
+  }
+  return sum === FULL_SHARE_BP;
+}
+
+function line(
+  market: string,
+  t: TrackStreams,
+  holderId: string | null,
+  shareBp: number,
+  amountMicros: bigint,
+): StatementLine {
+  return {
+    market,
+    trackId: t.trackId,
+    holderId,
+    shareBp,
+    premiumStreams: t.premiumStreams,
+    freeStreams: t.freeStreams,
+    amountMicros,
+  };
+}
+
 export function computeMarket(input: MarketInput): { result: MarketResult; lines: StatementLine[] } {
   const { market, price } = input;
   if (price.payoutBp < 0 || price.payoutBp > FULL_SHARE_BP)
     throw new Invalid('payout_bp must be 0..10000', 'payout_bp');
-  // Sorting first makes the lines' order, and so the digest, independent of the input order.
-  const tracks = [...input.tracks].sort((a, b) => byteOrder(a.trackId, b.trackId));
-  const ids = tracks.map((t) => t.trackId);
-  const premium = tracks.map((t) => t.premiumStreams);
-  const free = tracks.map((t) => t.freeStreams);
-  const premiumStreams = premium.reduce((a, b) => a + b, 0);
-  const freeStreams = free.reduce((a, b) => a + b, 0);
+  // Sorting first makes the lines' order, and so the digest, independent of the input order. The
+  // repository already delivers byte order, so this is usually one linear check.
+  const tracks = isSortedBy(input.tracks, (t) => t.trackId)
+    ? input.tracks
+    : [...input.tracks].sort((a, b) => byteOrder(a.trackId, b.trackId));
+  const n = tracks.length;
+  const ids = new Array<string>(n);
+  const premium = new Array<number>(n);
+  const free = new Array<number>(n);
+  let premiumStreams = 0;
+  let freeStreams = 0;
+  for (let i = 0; i < n; i++) {
+    const t = tracks[i]!;
+    ids[i] = t.trackId;
+    premium[i] = t.premiumStreams;
+    free[i] = t.freeStreams;
+    premiumStreams += t.premiumStreams;
+    freeStreams += t.freeStreams;
+  }
   const premiumPoolMicros = premiumPool(input.premiumUsers, price.premiumPriceMicros, price.payoutBp);
   const adPoolMicros = price.adRevenueMicros;
 
   let unallocatedMicros = 0n;
-  const shares = tracks.map(() => 0n);
-  const share = (pool: bigint, weights: number[]) => {
-    apportion(pool, weights, ids).forEach((amount, i) => {
-      shares[i] = shares[i]! + amount;
-    });
-  };
+  let shares: bigint[] = new Array<bigint>(n).fill(0n);
   const total = premiumPoolMicros + adPoolMicros;
   if (premiumStreams === 0 && freeStreams === 0) unallocatedMicros = total;
-  else if (freeStreams === 0) share(total, premium);
-  else if (premiumStreams === 0) share(total, free);
+  else if (freeStreams === 0) shares = apportion(total, premium, ids);
+  else if (premiumStreams === 0) shares = apportion(total, free, ids);
   else {
-    share(premiumPoolMicros, premium);
-    share(adPoolMicros, free);
+    shares = apportion(premiumPoolMicros, premium, ids);
+    const ad = apportion(adPoolMicros, free, ids);
+    for (let i = 0; i < n; i++) shares[i] = shares[i]! + ad[i]!;
   }
 
   const lines: StatementLine[] = [];
   let paidMicros = 0n;
   let unassignedMicros = 0n;
-  tracks.forEach((t, i) => {
+  for (let i = 0; i < n; i++) {
+    const t = tracks[i]!;
     const amount = shares[i]!;
-    const base = { market, trackId: t.trackId, premiumStreams: t.premiumStreams, freeStreams: t.freeStreams };
     if (t.splits.length === 0) {
       unassignedMicros += amount;
-      lines.push({ ...base, holderId: null, shareBp: FULL_SHARE_BP, amountMicros: amount });
-      return;
+      lines.push(line(market, t, null, FULL_SHARE_BP, amount));
+      continue;
     }
-    try {
-      checkSplits(t.splits);
-    } catch (err) {
-      throw new Invalid(`splits of track ${t.trackId}: ${(err as Error).message}`, 'splits');
+    if (!splitsLookValid(t.splits)) {
+      try {
+        checkSplits(t.splits);
+      } catch (err) {
+        throw new Invalid(`splits of track ${t.trackId}: ${(err as Error).message}`, 'splits');
+      }
     }
-    const splits = [...t.splits].sort((a, b) => byteOrder(a.holderId, b.holderId));
-    const parts = apportion(
-      amount,
-      splits.map((s) => s.shareBp),
-      splits.map((s) => s.holderId),
-    );
-    splits.forEach((s, j) => {
+    const splits = isSortedBy(t.splits, (x) => x.holderId)
+      ? t.splits
+      : [...t.splits].sort((a, b) => byteOrder(a.holderId, b.holderId));
+    const parts =
+      splits.length === 1
+        ? [amount]
+        : apportion(
+            amount,
+            splits.map((x) => x.shareBp),
+            splits.map((x) => x.holderId),
+          );
+    for (let j = 0; j < splits.length; j++) {
+      const x = splits[j]!;
       paidMicros += parts[j]!;
-      lines.push({ ...base, holderId: s.holderId, shareBp: s.shareBp, amountMicros: parts[j]! });
-    });
-  });
+      lines.push(line(market, t, x.holderId, x.shareBp, parts[j]!));
+    }
+  }
   return {
     result: {
       market,
