@@ -16,6 +16,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { releaseEmbedded, startEmbedded } from '../src/adapters/postgres/embedded.js';
 import { newId } from '../src/core/ids.js';
+import { createDatabaseOn } from '../test/helpers/db.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
 
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 6);
@@ -79,23 +80,9 @@ class Probe {
 
 async function database(): Promise<{ url: string; done(): Promise<void> }> {
   const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `cadenza_bench_collab_${Date.now().toString(36)}`;
-  const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 2000 });
   try {
-    await client.connect();
-    await client.query(`create database ${name}`);
-    await client.end();
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      async done() {
-        const c = new pg.Client({ connectionString: admin });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      },
-    };
+    const created = await createDatabaseOn(admin, 'cadenza_bench_collab', 2000);
+    return { url: created.url, done: created.drop };
   } catch {
     const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-pg-'));
     await chmod(dir, 0o755);
