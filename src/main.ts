@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, createServices, type Services } from './app.js';
 import { runImport } from './cli/import.js';
+import { ROYALTIES_USAGE, royaltiesCommand } from './cli/royalties.js';
 import { serve } from './cli/serve.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { Product, Role } from './core/accounts/types.js';
@@ -16,7 +17,7 @@ Commands:
   user set-role --username U --role listener|artist|admin
   user list [--json]
   jobs [--state queued|running|done|failed] [--limit N] [--json]
-`;
+${ROYALTIES_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`cadenza: ${message}\n`);
@@ -48,6 +49,18 @@ async function main(argv: string[]): Promise<number> {
       country: { type: 'string' },
       state: { type: 'string' },
       limit: { type: 'string' },
+      period: { type: 'string' },
+      market: { type: 'string' },
+      'premium-price-micros': { type: 'string' },
+      'payout-bp': { type: 'string' },
+      'ad-revenue-micros': { type: 'string' },
+      name: { type: 'string' },
+      track: { type: 'string' },
+      share: { type: 'string', multiple: true },
+      holder: { type: 'string' },
+      out: { type: 'string' },
+      close: { type: 'boolean' },
+      job: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
         }
         return 0;
       });
+    case 'royalties':
+      return withServices(config, (services) => royaltiesCommand(services, positionals, values));
     default:
       process.stderr.write(USAGE);
       return 2;
