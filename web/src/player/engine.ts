@@ -448,7 +448,7 @@ export class PlaybackEngine implements Player {
       const item = index === undefined ? undefined : this.queue[index];
       if (!item) return;
       const source = this.source(item);
-      await source.prefetch(this.abr.initial(await source.qualities()).quality).catch(() => undefined);
+      await source.prefetch(this.abr.starting(await source.qualities()).quality).catch(() => undefined);
     }
   }
 
