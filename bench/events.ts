@@ -9,19 +9,18 @@
  * Bounded: each phase runs BENCH_EVENTS_SECONDS (default 8); probes time out after 30 s.
  */
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
+import { closeHttp, freshDatabase, http, natsAnswers, serveWithWarnings } from './lib/events-client.js';
 
 const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 100);
 const BATCH = 50;
+/** Throughput only, no lag probes: for a server started without consumers (CADENZA_ROLES=api,edge). */
+const INTAKE_ONLY = process.env.BENCH_EVENTS_INTAKE_ONLY === '1';
 const USERS = 20;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,80 +29,6 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 10 });
-/** One request; retried once when a kept-alive socket was closed by the server meanwhile (intake is idempotent). */
-async function http(
-  base: string,
-  method: string,
-  path: string,
-  token?: string,
-  body?: string,
-): Promise<[number, string]> {
-  try {
-    return await once(base, method, path, token, body);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
-    return once(base, method, path, token, body);
-  }
-}
-
-function once(base: string, method: string, path: string, token?: string, body?: string): Promise<[number, string]> {
-  const u = new URL(path, base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      u,
-      {
-        method,
-        agent,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve([res.statusCode ?? 0, Buffer.concat(chunks).toString()]));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function natsAnswers(): Promise<boolean> {
-  const u = new URL(NATS_URL);
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('error', () => done(false));
-    s.connect(Number(u.port || 4222), u.hostname, () => done(true));
-  });
-}
-
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `cadenza_bench_events_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 async function insertTracks(pool: pg.Pool, n: number): Promise<string[]> {
   const ids: string[] = [];
@@ -232,37 +157,8 @@ async function baselineJetStream(rows: () => Array<{ id: string }>): Promise<num
   }
 }
 
-/** `cadenza serve` with its warnings and errors passed through, so a failing run says why. */
-async function serveWithWarnings(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
-  const bin = fileURLToPath(new URL('../bin/cadenza.js', import.meta.url));
-  const args = (process.env.BENCH_EVENTS_SERVER_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...args, bin, 'serve', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let seen = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      seen += d;
-      const m = /"url":"(http:[^"]+)"/.exec(seen);
-      if (m) resolve(m[1]!);
-      for (const line of d.toString().split('\n'))
-        if (/"level":(40|50|60)/.test(line)) console.error(line.slice(0, 400));
-    });
-    child.once('close', () => reject(new Error(`cadenza serve exited: ${seen.slice(-2000)}`)));
-  });
-  return {
-    base,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('close', r));
-    },
-  };
-}
-
 async function run(mode: 'postgres' | 'jetstream') {
-  const db = await freshDatabase();
+  const db = await freshDatabase(ADMIN_URL);
   const stream = `CADENZA_BENCH_${randomBytes(3).toString('hex').toUpperCase()}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -286,7 +182,7 @@ async function run(mode: 'postgres' | 'jetstream') {
     const probeToken = tokens.pop()!;
     const makers = Array.from({ length: CLIENTS }, (_, c) => batchMaker(tracks, `device-${c}`));
     const idle: number[] = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < (INTAKE_ONLY ? 0 : 20); i++) {
       idle.push(await lagProbe(server.base, probeToken, tracks[0]!));
       await sleep(20);
     }
@@ -306,7 +202,15 @@ async function run(mode: 'postgres' | 'jetstream') {
       return answer.accepted;
     };
     // 1. As fast as the clients can go.
+    const cpu = process.cpuUsage();
     const accepted = await sustained(CLIENTS, post);
+    const clientCpu = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6 / SECONDS;
+    if (INTAKE_ONLY) {
+      console.log(
+        `\n${mode} intake only: ${fmt(accepted)} events/s against a baseline of ${fmt(baseline)} rows/s (load generator ${(clientCpu * 100).toFixed(0)}% of a core)`,
+      );
+      return;
+    }
     const drainStart = performance.now();
     await lagProbe(server.base, probeToken, tracks[2]!);
     const drainSeconds = (performance.now() - drainStart) / 1000;
@@ -352,6 +256,6 @@ const MODES = (process.env.BENCH_EVENTS_LOGS ?? 'postgres,jetstream').split(',')
 if (MODES.includes('postgres')) await run('postgres');
 if (!MODES.includes('jetstream')) {
   // Only the PostgreSQL log was asked for.
-} else if (await natsAnswers()) await run('jetstream');
+} else if (await natsAnswers(NATS_URL)) await run('jetstream');
 else console.log(`\nJetStream log: skipped, no NATS answers at ${NATS_URL}`);
-agent.destroy();
+closeHttp();

@@ -19,7 +19,7 @@ function parseOffset(offset: Offset): { tx: string; seq: string } {
   return { tx: BigInt(m[1]!).toString(), seq: BigInt(m[2]!).toString() };
 }
 
-const INSERTS_IN_FLIGHT = 4;
+const INSERTS_IN_FLIGHT = 8;
 const GROUP_ROWS = 5000;
 
 interface PendingAppend {
@@ -51,7 +51,8 @@ export class PgEventLog implements EventLog {
 
   /**
    * Appends arriving while INSERTS_IN_FLIGHT inserts are running wait and go together in the next
-   * one (up to GROUP_ROWS rows): under load, one statement and one commit carry many requests.
+   * one (up to GROUP_ROWS rows): under load, one statement and one commit carry many requests. Eight
+   * in flight measured best on two cores (4: about two thirds of the rate; 16: no better).
    */
   async append(records: LogRecord[]): Promise<number> {
     if (records.length === 0) return 0;
