@@ -286,6 +286,20 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await page.getByTestId('now-playing').getByRole('button', { name: 'Pause', exact: true }).click();
     await entry.getByText('just now').waitFor();
     assert.equal(await entry.getByRole('img', { name: 'Listening now' }).count(), 0);
+
+    // In a private session, playing again is not shown to followers.
+    const privately = page.getByRole('switch', { name: 'Private session' });
+    await privately.click();
+    await page.getByRole('switch', { name: 'Private session', checked: true }).waitFor();
+    await page.getByTestId('toast').filter({ hasText: 'Private session on' }).waitFor();
+    await screenshot(page, 'friend-activity-private');
+    await page.getByTestId('now-playing').getByRole('button', { name: 'Play', exact: true }).click();
+    await page.getByTestId('now-playing').and(page.locator('[data-status="playing"]')).waitFor();
+    await page.waitForTimeout(1500);
+    assert.equal(await entry.getByRole('img', { name: 'Listening now' }).count(), 0, 'not live');
+    const feed = await server.json('/v1/me/friends/activity', { token: await tokenOf(other) });
+    const mine = feed.body.friends.find((f: { user: { id: string } }) => f.user.id === ownerId);
+    assert.equal(mine?.is_playing, false, 'not in the feed either');
   });
 });
 

@@ -6,6 +6,7 @@ import { Link } from '../router.js';
 import { Artwork } from '../ui/artwork.js';
 import { Icon } from '../ui/icons.js';
 import { Title } from '../ui/page.js';
+import { PrivateSessionSwitch } from './private-session.js';
 
 /** "just now", "5 min", "3 h", "2 d": how long ago a friend's report was. */
 function ago(timestamp: number, now: number): string {
@@ -106,6 +107,7 @@ export function FriendActivityPanel() {
         <Icon name="users" size={20} /> Friend activity
       </h2>
       <FriendList />
+      <PrivateSessionSwitch />
     </aside>
   );
 }
@@ -116,6 +118,7 @@ export function FriendActivityScreen() {
     <div className="page">
       <Title>Friend activity</Title>
       <FriendList />
+      <PrivateSessionSwitch />
     </div>
   );
 }
