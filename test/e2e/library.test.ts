@@ -102,6 +102,24 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await page.getByRole('list', { name: 'Saved albums' }).getByText('Alpha Waves (Single)').waitFor();
     await page.getByRole('tab', { name: 'Albums' }).press('ArrowRight');
     await page.getByRole('list', { name: 'Followed artists' }).getByText('The Testers').waitFor();
+
+    // Newest first, 50 at a time: 50 songs saved later push Alpha Waves onto the second page.
+    const filler = await insertCatalog(
+      server.services.database.db,
+      Array.from({ length: 50 }, (_, i) => ({ name: `Filler ${i + 1}`, artist: 'Filler Band' })),
+    );
+    await server.services.library.save(
+      ownerId,
+      'track',
+      [...filler.values()].map((f) => f.track),
+    );
+    await page.getByRole('tab', { name: 'Liked songs' }).click();
+    const liked = page.getByRole('table', { name: 'Liked songs' }).locator('tr[data-track-id]');
+    await page.getByText('51 songs').waitFor();
+    assert.equal(await liked.count(), 50);
+    await page.getByRole('button', { name: 'Show more songs' }).click();
+    await liked.nth(50).filter({ hasText: 'Alpha Waves' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Show more songs' }).count(), 0);
   });
 
   it('creates a playlist, adds tracks from their rows, reorders and removes', async () => {

@@ -1,9 +1,9 @@
 import { type KeyboardEvent, useRef } from 'react';
 import type { FollowedArtists, SavedAlbum, SavedTrack } from '../api/playlist-types.js';
-import type { Paging } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { plural } from '../format.js';
 import { useSavedVersion } from '../library/saved.js';
+import { usePages } from '../library/use-pages.js';
 import { useMe } from '../me.js';
 import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
@@ -57,13 +57,36 @@ function Tabs({ current }: { current: TabId }) {
   );
 }
 
+/** "Show more" under a list read page by page. */
+function ShowMore({
+  pages,
+  what,
+}: {
+  pages: { hasMore: boolean; loading: boolean; more: () => Promise<void> };
+  what: string;
+}) {
+  if (!pages.hasMore) return null;
+  return (
+    <div className="show-more">
+      <button
+        type="button"
+        className="button button-outline"
+        disabled={pages.loading}
+        onClick={() => void pages.more()}
+      >
+        Show more {what}
+      </button>
+    </div>
+  );
+}
+
 function LikedSongs() {
   const version = useSavedVersion();
-  const load = useApi<Paging<SavedTrack>>('/v1/me/tracks?limit=50', version);
+  const pages = usePages<SavedTrack>('/v1/me/tracks?limit=50', version);
   const player = usePlayerControls();
   const playing = usePlayingContext('liked');
-  const tracks = load.data?.items.map((s) => s.track) ?? [];
-  if (load.data && tracks.length === 0)
+  const tracks = pages.items?.map((s) => s.track) ?? [];
+  if (pages.items && tracks.length === 0)
     return <Empty title="Songs you like appear here">Save songs by tapping the heart icon.</Empty>;
   return (
     <>
@@ -74,20 +97,26 @@ function LikedSongs() {
           onPlay={() => void player.playQueue(queueItems(tracks), 0, 'liked')}
           onPause={() => void player.pause()}
         />
-        {load.data && <span className="muted">{plural(load.data.total, 'song')}</span>}
+        {pages.items && <span className="muted">{plural(pages.total, 'song')}</span>}
       </div>
       <CatalogTracks tracks={tracks} context="liked" label="Liked songs" showAlbum showArt />
+      <ShowMore pages={pages} what="songs" />
     </>
   );
 }
 
 function SavedAlbums() {
   const version = useSavedVersion();
-  const load = useApi<Paging<SavedAlbum>>('/v1/me/albums?limit=50', version);
-  const albums = load.data?.items.map((s) => s.album) ?? [];
-  if (load.data && albums.length === 0)
+  const pages = usePages<SavedAlbum>('/v1/me/albums?limit=50', version);
+  const albums = pages.items?.map((s) => s.album) ?? [];
+  if (pages.items && albums.length === 0)
     return <Empty title="Albums you save appear here">Press “Save” on an album's page.</Empty>;
-  return <CardGrid items={albums} label="Saved albums" render={(a) => <AlbumCard album={a} />} />;
+  return (
+    <>
+      <CardGrid items={albums} label="Saved albums" render={(a) => <AlbumCard album={a} />} />
+      <ShowMore pages={pages} what="albums" />
+    </>
+  );
 }
 
 function FollowedArtistsList() {
