@@ -1,165 +1,33 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { insertCatalog } from '../helpers/catalog-fixtures.js';
-import { cadenza } from '../helpers/cli.js';
-import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+import { october, P, type RoyaltyWorld, royaltyWorld } from '../helpers/royalties.js';
+import { eventually } from '../helpers/server.js';
 
 /**
- * Streams → run → statements over real PostgreSQL, through the CLI and the API. The expected amounts
- * are computed by hand in the comments of the first test.
+ * Streams → run → statements over real PostgreSQL through the CLI: hand-computed amounts, the SQL of
+ * docs/royalties.md against the run, closing and byte-identical reruns, missing prices, the job.
  */
 
-let server: TestServer;
-let env: Record<string, string>;
-let admin: string;
-let artistA: { token: string; id: string };
-let artistB: { token: string; id: string };
-const holders: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
-let tracks: { t1: string; t2: string; t3: string };
-const P = '2026-10';
-
-const run = async (...args: string[]) => {
-  const r = await cadenza(['royalties', ...args], env).done;
-  return r;
-};
-const sql = (text: string, values: unknown[] = []) => server.services.database.pool.query(text, values);
-
-// The event consumers' tables (migration 005); created here when that migration is not in this tree.
-async function ensureStreamTables(): Promise<void> {
-  await sql(`create table if not exists qualifying_streams (play_id text primary key, user_id text not null,
-    track_id text not null, market char(2) not null, product text not null check (product in ('free','premium')),
-    streamed_at timestamptz not null, period char(7) not null)`);
-  await sql('create table if not exists royalty_periods (period char(7) primary key, closed_at timestamptz)');
-}
-
-let plays = 0;
-async function stream(user: string, track: string, market: string, product: string, n: number, period = P) {
-  for (let i = 0; i < n; i++) {
-    await sql('insert into qualifying_streams values ($1, $2, $3, $4, $5, $6, $7)', [
-      `play${++plays}`,
-      user,
-      track,
-      market,
-      product,
-      `${period}-15T12:00:00Z`,
-      period,
-    ]);
-  }
-}
-
-async function setSplits(track: string, splits: [string, number][], token = admin) {
-  return server.json(`/v1/tracks/${track}/royalty-splits`, {
-    method: 'PUT',
-    token,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ splits: splits.map(([holder_id, share_bp]) => ({ holder_id, share_bp })) }),
-  });
-}
-
-const linesDump = async (period = P) =>
-  (
-    await sql(
-      `select market, track_id, holder_id, share_bp, premium_streams, free_streams, amount_micros::text
-       from royalty_statement_lines where period = $1 order by market, track_id, holder_id`,
-      [period],
-    )
-  ).rows;
+let w: RoyaltyWorld;
+let tracks: RoyaltyWorld['tracks'];
+let holders: RoyaltyWorld['holders'];
+let run: RoyaltyWorld['run'];
+let sql: RoyaltyWorld['sql'];
+let stream: RoyaltyWorld['stream'];
+let setSplits: RoyaltyWorld['setSplits'];
+let linesDump: RoyaltyWorld['linesDump'];
+let price: RoyaltyWorld['price'];
 
 before(async () => {
-  server = await startTestServer();
-  env = { DATABASE_URL: server.services.config.databaseUrl!, CADENZA_DATA_DIR: server.dataDir, LOG_LEVEL: 'warn' };
-  await ensureStreamTables();
-  admin = (await server.account({ role: 'admin' })).token;
-  artistA = await server.account({ role: 'artist' });
-  artistB = await server.account({ role: 'artist' });
-  const ids = await insertCatalog(server.services.database.db, [
-    { name: 'One', artist: 'X' },
-    { name: 'Two', artist: 'Y' },
-    { name: 'Three', artist: 'Z' },
-  ]);
-  tracks = { t1: ids.get('One')!.track, t2: ids.get('Two')!.track, t3: ids.get('Three')!.track };
-  for (const [key, user] of [
-    ['A', artistA.id],
-    ['B', artistB.id],
-    ['C', null],
-  ] as const) {
-    const r = await server.json('/v1/royalties/rights-holders', {
-      method: 'POST',
-      token: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `Holder ${key}`, user_id: user }),
-    });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    holders[key] = r.body.id;
-  }
+  w = await royaltyWorld();
+  ({ tracks, holders, run, sql, stream, setSplits, linesDump, price } = w);
+  await october(w);
 });
-after(() => server.close());
-
-test('splits that do not sum to 100 % are refused with 400 naming the field; only admins set them', async () => {
-  const short = await setSplits(tracks.t1, [
-    [holders.A, 6000],
-    [holders.B, 3000],
-  ]);
-  assert.equal(short.status, 400);
-  assert.match(short.body.error.message, /^splits must sum to exactly 10000 .*9000 \(90 %\)/);
-  const zero = await setSplits(tracks.t1, [
-    [holders.A, 0],
-    [holders.B, 10000],
-  ]);
-  assert.equal(zero.status, 400);
-  assert.match(zero.body.error.message, /body\.splits\.0\.share_bp/);
-  const stranger = await setSplits(tracks.t1, [['nobody', 10000]]);
-  assert.equal(stranger.status, 400);
-  assert.match(stranger.body.error.message, /splits\[0\]\.holder_id/);
-  assert.equal((await setSplits(tracks.t1, [[holders.A, 10000]], artistA.token)).status, 403);
-  const ok = await setSplits(tracks.t1, [
-    [holders.A, 6000],
-    [holders.B, 4000],
-  ]);
-  assert.equal(ok.status, 200);
-  assert.equal(ok.body.splits.length, 2);
-  assert.equal((await setSplits(tracks.t2, [[holders.B, 10000]])).status, 200);
-  // t3 keeps no splits: its money is unassigned.
-  const cli = await run('split', '--track', tracks.t2, '--share', `${holders.B}:9999`);
-  assert.equal(cli.code, 2);
-  assert.match(cli.stderr, /sum to exactly 10000/);
-});
+after(() => w.server.close());
 
 test('a run shares each market pool exactly, by hand-computed amounts', { timeout: 60_000 }, async () => {
-  for (const [market, price, bp, ad] of [
-    ['DE', '10000000', '6500', '2000000'],
-    ['SE', '12000000', '7000', '0'],
-    ['FR', '9000000', '6000', '500000'],
-  ]) {
-    const r = await run(
-      'price',
-      '--market',
-      market!,
-      '--period',
-      P,
-      '--premium-price-micros',
-      price!,
-      '--payout-bp',
-      bp!,
-      '--ad-revenue-micros',
-      ad!,
-    );
-    assert.equal(r.code, 0, r.stderr);
-  }
   const { t1, t2, t3 } = tracks;
-  await stream('u1', t1, 'DE', 'premium', 3);
-  await stream('u1', t2, 'DE', 'premium', 1);
-  await stream('u1', t2, 'SE', 'premium', 1); // travelling: u1's home market stays DE (4 of 5 streams)
-  await stream('u2', t1, 'DE', 'premium', 1);
-  await stream('u2', t3, 'DE', 'premium', 2);
-  await stream('u3', t1, 'DE', 'free', 1);
-  await stream('u3', t2, 'DE', 'free', 2);
-  await stream('u4', t2, 'SE', 'premium', 2);
-  await stream('u1', t1, 'DE', 'premium', 5, '2026-11'); // another period: not in this run
-
   const r = await run('run', '--period', P, '--json');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout);
@@ -290,19 +158,7 @@ test('the SQL in docs/royalties.md computes the same lines as the run', { timeou
     ['SE', '0'],
     ['FR', '1000003'],
   ]) {
-    await run(
-      'price',
-      '--market',
-      market!,
-      '--period',
-      R,
-      '--premium-price-micros',
-      '9990001',
-      '--payout-bp',
-      '6667',
-      '--ad-revenue-micros',
-      ad!,
-    );
+    await price(market!, R, '9990001', '6667', ad!);
   }
   assert.equal((await run('run', '--period', R)).code, 0);
   await compare(R);
@@ -322,21 +178,9 @@ test('closing, then rerunning a closed period, gives byte-identical statements',
   assert.equal(again.verified, true);
   assert.equal(again.digest, closed.digest);
   assert.deepEqual(await linesDump(), before);
-  const price = await run(
-    'price',
-    '--market',
-    'DE',
-    '--period',
-    P,
-    '--premium-price-micros',
-    '1',
-    '--payout-bp',
-    '1',
-    '--ad-revenue-micros',
-    '1',
-  );
-  assert.equal(price.code, 2);
-  assert.match(price.stderr, /period 2026-10 is closed/);
+  const frozen = await price('DE', P, '1', '1', '1');
+  assert.equal(frozen.code, 2);
+  assert.match(frozen.stderr, /period 2026-10 is closed/);
   // A stream slipped into the closed period behind the consumer's back is detected, not absorbed.
   await stream('u9', tracks.t1, 'DE', 'premium', 1);
   const tampered = await run('run', '--period', P);
@@ -345,75 +189,13 @@ test('closing, then rerunning a closed period, gives byte-identical statements',
   await sql(`delete from qualifying_streams where user_id = 'u9'`);
 });
 
-test('artists see only the statements of their own rights holders', async () => {
-  const a = await server.json(`/v1/me/royalties/statements?period=${P}`, { token: artistA.token });
-  assert.equal(a.status, 200);
-  assert.deepEqual(
-    a.body.items.map((l: { holder: { id: string }; amount_micros: string }) => [l.holder.id, l.amount_micros]),
-    [[holders.A, '4857143']],
-  );
-  assert.equal(a.body.items[0].track.name, 'One');
-  assert.deepEqual(a.body.totals, [{ market: 'DE', amount_micros: '4857143' }]);
-  const b = await server.json(`/v1/me/royalties/statements?period=${P}`, { token: artistB.token });
-  assert.deepEqual(b.body.totals, [
-    { market: 'DE', amount_micros: String(3238095 + 3190476) },
-    { market: 'SE', amount_micros: '8400000' },
-  ]);
-  assert.ok(b.body.items.every((l: { holder: { id: string } }) => l.holder.id === holders.B));
-  const listener = await server.account();
-  assert.equal((await server.json(`/v1/me/royalties/statements?period=${P}`, { token: listener.token })).status, 403);
-  assert.equal((await server.json(`/v1/me/royalties/statements?period=2026-13`, { token: artistA.token })).status, 400);
-  const csv = await server.request(`/v1/me/royalties/statements?period=${P}&format=csv`, { token: artistB.token });
-  assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
-  assert.equal((await csv.text()).split('\r\n').length, 1 + 3 + 1);
-});
-
-test('statements as CSV from the CLI: one holder on stdout, or one file per holder', async () => {
-  const r = await run('statement', '--period', P, '--holder', holders.B);
-  assert.equal(r.code, 0, r.stderr);
-  const rows = r.stdout.trimEnd().split('\r\n');
-  assert.equal(
-    rows[0],
-    'period,market,holder_id,holder_name,track_id,track_name,share_bp,premium_streams,free_streams,amount_micros',
-  );
-  assert.equal(rows.length, 4);
-  assert.deepEqual(
-    rows.slice(1).map((row) => row.split(',').length),
-    [10, 10, 10],
-  );
-  assert.ok(rows.slice(1).every((row) => row.startsWith(`${P},`) && row.includes(`,${holders.B},Holder B,`)));
-  const cents = rows.slice(1).reduce((sum, row) => sum + Number(row.split(',')[9]), 0);
-  assert.equal(cents, 3238095 + 3190476 + 8400000);
-  const dir = await mkdtemp(join(tmpdir(), 'cadenza-statements-'));
-  try {
-    assert.equal((await run('statement', '--period', P, '--out', dir)).code, 0);
-    const files = (await readdir(dir)).sort();
-    assert.deepEqual(files, [`${P}_${holders.A}.csv`, `${P}_${holders.B}.csv`].sort());
-    assert.equal(await readFile(join(dir, `${P}_${holders.B}.csv`), 'utf8'), r.stdout);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
 test('a market with streams but no prices stops the run, naming the market; --job queues it', async () => {
   await stream('u5', tracks.t1, 'NO', 'premium', 1, '2026-12');
   const r = await run('run', '--period', '2026-12');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no prices for NO in 2026-12/);
   assert.equal((await sql(`select count(*)::int as n from royalty_runs where period = '2026-12'`)).rows[0].n, 0);
-  await run(
-    'price',
-    '--market',
-    'DE',
-    '--period',
-    '2026-11',
-    '--premium-price-micros',
-    '1000000',
-    '--payout-bp',
-    '5000',
-    '--ad-revenue-micros',
-    '0',
-  );
+  await price('DE', '2026-11', '1000000', '5000', '0');
   const queued = await run('run', '--period', '2026-11', '--job');
   assert.match(queued.stdout, /queued royalties\.run for 2026-11/);
   // The server's worker runs it: 1 premium user × 1.00 × 50 % for u1's 5 streams of t1, whose
