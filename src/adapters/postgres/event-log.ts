@@ -21,6 +21,7 @@ function parseOffset(offset: Offset): { tx: string; seq: string } {
 
 const INSERTS_IN_FLIGHT = 8;
 const GROUP_ROWS = 5000;
+const MIN_GROUP_ROWS = 500;
 
 interface PendingAppend {
   records: LogRecord[];
@@ -63,7 +64,12 @@ export class PgEventLog implements EventLog {
   }
 
   private flush(): void {
-    while (this.queue.length > 0 && this.inFlight < INSERTS_IN_FLIGHT) {
+    // While inserts run, a few queued rows wait for a fuller group: the next completion sends them.
+    while (
+      this.queue.length > 0 &&
+      this.inFlight < INSERTS_IN_FLIGHT &&
+      (this.inFlight === 0 || this.queuedRows() >= MIN_GROUP_ROWS)
+    ) {
       const group: PendingAppend[] = [];
       let rows = 0;
       while (this.queue.length > 0 && (rows === 0 || rows + this.queue[0]!.records.length <= GROUP_ROWS)) {
@@ -81,6 +87,12 @@ export class PgEventLog implements EventLog {
           this.flush();
         });
     }
+  }
+
+  private queuedRows(): number {
+    let n = 0;
+    for (const p of this.queue) n += p.records.length;
+    return n;
   }
 
   private async insert(group: PendingAppend[]): Promise<void> {
