@@ -200,7 +200,12 @@ export class JetStreamEventLog implements EventLog {
         sub.buffer.push(m);
         sub.wake?.();
       }
-    })().catch(() => {});
+    })()
+      .catch(() => {})
+      // Pulling stopped (the consumer was deleted or reset elsewhere): the next fetch subscribes anew.
+      .finally(() => {
+        if (this.subs.get(consumer) === sub) this.subs.delete(consumer);
+      });
     return sub;
   }
 
