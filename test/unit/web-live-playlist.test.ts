@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppliedOp } from '../../src/core/playlists/positions.js';
-import type { Frame } from '../../web/src/api/live.js';
+import type { Frame } from '../../web/src/api/frames.js';
 import { LivePlaylistSession } from '../../web/src/library/live-session.js';
 
 const PLAYLIST = 'p'.repeat(22);

@@ -1,3 +1,4 @@
+import type { Frame } from './frames.js';
 import { session } from './session.js';
 
 /**
@@ -6,8 +7,8 @@ import { session } from './session.js';
  * and every listener hears the new `welcome` so it can resume (re-subscribe, re-send).
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: frames are read field by field by their listeners
-export type Frame = Record<string, any>;
+export type { Frame };
+
 type Listener = (frame: Frame) => void;
 
 const listeners = new Set<Listener>();

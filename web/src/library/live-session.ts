@@ -5,7 +5,7 @@ import {
   type ReplicaItem,
 } from '../../../src/core/playlists/replica.js';
 import type { ItemEdit } from '../../../src/core/playlists/types.js';
-import type { Frame } from '../api/live.js';
+import type { Frame } from '../api/frames.js';
 
 /** Where the listener's own edits stand, as the server last answered. */
 export type SyncStatus =
