@@ -173,6 +173,12 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
     await expectRows(page, ['Bravo Nights', 'Charlie Rain']);
     await page.keyboard.press('Alt+ArrowUp');
     await expectRows(page, ['Charlie Rain', 'Bravo Nights']);
+    // And by dragging a row onto another (up, then down).
+    const row = (title: string) => page.locator('.playlist-tracks tr[data-track-id]', { hasText: title });
+    await row('Bravo Nights').dragTo(row('Charlie Rain'));
+    await expectRows(page, ['Bravo Nights', 'Charlie Rain']);
+    await row('Bravo Nights').dragTo(row('Charlie Rain'));
+    await expectRows(page, ['Charlie Rain', 'Bravo Nights']);
     const stored = await server.json(`/v1/playlists/${playlistId}/tracks`, { token: await tokenOf(page) });
     assert.deepEqual(
       stored.body.items.map((i: { track: { name: string } }) => i.track.name),

@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useRef } from 'react';
+import { type DragEvent, type KeyboardEvent, useEffect, useRef } from 'react';
 import type { ReplicaItem } from '../../../src/core/playlists/replica.js';
 import type { ItemEdit } from '../../../src/core/playlists/types.js';
 import type { Track } from '../api/types.js';
@@ -60,6 +60,11 @@ export function PlaylistTracks({
     follow.current = null;
     wrap.current?.querySelectorAll<HTMLElement>('tbody tr')[at]?.focus();
   }, [items]);
+  // Editors drag rows to reorder them (the table is shared with other screens: set it on its rows here).
+  const dragFrom = useRef<number | null>(null);
+  useEffect(() => {
+    for (const tr of wrap.current?.querySelectorAll<HTMLElement>('tbody tr') ?? []) tr.draggable = canEdit;
+  });
   const rows = rowsOf(items, tracks);
   const playable = items.map((it) => tracks.get(it.trackId)).filter((t): t is Track => !!t);
   if (items.length === 0)
@@ -91,9 +96,44 @@ export function PlaylistTracks({
     move(at, up ? at - 1 : at + 2);
   };
 
+  const rowOf = (e: DragEvent) => (e.target as HTMLElement).closest<HTMLElement>('tbody tr');
+  const indexOf = (row: HTMLElement | null) => (row ? [...(row.parentElement?.children ?? [])].indexOf(row) : -1);
+  const mark = (row: HTMLElement | null) => {
+    for (const tr of wrap.current?.querySelectorAll('.is-drop-target') ?? []) tr.classList.remove('is-drop-target');
+    row?.classList.add('is-drop-target');
+  };
+  const drag = {
+    onDragStart: (e: DragEvent) => {
+      const at = indexOf(rowOf(e));
+      if (!canEdit || at < 0) return;
+      dragFrom.current = at;
+      e.dataTransfer.effectAllowed = 'move';
+      e.dataTransfer.setData('text/plain', rows[at]!.title);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (dragFrom.current === null) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'move';
+      mark(rowOf(e));
+    },
+    onDrop: (e: DragEvent) => {
+      e.preventDefault();
+      const from = dragFrom.current;
+      const to = indexOf(rowOf(e));
+      dragFrom.current = null;
+      mark(null);
+      // Dropped on a row: the dragged one takes that row's place.
+      if (from !== null && to >= 0 && to !== from) move(from, to > from ? to + 1 : to);
+    },
+    onDragEnd: () => {
+      dragFrom.current = null;
+      mark(null);
+    },
+  };
+
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: Alt+arrow keys reorder the focused row
-    <div ref={wrap} className={canEdit ? 'playlist-tracks is-editable' : 'playlist-tracks'} onKeyDown={onKey}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: Alt+arrow keys and dragging reorder the rows
+    <div ref={wrap} className={canEdit ? 'playlist-tracks is-editable' : 'playlist-tracks'} onKeyDown={onKey} {...drag}>
       <TrackTable
         rows={rows}
         label={`${name} tracks`}
