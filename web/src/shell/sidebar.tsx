@@ -1,6 +1,7 @@
 import { canUseStudio, useMe } from '../me.js';
 import { Link, useLocation } from '../router.js';
 import { Icon, type IconName } from '../ui/icons.js';
+import { SidebarPlaylists } from './sidebar-playlists.js';
 
 const ITEMS: { to: string; label: string; icon: IconName; studio?: boolean }[] = [
   { to: '/', label: 'Home', icon: 'home' },
@@ -36,6 +37,7 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
+      <SidebarPlaylists />
     </nav>
   );
 }
