@@ -76,7 +76,10 @@ class LiveConnection {
     });
     this.socket.on('close', () => void this.stop());
     this.heartbeat = setInterval(() => {
-      if (!this.alive) return this.socket.terminate();
+      if (!this.alive) {
+        this.socket.terminate();
+        return;
+      }
       this.alive = false;
       this.socket.ping();
     }, this.services.config.liveHeartbeatMs);
@@ -109,8 +112,8 @@ class LiveConnection {
 
   /** Live traffic; a client that stops reading is disconnected rather than buffered without bound. */
   private push(message: unknown): void {
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) return this.socket.close(1013, 'too slow to keep up');
-    this.send(message);
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) this.socket.close(1013, 'too slow to keep up');
+    else this.send(message);
   }
 
   private allowFrame(): boolean {
@@ -123,9 +126,15 @@ class LiveConnection {
   }
 
   private onFrame(data: string | null): void {
-    if (!this.allowFrame()) return this.refuse(`more than ${FRAMES_PER_SECOND} frames per second`);
+    if (!this.allowFrame()) {
+      this.refuse(`more than ${FRAMES_PER_SECOND} frames per second`);
+      return;
+    }
     const frame = data === null ? 'binary frames are not accepted' : parseFrame(data);
-    if (typeof frame === 'string') return this.refuse(frame);
+    if (typeof frame === 'string') {
+      this.refuse(frame);
+      return;
+    }
     void this.handle(frame).catch((err) => {
       this.request.log.error({ err }, 'live frame failed');
       this.send({ type: 'error', status: 500, message: 'internal error' });
