@@ -1,9 +1,9 @@
 /** What bench/events.ts needs to drive `cadenza serve`: a kept-alive HTTP client, a fresh database, NATS probing. */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createDatabaseOn } from '../../test/helpers/db.js';
+import { serviceAnswers } from '../../test/helpers/services.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 200 });
 /** One request; retried once when a kept-alive socket was closed by the server meanwhile (intake is idempotent). */
@@ -46,37 +46,14 @@ function once(base: string, method: string, path: string, token?: string, body?:
   });
 }
 
-export function natsAnswers(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = new Socket();
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1000, () => done(false));
-    s.once('error', () => done(false));
-    s.connect(Number(u.port || 4222), u.hostname, () => done(true));
-  });
+/** A new database for one run on the server at `adminUrl`. */
+export function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return createDatabaseOn(adminUrl, 'cadenza_bench_events');
 }
 
-export async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `cadenza_bench_events_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+/** Whether a NATS server answers at `url`. */
+export function natsAnswers(url: string): Promise<boolean> {
+  return serviceAnswers(url, 4222);
 }
 
 /** `cadenza serve` with its warnings and errors passed through, so a failing run says why. */

@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { JetStreamEventLog } from '../../src/adapters/jetstream/event-log.js';
 import { type DatabaseHandle, openDatabase } from '../../src/adapters/postgres/database.js';
 import { PgEventLog } from '../../src/adapters/postgres/event-log.js';
 import { type EventLog, LOG_START, type LogRecord } from '../../src/ports/event-log.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { serviceAnswers } from '../helpers/services.js';
 
 /** One contract, run against every EventLog adapter. */
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-
-function answers(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(u.port || 4222), u.hostname, () => done(true));
-  });
-}
 
 const records = (prefix: string, n: number): LogRecord[] =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, body: JSON.stringify({ n: i }) }));
@@ -160,7 +146,7 @@ contract(
 
 let natsReason: string | false = 'not probed yet';
 before(async () => {
-  natsReason = (await answers(NATS_URL)) ? false : `no NATS server answers at ${NATS_URL}`;
+  natsReason = (await serviceAnswers(NATS_URL, 4222)) ? false : `no NATS server answers at ${NATS_URL}`;
 });
 contract(
   'NATS JetStream',

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { play, sendEvents } from '../helpers/events.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serviceAnswers } from '../helpers/services.js';
 
 /** The whole pipeline with NATS_URL set: intake into JetStream, consumers out of it. */
 
@@ -15,22 +15,8 @@ const stream = `CADENZA_TEST_${randomBytes(4).toString('hex').toUpperCase()}`;
 let skip: string | false = 'not probed yet';
 let server: TestServer | undefined;
 
-function answers(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(u.port || 4222), u.hostname, () => done(true));
-  });
-}
-
 before(async () => {
-  skip = (await answers(NATS_URL)) ? false : `no NATS server answers at ${NATS_URL}`;
+  skip = (await serviceAnswers(NATS_URL, 4222)) ? false : `no NATS server answers at ${NATS_URL}`;
   if (!skip) server = await startTestServer({ natsUrl: NATS_URL, natsStream: stream });
 });
 after(async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,6 +9,7 @@ import { cadenza } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { LiveEditor, LiveSocket } from '../helpers/live-client.js';
 import { eventually } from '../helpers/server.js';
+import { serviceAnswers } from '../helpers/services.js';
 
 /**
  * Two `cadenza serve` processes on one PostgreSQL and one Redis: an edit made through one reaches an
@@ -18,21 +18,7 @@ import { eventually } from '../helpers/server.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function redisAnswers(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 6379) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-const skip = (await redisAnswers()) ? false : `no Redis at ${REDIS_URL}`;
+const skip = (await serviceAnswers(REDIS_URL, 6379)) ? false : `no Redis at ${REDIS_URL}`;
 
 type Server = { url: string; stop(): void };
 const servers: Server[] = [];
