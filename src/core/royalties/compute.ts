@@ -83,7 +83,20 @@ function line(
   };
 }
 
+/** All of a market's lines at once: for tests and small markets (runs use allocateMarket's chunks). */
 export function computeMarket(input: MarketInput): { result: MarketResult; lines: StatementLine[] } {
+  const { result, chunks } = allocateMarket(input);
+  return { result, lines: [...chunks()].flat() };
+}
+
+/**
+ * A market's result at once and its lines in chunks, built only while they are consumed, so a run
+ * holds one chunk of lines rather than millions. Bad splits throw while the chunks are read.
+ */
+export function allocateMarket(
+  input: MarketInput,
+  chunkSize = 10_000,
+): { result: MarketResult; chunks(): Generator<StatementLine[]> } {
   const { market, price } = input;
   if (price.payoutBp < 0 || price.payoutBp > FULL_SHARE_BP)
     throw new Invalid('payout_bp must be 0..10000', 'payout_bp');
@@ -120,56 +133,58 @@ export function computeMarket(input: MarketInput): { result: MarketResult; lines
     const ad = apportion(adPoolMicros, free, ids);
     for (let i = 0; i < n; i++) shares[i] = shares[i]! + ad[i]!;
   }
-
-  const lines: StatementLine[] = [];
-  let paidMicros = 0n;
+  // A track's holders get exactly its amount (largest remainder), so the totals are known up front.
   let unassignedMicros = 0n;
-  for (let i = 0; i < n; i++) {
-    const t = tracks[i]!;
-    const amount = shares[i]!;
-    if (t.splits.length === 0) {
-      unassignedMicros += amount;
-      lines.push(line(market, t, null, FULL_SHARE_BP, amount));
-      continue;
-    }
-    if (!splitsLookValid(t.splits)) {
-      try {
-        checkSplits(t.splits);
-      } catch (err) {
-        throw new Invalid(`splits of track ${t.trackId}: ${(err as Error).message}`, 'splits');
+  for (let i = 0; i < n; i++) if (tracks[i]!.splits.length === 0) unassignedMicros += shares[i]!;
+  const result: MarketResult = {
+    market,
+    premiumUsers: input.premiumUsers,
+    premiumStreams,
+    freeStreams,
+    premiumPoolMicros,
+    adPoolMicros,
+    paidMicros: total - unallocatedMicros - unassignedMicros,
+    unassignedMicros,
+    unallocatedMicros,
+  };
+
+  function* chunks(): Generator<StatementLine[]> {
+    let lines: StatementLine[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = tracks[i]!;
+      const amount = shares[i]!;
+      if (t.splits.length === 0) lines.push(line(market, t, null, FULL_SHARE_BP, amount));
+      else {
+        if (!splitsLookValid(t.splits)) {
+          try {
+            checkSplits(t.splits);
+          } catch (err) {
+            throw new Invalid(`splits of track ${t.trackId}: ${(err as Error).message}`, 'splits');
+          }
+        }
+        const splits = isSortedBy(t.splits, (x) => x.holderId)
+          ? t.splits
+          : [...t.splits].sort((a, b) => byteOrder(a.holderId, b.holderId));
+        const parts =
+          splits.length === 1
+            ? [amount]
+            : apportion(
+                amount,
+                splits.map((x) => x.shareBp),
+                splits.map((x) => x.holderId),
+              );
+        for (let j = 0; j < splits.length; j++) {
+          lines.push(line(market, t, splits[j]!.holderId, splits[j]!.shareBp, parts[j]!));
+        }
+      }
+      if (lines.length >= chunkSize) {
+        yield lines;
+        lines = [];
       }
     }
-    const splits = isSortedBy(t.splits, (x) => x.holderId)
-      ? t.splits
-      : [...t.splits].sort((a, b) => byteOrder(a.holderId, b.holderId));
-    const parts =
-      splits.length === 1
-        ? [amount]
-        : apportion(
-            amount,
-            splits.map((x) => x.shareBp),
-            splits.map((x) => x.holderId),
-          );
-    for (let j = 0; j < splits.length; j++) {
-      const x = splits[j]!;
-      paidMicros += parts[j]!;
-      lines.push(line(market, t, x.holderId, x.shareBp, parts[j]!));
-    }
+    if (lines.length > 0) yield lines;
   }
-  return {
-    result: {
-      market,
-      premiumUsers: input.premiumUsers,
-      premiumStreams,
-      freeStreams,
-      premiumPoolMicros,
-      adPoolMicros,
-      paidMicros,
-      unassignedMicros,
-      unallocatedMicros,
-    },
-    lines,
-  };
+  return { result, chunks };
 }
 
 /**

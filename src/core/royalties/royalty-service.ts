@@ -1,7 +1,7 @@
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { MARKETS } from '../markets.js';
-import { checkPeriod, checkSplits, computeMarket, FULL_SHARE_BP, RunDigest } from './compute.js';
+import { allocateMarket, checkPeriod, checkSplits, computeMarket, FULL_SHARE_BP, RunDigest } from './compute.js';
 import type {
   HolderStatementLine,
   MarketPrice,
@@ -39,12 +39,14 @@ export class RoyaltyService {
           missing.push(market);
           continue;
         }
-        const out = computeMarket({ market, price, premiumUsers: users.get(market) ?? 0, tracks });
-        digest.lines(out.lines);
-        await writer?.lines(out.lines);
+        const out = allocateMarket({ market, price, premiumUsers: users.get(market) ?? 0, tracks });
+        for (const chunk of out.chunks()) {
+          digest.lines(chunk);
+          await writer?.lines(chunk);
+          lines += chunk.length;
+        }
         results.push(out.result);
         streams += out.result.premiumStreams + out.result.freeStreams;
-        lines += out.lines.length;
       }
       if (missing.length > 0) {
         throw new Invalid(
