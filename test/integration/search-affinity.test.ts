@@ -12,8 +12,8 @@ before(async () => {
   await insertCatalog(server.services.database.db, [
     { name: 'Intro', artist: 'The Famous', album: 'Big Record', popularity: 90 },
     { name: 'Intro', artist: 'Small Band', album: 'Quiet Record', popularity: 5 },
-    { name: 'Interlude', artist: 'Small Band', album: 'Quiet Record B', popularity: 5 },
-    { name: 'Interlude', artist: 'The Famous', album: 'Big Record B', popularity: 90 },
+    { name: 'Interlude', artist: 'Small Band', album: 'Quiet Record B', popularity: 10 },
+    { name: 'Interlude', artist: 'The Famous', album: 'Big Record B', popularity: 60 },
   ]);
 });
 after(() => server.close());
