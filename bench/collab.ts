@@ -28,7 +28,7 @@ const EDITS_PER_SECOND = Number(process.env.BENCH_COLLAB_RATE ?? 50);
  */
 const DELIVERIES_PER_SECOND = Number(process.env.BENCH_COLLAB_DELIVERIES ?? 20_000);
 /** Edits each editor keeps unanswered in the throughput phase (a client sending ahead, or several tabs). */
-const IN_FLIGHT = Number(process.env.BENCH_COLLAB_IN_FLIGHT ?? 32);
+const IN_FLIGHT = Number(process.env.BENCH_COLLAB_IN_FLIGHT ?? 8);
 const rateFor = (editors: number) => Math.min(EDITS_PER_SECOND, DELIVERIES_PER_SECOND / editors);
 
 const pct = (xs: number[], p: number) =>
@@ -39,19 +39,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Probe {
   readonly seen = new Map<string, number>();
   version = 0;
-  private answers = new Map<string, () => void>();
+  private answers = new Map<string, (applied: boolean) => void>();
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const text = data.toString();
       const now = performance.now();
       if (text.startsWith('{"type":"subscribed"')) this.onSubscribed?.();
+      if (text.startsWith('{"type":"error"')) console.error(`gateway error: ${text.slice(0, 300)}`);
       // Broadcasts carry the op id scoped by user ("<user id>:<id>"); answers carry it as sent.
       const id = /"(?:clientOpId|client_op_id|id)":"([^"]+)"/.exec(text)?.[1]?.replace(/^[0-9A-Za-z]{22}:/, '');
       const version = /"version":(\d+)/.exec(text)?.[1];
       if (version && text.startsWith('{"type":"playlist_op"')) this.version = Math.max(this.version, Number(version));
       if (!id) return;
       if (text.startsWith('{"type":"ack"') || text.startsWith('{"type":"rejected"')) {
-        this.answers.get(id)?.();
+        this.answers.get(id)?.(text.startsWith('{"type":"ack"'));
         this.answers.delete(id);
       } else this.seen.set(id, now);
     });
@@ -70,7 +71,8 @@ class Probe {
       this.onSubscribed = resolve;
     });
   }
-  answered(id: string): Promise<void> {
+  /** Resolves with whether the edit was applied (ack) or refused. */
+  answered(id: string): Promise<boolean> {
     return new Promise((resolve) => this.answers.set(id, resolve));
   }
   send(frame: unknown): void {
@@ -158,12 +160,16 @@ async function main() {
       const playlist = await collaborativePlaylist();
       const before = await rss();
       const probes = await openMany(n, live);
-      await Promise.all(
-        probes.map((p) => {
-          const subscribed = p.subscribed();
-          p.send({ type: 'subscribe', playlist_id: playlist });
-          return subscribed;
-        }),
+      await withTimeout(
+        Promise.all(
+          probes.map((p) => {
+            const subscribed = p.subscribed();
+            p.send({ type: 'subscribe', playlist_id: playlist });
+            return subscribed;
+          }),
+        ),
+        60_000,
+        `${n} editors subscribing`,
       );
       await sleep(300);
       const perEditor = ((await rss()) - before) / n / 1e6;
@@ -189,27 +195,32 @@ async function main() {
     console.log(`\n2. edits applied and persisted per second (closed loop, ${IN_FLIGHT} in flight per editor)`);
     console.log('shape                        cadenza ops/s   PostgreSQL tx/s   ratio   p99 ack ms');
     for (const [label, playlists, editorsEach] of [
-      ['1 playlist × 10 editors', 1, 10],
-      ['100 playlists × 2 editors', 100, 2],
+      ['1 playlist × 100 editors', 1, 100],
+      ['100 playlists × 4 editors', 100, 4],
     ] as const) {
       const ids: string[] = [];
       for (let i = 0; i < playlists; i++) ids.push(await collaborativePlaylist());
       const probes = await openMany(playlists * editorsEach, live);
       const before = Number((await pool.query('select count(*)::int as n from playlist_ops')).rows[0].n);
-      const { ops, p99 } = await driveThroughput(probes, (p, i, id) =>
+      // Adds and removals of random tracks, so a playlist stays well under its 10,000-track cap.
+      let k = 0;
+      const { p99, refused } = await driveThroughput(probes, (p, i, id) => {
+        const trackId = trackIds[Math.floor(Math.random() * trackIds.length)] as string;
         p.send({
           type: 'edit',
           playlist_id: ids[i % playlists],
           client_op_id: id,
           version: p.version,
-          edits: [{ type: 'add', trackIds: [trackIds[Math.floor(Math.random() * trackIds.length)]] }],
-        }),
-      );
+          edits: [k++ % 3 === 2 ? { type: 'remove', tracks: [{ trackId }] } : { type: 'add', trackIds: [trackId] }],
+        });
+      });
+      // Counted from the log: every entry is an edit that changed the list and was committed.
       const persisted = Number((await pool.query('select count(*)::int as n from playlist_ops')).rows[0].n) - before;
+      const ops = persisted / SECONDS;
       for (const p of probes) p.ws.terminate();
       const floor = await pgFloor(pool, probes.length);
       console.log(
-        `${label.padEnd(28)} ${String(Math.round(ops)).padStart(13)}   ${String(Math.round(floor)).padStart(15)}   ×${(ops / floor).toFixed(2)}   ${fmt(p99)}   (persisted ${persisted})`,
+        `${label.padEnd(28)} ${String(Math.round(ops)).padStart(13)}   ${String(Math.round(floor)).padStart(15)}   ×${(ops / floor).toFixed(2)}   ${fmt(p99)}   (persisted ${persisted}, refused ${refused})`,
       );
     }
   } finally {
@@ -219,6 +230,15 @@ async function main() {
     await db.done();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A phase that cannot finish stops the run with a reason instead of hanging. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 const fmt = (x: number) => x.toFixed(1).padStart(6);
@@ -258,6 +278,7 @@ async function driveThroughput(probes: Probe[], send: (p: Probe, i: number, id: 
   const end = performance.now() + SECONDS * 1000;
   const acks: number[] = [];
   let done = 0;
+  let refused = 0;
   await Promise.all(
     probes.map(async (p, i) => {
       let n = 0;
@@ -267,7 +288,10 @@ async function driveThroughput(probes: Probe[], send: (p: Probe, i: number, id: 
           const t0 = performance.now();
           const answered = p.answered(id);
           send(p, i, id);
-          await answered;
+          if (!(await answered)) {
+            refused++;
+            continue;
+          }
           acks.push(performance.now() - t0);
           done++;
         }
@@ -275,7 +299,7 @@ async function driveThroughput(probes: Probe[], send: (p: Probe, i: number, id: 
       await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
     }),
   );
-  return { ops: done / SECONDS, p99: pct(acks, 0.99) };
+  return { answered: done / SECONDS, p99: pct(acks, 0.99), refused };
 }
 
 /** One transaction per edit with a row lock, an insert and an update: what "persisted" costs at least. */

@@ -14,7 +14,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { newId } from '../src/core/ids.js';
-import { closeHttp, freshDatabase, http, natsAnswers, serveWithWarnings } from './lib/events-client.js';
+import { startCadenzaServe } from './lib/child.js';
+import { closeHttp, freshDatabase, http, natsAnswers } from './lib/events-client.js';
 
 const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 100);
@@ -168,7 +169,7 @@ async function run(mode: 'postgres' | 'jetstream') {
     LOG_LEVEL: 'info',
     ...(mode === 'jetstream' ? { NATS_URL, NATS_STREAM: stream } : { NATS_URL: '' }),
   };
-  const server = await serveWithWarnings(env);
+  const server = await startCadenzaServe(env);
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   try {
     const tracks = await insertTracks(pool, 100);

@@ -35,9 +35,17 @@ export function runCadenza(args: string[], env: NodeJS.ProcessEnv): Promise<stri
   });
 }
 
-/** Starts `cadenza serve` on a free port; resolves with its base URL (read from its start-up log line). */
+/**
+ * Starts `cadenza serve` on a free port; resolves with its base URL (read from its start-up log line).
+ * The server's warnings and errors are passed through, so a failing run says why; BENCH_SERVER_ARGS
+ * adds node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
 export async function startCadenzaServe(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
-  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const nodeArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const stop = async () => {
     if (server.exitCode !== null) return;
     server.kill('SIGTERM');
@@ -46,12 +54,15 @@ export async function startCadenzaServe(env: NodeJS.ProcessEnv): Promise<{ base:
   try {
     const base = await new Promise<string>((resolve, reject) => {
       let seen = '';
-      server.stderr!.on('data', (d) => {
-        seen += d;
+      server.stderr!.on('data', (d: Buffer) => {
+        if (seen.length < 100_000) seen += d;
         const m = /"url":"(http:[^"]+)"/.exec(seen);
         if (m) resolve(m[1]!);
+        for (const line of d.toString().split('\n')) {
+          if (/"level":(40|50|60)/.test(line)) console.error(line.slice(0, 400));
+        }
       });
-      server.on('close', () => reject(new Error('cadenza serve exited')));
+      server.on('close', () => reject(new Error(`cadenza serve exited: ${seen.slice(-2000)}`)));
     });
     return { base, stop };
   } catch (error) {

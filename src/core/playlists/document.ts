@@ -49,6 +49,7 @@ export class PlaylistDocument {
 
   /** Replaces the log with the ops after `from` (the editor loads just what an edit needs). */
   replaceLog(log: LoggedOp[], from: number): void {
+    this.byClientOp = undefined;
     this.log = log;
     this.logFrom = from;
   }
@@ -62,6 +63,7 @@ export class PlaylistDocument {
   trimLog(keep: number): void {
     if (this.log.length <= keep) return;
     this.log = this.log.slice(-keep);
+    this.byClientOp = undefined;
     this.logFrom = (this.log[0]?.version ?? this.version + 1) - 1;
   }
 
@@ -72,7 +74,8 @@ export class PlaylistDocument {
         'snapshot_id',
       );
     }
-    return this.log.filter((e) => e.version > base);
+    // The log holds consecutive versions logFrom+1 … version.
+    return this.log.slice(base - this.logFrom);
   }
 
   private lengthAt(ops: LoggedOp[]): number {
@@ -81,11 +84,21 @@ export class PlaylistDocument {
     return length;
   }
 
+  /** Versions made by client op ids in the log, for answering a re-sent edit without a scan. */
+  private clientOps(): Map<string, number> {
+    if (!this.byClientOp) {
+      this.byClientOp = new Map();
+      for (const e of this.log) if (e.clientOpId) this.byClientOp.set(e.clientOpId, e.version);
+    }
+    return this.byClientOp;
+  }
+  private byClientOp: Map<string, number> | undefined;
+
   apply(edit: ItemEdit, base: number, context: EditContext): Outcome {
     const ops = this.since(base);
     if (context.clientOpId) {
-      const earlier = ops.find((e) => e.clientOpId === context.clientOpId);
-      if (earlier) return { kind: 'duplicate', version: earlier.version };
+      const earlier = this.clientOps().get(context.clientOpId);
+      if (earlier !== undefined && earlier > base) return { kind: 'duplicate', version: earlier };
     }
     const plan = this.plan(edit, ops, base === this.version, context);
     if (!plan) return { kind: 'unchanged' };
@@ -93,7 +106,11 @@ export class PlaylistDocument {
   }
 
   private plan(edit: ItemEdit, ops: LoggedOp[], current: boolean, context: EditContext) {
-    const baseLength = this.lengthAt(ops);
+    let known: number | undefined;
+    const baseLength = () => {
+      known ??= this.lengthAt(ops);
+      return known;
+    };
     const gap = (p: number) => ops.reduce((g, e) => mapGap(g, e.op), p);
     const item = (p: number) => ops.reduce((q, e) => (q < 0 ? q : mapItem(q, e.op)), p);
     const fresh = (trackIds: string[]) =>
@@ -107,9 +124,12 @@ export class PlaylistDocument {
     switch (edit.type) {
       case 'add': {
         checkTrackCount(edit.trackIds, this.items.length);
-        const index = edit.index ?? baseLength;
-        checkPosition('position', index, baseLength);
-        const at = gap(index);
+        // Without a position the tracks go at the end of the list as it is now: nothing to transform.
+        let at = this.items.length;
+        if (edit.index !== undefined) {
+          checkPosition('position', edit.index, baseLength());
+          at = gap(edit.index);
+        }
         return {
           op: { removed: [], insertAt: at, inserted: edit.trackIds.length, moved: false },
           block: fresh(edit.trackIds),
@@ -117,9 +137,9 @@ export class PlaylistDocument {
       }
       case 'replace': {
         // The items of the named version give way to the new ones; items added since stay.
-        checkTrackCount(edit.trackIds, this.items.length - baseLength);
+        checkTrackCount(edit.trackIds, this.items.length - baseLength());
         const doomed: number[] = [];
-        for (let p = 0; p < baseLength; p++) {
+        for (let p = 0; p < baseLength(); p++) {
           const now = item(p);
           if (now >= 0) doomed.push(now);
         }
@@ -133,13 +153,13 @@ export class PlaylistDocument {
       case 'remove':
         return this.planRemove(edit.tracks, baseLength, item, current);
       case 'move':
-        return this.planMove(edit, baseLength, gap, item);
+        return this.planMove(edit, baseLength(), gap, item);
     }
   }
 
   private planRemove(
     tracks: { trackId: string; positions?: number[] }[],
-    baseLength: number,
+    baseLength: () => number,
     item: (p: number) => number,
     current: boolean,
   ) {
@@ -153,7 +173,7 @@ export class PlaylistDocument {
         return;
       }
       for (const position of positions) {
-        checkPosition(`tracks[${i}].positions`, position, baseLength - 1);
+        checkPosition(`tracks[${i}].positions`, position, baseLength() - 1);
         const now = item(position);
         if (now < 0) continue; // removed since: the intent already holds
         if (this.items[now]?.trackId !== trackId) {
@@ -227,6 +247,7 @@ export class PlaylistDocument {
     this.version += 1;
     const entry = { version: this.version, op, clientOpId };
     this.log.push(entry);
+    if (clientOpId) this.byClientOp?.set(clientOpId, this.version);
     return { kind: 'applied', entry, block };
   }
 }

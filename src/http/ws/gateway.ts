@@ -126,11 +126,16 @@ class LiveConnection {
   }
 
   private onFrame(data: string | null): void {
+    const frame = data === null ? 'binary frames are not accepted' : parseFrame(data);
     if (!this.allowFrame()) {
-      this.refuse(`more than ${FRAMES_PER_SECOND} frames per second`);
+      // Over the rate: refused with 429 (an edit by its id, so the client can send it again later).
+      const message = `more than ${FRAMES_PER_SECOND} frames per second; slow down`;
+      if (typeof frame !== 'string' && frame.type === 'edit') {
+        this.send({ type: 'rejected', client_op_id: frame.client_op_id, status: 429, message });
+      } else this.send({ type: 'error', status: 429, message });
+      if (++this.badFrames >= MAX_BAD_FRAMES) this.socket.close(1008, 'flooding');
       return;
     }
-    const frame = data === null ? 'binary frames are not accepted' : parseFrame(data);
     if (typeof frame === 'string') {
       this.refuse(frame);
       return;
