@@ -49,7 +49,10 @@ class Probe {
       // Broadcasts carry the op id scoped by user ("<user id>:<id>"); answers carry it as sent.
       const id = /"(?:clientOpId|client_op_id|id)":"([^"]+)"/.exec(text)?.[1]?.replace(/^[0-9A-Za-z]{22}:/, '');
       const version = /"version":(\d+)/.exec(text)?.[1];
-      if (version && text.startsWith('{"type":"playlist_op"')) this.version = Math.max(this.version, Number(version));
+      // An editor knows the version of the broadcasts it hears and of the answers to its own edits.
+      if (version && (text.startsWith('{"type":"playlist_op"') || text.startsWith('{"type":"ack"'))) {
+        this.version = Math.max(this.version, Number(version));
+      }
       if (!id) return;
       if (text.startsWith('{"type":"ack"') || text.startsWith('{"type":"rejected"')) {
         this.answers.get(id)?.(text.startsWith('{"type":"ack"'));

@@ -59,9 +59,9 @@ export class PlaylistDocument {
     return base >= this.logFrom && base <= this.version;
   }
 
-  /** Keeps the last `keep` log entries in memory. */
+  /** Keeps the last `keep` log entries in memory, trimming only once twice that many have piled up. */
   trimLog(keep: number): void {
-    if (this.log.length <= keep) return;
+    if (this.log.length <= keep * 2) return;
     this.log = this.log.slice(-keep);
     this.byClientOp = undefined;
     this.logFrom = (this.log[0]?.version ?? this.version + 1) - 1;

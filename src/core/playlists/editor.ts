@@ -63,7 +63,7 @@ const CACHE_SIZE = 2_000;
 /** Past this many missed edits a resuming editor gets the whole list instead. */
 const REPLAY_LIMIT = 500;
 /** Log entries kept with a cached playlist, so edits a little behind need no read of the log. */
-const LOG_IN_MEMORY = 1_000;
+const LOG_IN_MEMORY = 2_000;
 
 /**
  * The one writer of playlist items. Edits for a playlist queue here and are applied in batches inside
