@@ -192,21 +192,22 @@ export class PlaylistEditor {
       if (unknown >= 0)
         throw new Invalid(`uris[${unknown}] is not a playable track: ${edit.trackIds[unknown]}`, 'uris');
     }
-    // Several edits in one request are one change: each after the one before it.
-    let version = base;
+    // Several edits in one request are one change: each is made on the list the one before it left.
+    let at = base;
+    let answered: number | undefined;
     for (const [i, edit] of request.edits.entries()) {
       const clientOpId =
         request.clientOpId && request.edits.length > 1 ? `${request.clientOpId}#${i}` : request.clientOpId;
-      const outcome = doc.apply(edit, i === 0 ? base : doc.version, {
+      const outcome = doc.apply(edit, at, {
         userId: request.userId,
         now: this.now(),
         newItemId: newId,
         clientOpId,
       });
-      if (outcome.kind === 'duplicate') version = outcome.version;
+      if (outcome.kind === 'duplicate') at = answered = outcome.version;
       if (outcome.kind !== 'applied') continue;
       const { entry, block } = outcome;
-      version = entry.version;
+      at = answered = entry.version;
       const message: OpMessage = {
         type: 'playlist_op',
         playlistId: request.playlistId,
@@ -221,8 +222,9 @@ export class PlaylistEditor {
       ops.push({ ...entry, message });
       messages.push(message);
     }
-    const current = Math.max(version, request.edits.length === 0 ? doc.version : version);
-    return { version: current, snapshotId: snapshotId(request.playlistId, current) };
+    // Nothing applied (a move onto itself, tracks already gone): the answer is the current version.
+    const version = answered ?? doc.version;
+    return { version, snapshotId: snapshotId(request.playlistId, version) };
   }
 
   /**
