@@ -46,6 +46,8 @@ export class PgEventLog implements EventLog {
   private readonly waiters = new Set<() => void>();
   private readonly queue: PendingAppend[] = [];
   private inFlight = 0;
+  /** Records waiting in `queue`, kept as appends arrive and groups leave rather than summed each pass. */
+  private queuedRows = 0;
   private closed = false;
 
   constructor(private readonly db: Db) {}
@@ -59,6 +61,7 @@ export class PgEventLog implements EventLog {
     if (records.length === 0) return 0;
     return new Promise((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
+      this.queuedRows += records.length;
       this.flush();
     });
   }
@@ -68,7 +71,7 @@ export class PgEventLog implements EventLog {
     while (
       this.queue.length > 0 &&
       this.inFlight < INSERTS_IN_FLIGHT &&
-      (this.inFlight === 0 || this.queuedRows() >= MIN_GROUP_ROWS)
+      (this.inFlight === 0 || this.queuedRows >= MIN_GROUP_ROWS)
     ) {
       const group: PendingAppend[] = [];
       let rows = 0;
@@ -77,6 +80,7 @@ export class PgEventLog implements EventLog {
         group.push(next);
         rows += next.records.length;
       }
+      this.queuedRows -= rows;
       this.inFlight++;
       this.insert(group)
         .catch((err) => {
@@ -87,12 +91,6 @@ export class PgEventLog implements EventLog {
           this.flush();
         });
     }
-  }
-
-  private queuedRows(): number {
-    let n = 0;
-    for (const p of this.queue) n += p.records.length;
-    return n;
   }
 
   private async insert(group: PendingAppend[]): Promise<void> {

@@ -95,9 +95,14 @@ export class EventIntake {
   }
 
   private async trackDurations(ids: string[]): Promise<Map<string, number>> {
-    const missing = [...new Set(ids)].filter((id) => !this.known.has(id));
+    const wanted = [...new Set(ids)];
+    let missing = wanted.filter((id) => !this.known.has(id));
+    // A full cache starts over with this batch's tracks, the ones it already held among them.
+    if (missing.length > 0 && this.known.size + missing.length > KNOWN_TRACKS) {
+      this.known.clear();
+      missing = wanted;
+    }
     if (missing.length > 0) {
-      if (this.known.size + missing.length > KNOWN_TRACKS) this.known.clear();
       for (const [id, ms] of await this.durations(missing)) this.known.set(id, ms);
     }
     return this.known;

@@ -1,12 +1,14 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
+import { uri } from '../../core/ids.js';
+import { PERIOD_PATTERN } from '../../core/royalties/compute.js';
 import { statementCsv } from '../../core/royalties/statement-csv.js';
 import type { HolderStatementLine } from '../../core/royalties/types.js';
 import { requireUser } from '../auth.js';
 import { IdParams } from '../schemas.js';
 import type { App } from '../server.js';
 
-const Period = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' });
+const Period = Type.String({ pattern: PERIOD_PATTERN.source, description: 'YYYY-MM' });
 
 /** Money leaves as decimal strings of micro-units: exact whatever the client's number type. */
 function line(l: HolderStatementLine) {
@@ -14,7 +16,7 @@ function line(l: HolderStatementLine) {
     period: l.period,
     market: l.market,
     holder: { id: l.holderId, name: l.holderName },
-    track: { id: l.trackId, name: l.trackName, uri: `cadenza:track:${l.trackId}` },
+    track: { id: l.trackId, name: l.trackName, uri: uri('track', l.trackId) },
     share_bp: l.shareBp,
     premium_streams: l.premiumStreams,
     free_streams: l.freeStreams,
