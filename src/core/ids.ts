@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Invalid } from './errors.js';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ID_PATTERN = /^[0-9A-Za-z]{22}$/;
@@ -19,6 +20,12 @@ export function newId(): string {
 
 export function isId(value: string): boolean {
   return ID_PATTERN.test(value);
+}
+
+/** `id` when it is a well-formed id, else an Invalid naming `field`. */
+export function requireId(id: string, field: string): string {
+  if (!isId(id)) throw new Invalid(`${field} must be a 22-character base62 id`, field);
+  return id;
 }
 
 export type EntityType = 'track' | 'album' | 'artist' | 'user' | 'playlist';

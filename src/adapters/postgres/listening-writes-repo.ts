@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Consumed, ListeningWrites } from '../../core/events/types.js';
 import { applyOnce, forgetProgress, type Tx } from './consumer-progress.js';
 import type { Db } from './database.js';
-import { applyPlays } from './plays-sql.js';
+import { applyPlays, dayOf, ts } from './plays-sql.js';
 
 /** Old rows (history past 90 days, orphans past the late window) are pruned at most this often. */
 const PRUNE_EVERY_MS = 60_000;
@@ -15,8 +15,6 @@ const PRUNE_EVERY_MS = 60_000;
 const POPULARITY = sql`least(100, round(100 * ln(1 + w) / ln(1 + 10000)))::int`;
 const DECAYED = sql`d.plays * power(0.5, (current_date - d.day) / 7.0)`;
 
-const ts = (ms: number) => ms / 1000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const starts = (entries: Consumed[]) =>
   entries.map((e) => e.event).filter((e) => e.type === 'play_start' && e.track !== undefined);
 

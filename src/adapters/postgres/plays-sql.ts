@@ -5,8 +5,9 @@ import type { Tx } from './consumer-progress.js';
 /** A play qualifies for royalties once this much of it was heard. */
 export const QUALIFYING_MS = 30_000;
 
-const ts = (ms: number) => ms / 1000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** Epoch ms as PostgreSQL's to_timestamp takes it, and as a UTC day. */
+export const ts = (ms: number) => ms / 1000;
+export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface Tally {
   user: string;

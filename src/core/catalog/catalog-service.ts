@@ -1,14 +1,9 @@
 import { Invalid, NotFound } from '../errors.js';
-import { isId } from '../ids.js';
+import { requireId } from '../ids.js';
 import { isAvailableIn } from '../markets.js';
 import type { Album, AlbumSummary, AlbumType, Artist, CatalogRepository, Page, Track } from './types.js';
 
 export const ALBUM_TYPES: readonly AlbumType[] = ['album', 'single', 'compilation'];
-
-function requireId(id: string, field: string): string {
-  if (!isId(id)) throw new Invalid(`${field} must be a 22-character base62 id`, field);
-  return id;
-}
 
 /**
  * Catalog reads for listeners. Unknown ids and ids the caller may not see (drafts, tracks still

@@ -1,13 +1,8 @@
 import type { Artist, CatalogRepository, Page } from '../catalog/types.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
-import { isId } from '../ids.js';
+import { requireId } from '../ids.js';
 import { firstMissing, idList } from '../library/id-list.js';
 import type { CursorPage, FollowType, PublicUser, SocialRepository } from './types.js';
-
-function requireId(id: string, field: string): string {
-  if (!isId(id)) throw new Invalid(`${field} must be a 22-character base62 id`, field);
-  return id;
-}
 
 /**
  * Following artists and users, public profiles and blocks. A block ends follows between the two

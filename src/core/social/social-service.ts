@@ -1,7 +1,7 @@
 import { type EventBus, topics } from '../../ports/event-bus.js';
 import type { CatalogRepository } from '../catalog/types.js';
 import { Invalid, NotFound } from '../errors.js';
-import { isId } from '../ids.js';
+import { requireId } from '../ids.js';
 import type { FriendActivity, PlaybackReport, PublicUser, SharedActivity, SocialRepository } from './types.js';
 
 /** A private session ends this long after it began or after the last report made in it, as Spotify's do. */
@@ -34,7 +34,7 @@ export class SocialService {
 
   /** The stand-in for the player-state issue's reports. Answers whether followers were told. */
   async report(userId: string, report: PlaybackReport, present: ActivityPresenter): Promise<{ shared: boolean }> {
-    if (!isId(report.trackId)) throw new Invalid('track_id must be a 22-character base62 id', 'track_id');
+    requireId(report.trackId, 'track_id');
     const [track] = await this.catalog.tracks([report.trackId]);
     if (!track) throw new NotFound(`track ${report.trackId} not found`, 'track_id');
     if (report.progressMs > track.durationMs) {
