@@ -11,10 +11,9 @@ import type {
   Track,
 } from '../../core/catalog/types.js';
 import type { Db } from './database.js';
+import { VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
 
 /** An album is visible when published and at least one of its tracks is ready to play. */
-const VISIBLE_ALBUM = sql`a.status = 'published' and exists (select 1 from tracks vt where vt.album_id = a.id and vt.status = 'ready')`;
-
 interface AlbumRow {
   id: string;
   name: string;
@@ -119,7 +118,7 @@ export class PgCatalogRepository implements CatalogRepository {
   async tracks(ids: string[]): Promise<Track[]> {
     const rows = await sql<TrackRow>`
       select ${TRACK_COLUMNS} from tracks t join albums a on a.id = t.album_id
-      where t.id = any(${ids}) and t.status = 'ready' and a.status = 'published'`.execute(this.db);
+      where t.id = any(${ids}) and ${VISIBLE_TRACK}`.execute(this.db);
     return this.hydrateTracks(rows.rows);
   }
 
@@ -188,7 +187,7 @@ export class PgCatalogRepository implements CatalogRepository {
       from artists ar where ar.id = any(${ids}) and (
         exists (select 1 from album_artists aa join albums a on a.id = aa.album_id where aa.artist_id = ar.id and ${VISIBLE_ALBUM})
         or exists (select 1 from track_artists ta join tracks t on t.id = ta.track_id join albums a on a.id = t.album_id
-          where ta.artist_id = ar.id and t.status = 'ready' and a.status = 'published'))`.execute(this.db);
+          where ta.artist_id = ar.id and ${VISIBLE_TRACK}))`.execute(this.db);
     return rows.rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -223,7 +222,7 @@ export class PgCatalogRepository implements CatalogRepository {
     const rows = await sql<TrackRow>`
       select ${TRACK_COLUMNS} from tracks t join albums a on a.id = t.album_id
       join track_artists ta on ta.track_id = t.id and ta.artist_id = ${artistId}
-      where t.status = 'ready' and a.status = 'published'
+      where ${VISIBLE_TRACK}
       order by t.popularity desc, a.release_date desc nulls last, t.disc_number, t.track_number limit ${limit}`.execute(
       this.db,
     );
@@ -256,7 +255,7 @@ export class PgCatalogRepository implements CatalogRepository {
   async genreTracks(names: string[], limit: number): Promise<Track[]> {
     const rows = await sql<TrackRow>`
       select ${TRACK_COLUMNS} from tracks t join albums a on a.id = t.album_id
-      where t.status = 'ready' and a.status = 'published' and (t.genres && ${names}::text[] or a.genres && ${names}::text[])
+      where ${VISIBLE_TRACK} and (t.genres && ${names}::text[] or a.genres && ${names}::text[])
       order by t.popularity desc, a.release_date desc nulls last, t.name limit ${limit}`.execute(this.db);
     return this.hydrateTracks(rows.rows);
   }

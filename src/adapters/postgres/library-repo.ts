@@ -2,13 +2,13 @@ import { sql } from 'kysely';
 import type { Page } from '../../core/catalog/types.js';
 import type { LibraryRepository, SavedKind, SavedRef } from '../../core/library/types.js';
 import type { Db } from './database.js';
+import { VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
 
 /** What the catalog shows: a saved item whose album was unpublished or whose media is gone is hidden. */
 const VISIBLE = {
   track: sql`exists (select 1 from tracks t join albums a on a.id = t.album_id
-    where t.id = s.track_id and t.status = 'ready' and a.status = 'published')`,
-  album: sql`exists (select 1 from albums a where a.id = s.album_id and a.status = 'published'
-    and exists (select 1 from tracks vt where vt.album_id = a.id and vt.status = 'ready'))`,
+    where t.id = s.track_id and ${VISIBLE_TRACK})`,
+  album: sql`exists (select 1 from albums a where a.id = s.album_id and ${VISIBLE_ALBUM})`,
 };
 
 export class PgLibraryRepository implements LibraryRepository {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PlayableTrack, PlaybackRepository } from '../../core/streaming/playback-service.js';
 import type { Db } from './database.js';
+import { VISIBLE_TRACK } from './visibility.js';
 
 export class PgPlaybackRepository implements PlaybackRepository {
   constructor(private readonly db: Db) {}
@@ -18,7 +19,7 @@ export class PgPlaybackRepository implements PlaybackRepository {
         coalesce((select json_agg(json_build_object('quality', f.quality, 'mimeType', f.mime_type, 'bitrate', f.bitrate))
           from track_files f where f.track_id = t.id and f.media_version = t.media_version), '[]') as files
       from tracks t join albums a on a.id = t.album_id
-      where t.id = ${trackId} and t.status = 'ready' and a.status = 'published'`.execute(this.db);
+      where t.id = ${trackId} and ${VISIBLE_TRACK}`.execute(this.db);
     const row = r.rows[0];
     if (!row) return undefined;
     return {

@@ -4,6 +4,7 @@ import type { LockedPlaylist, PlaylistChanges, PlaylistEditsRepository } from '.
 import type { AppliedOp } from '../../core/playlists/positions.js';
 import type { OpMessage } from '../../core/playlists/replica.js';
 import type { Db } from './database.js';
+import { VISIBLE_TRACK } from './visibility.js';
 
 /** playlist_ops.op: the normalised op and, for adds, the items it created (replayed on resume). */
 interface StoredOp {
@@ -36,7 +37,7 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
           array(select c.user_id from playlist_collaborators c
                 where c.playlist_id = p.id and c.user_id = any(${ask.users}::text[])) as collaborators,
           array(select t.id from tracks t join albums a on a.id = t.album_id
-                where t.id = any(${ask.tracks}::text[]) and t.status = 'ready' and a.status = 'published') as playable
+                where t.id = any(${ask.tracks}::text[]) and ${VISIBLE_TRACK}) as playable
         from playlists p where p.id = ${playlistId} ${ask.readOnly ? sql`` : sql`for update of p`}`.execute(tx);
       const row = found.rows[0];
       const locked: LockedPlaylist = {

@@ -12,6 +12,7 @@ import type {
   UserRef,
 } from '../../core/playlists/repository.js';
 import type { Db } from './database.js';
+import { VISIBLE_TRACK } from './visibility.js';
 
 interface PlaylistRow {
   id: string;
@@ -238,7 +239,7 @@ export class PgPlaylistRepository implements PlaylistRepository {
   async visibleTracks(ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const r = await sql<{ id: string }>`select t.id from tracks t join albums a on a.id = t.album_id
-      where t.id = any(${ids}) and t.status = 'ready' and a.status = 'published'`.execute(this.db);
+      where t.id = any(${ids}) and ${VISIBLE_TRACK}`.execute(this.db);
     return new Set(r.rows.map((row) => row.id));
   }
 
@@ -251,7 +252,7 @@ export class PgPlaylistRepository implements PlaylistRepository {
     const r = await sql<MatchCandidate>`
       with found as (
         select t.id, t.name, t.popularity, a.name as album from tracks t join albums a on a.id = t.album_id
-        where t.status = 'ready' and a.status = 'published'
+        where ${VISIBLE_TRACK}
           and (regexp_replace(lower(normalize(t.name, NFKD)), '[^a-z0-9]', '', 'g') in (select unnest(${skeletons}::text[]))
             or t.name in (select unnest(${titles}::text[]))))
       select f.id, f.name, f.album,

@@ -2,8 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { CatalogChange, CatalogChanges, SearchDocSource } from '../../core/search/types.js';
 import type { SearchDoc } from '../../ports/search-index.js';
 import type { DatabaseHandle, Db } from './database.js';
-
-const VISIBLE_ALBUM = sql`a.status = 'published' and exists (select 1 from tracks vt where vt.album_id = a.id and vt.status = 'ready')`;
+import { VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
 
 interface Row {
   id: string;
@@ -42,7 +41,7 @@ export class PgSearchDocs implements SearchDocSource {
         case when cardinality(t.genres) > 0 then t.genres else a.genres end as genres,
         t.popularity, coalesce(t.available_markets, a.available_markets) as markets
       from tracks t join albums a on a.id = t.album_id
-      where t.status = 'ready' and a.status = 'published' and ${where}`.execute(this.db);
+      where ${VISIBLE_TRACK} and ${where}`.execute(this.db);
     return r.rows.map((row) => toDoc('track', row));
   }
 
@@ -70,7 +69,7 @@ export class PgSearchDocs implements SearchDocSource {
       from artists ar where ${where} and (
         exists (select 1 from album_artists aa join albums a on a.id = aa.album_id where aa.artist_id = ar.id and ${VISIBLE_ALBUM})
         or exists (select 1 from track_artists ta join tracks t on t.id = ta.track_id join albums a on a.id = t.album_id
-          where ta.artist_id = ar.id and t.status = 'ready' and a.status = 'published'))`.execute(this.db);
+          where ta.artist_id = ar.id and ${VISIBLE_TRACK}))`.execute(this.db);
     return r.rows.map((row) => toDoc('artist', row));
   }
 
