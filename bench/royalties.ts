@@ -9,13 +9,19 @@
  * child, so nothing else is in it), peak private memory of the PostgreSQL backends serving it and the
  * temporary bytes they spilled, the reconciliation (micro-units not accounted for: must be 0), and a
  * rerun of the closed period (recomputed and compared, byte for byte by digest).
+ *
+ * BENCH_ROYALTY_TALLIES=recount loads with the tally triggers off and counts the tallies once after.
+ * BENCH_ROYALTY_KEEP=1 keeps each database; BENCH_ROYALTY_DATABASE=NAME runs on a kept one instead
+ * of loading (its period reopened first), for measuring changes to the run without reloading.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { openDatabase } from '../src/adapters/postgres/database.js';
 import { PgRoyaltiesRepository } from '../src/adapters/postgres/royalties-repo.js';
 import { RoyaltyService } from '../src/core/royalties/royalty-service.js';
+import type { RoyaltiesRepository, RunWriter } from '../src/core/royalties/types.js';
 
 const PERIOD = '2026-10';
 const SIZES = (process.env.BENCH_ROYALTY_STREAMS ?? '10000000').split(',').map(Number);
@@ -24,6 +30,9 @@ const HOLDERS = Number(process.env.BENCH_ROYALTY_HOLDERS ?? 100_000);
 const USERS = Number(process.env.BENCH_ROYALTY_USERS ?? 1_000_000);
 const MARKETS = ['BR', 'DE', 'FR', 'GB', 'JP', 'MX', 'SE', 'US'];
 const CHUNK = 5_000_000;
+// The triggers keep the tallies as the streams load (the default); "recount" loads with them off and
+// counts once at the end, which is quicker for 100 M synthetic rows loaded by two writers at once.
+const RECOUNT = process.env.BENCH_ROYALTY_TALLIES === 'recount';
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -32,8 +41,9 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Child mode: one run in a process of its own, so its peak RSS is the run's. */
 async function child(url: string, close: boolean): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  const service = new RoyaltyService(new PgRoyaltiesRepository(pool));
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const phases: string[] = [];
+  const service = new RoyaltyService(timedRepository(new PgRoyaltiesRepository(pool), phases));
   const started = performance.now();
   const s = await service.run(PERIOD, { close });
   const ms = performance.now() - started;
@@ -41,11 +51,40 @@ async function child(url: string, close: boolean): Promise<void> {
   const out = {
     ms,
     maxRss: process.resourceUsage().maxRSS * 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     lines: s.lines,
     digest: s.digest,
     verified: s.verified,
+    phases: phases.join(', '),
   };
   process.stdout.write(`${JSON.stringify({ ...out, streams: s.streams, pool: `${s.poolMicros}` })}\n`);
+}
+
+/**
+ * The repository with the time of each call summed by method (the run's writes by writer method),
+ * so a run's wall time splits into reading, writing and the computing between them.
+ */
+function timedRepository(repo: PgRoyaltiesRepository, phases: string[]): RoyaltiesRepository {
+  const spent = new Map<string, number>();
+  const add = (name: string, ms: number) => spent.set(name, (spent.get(name) ?? 0) + ms);
+  const wrap = <T extends object>(target: T, prefix: string): T =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const value = Reflect.get(t, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const started = performance.now();
+          const result = await value.apply(t, args);
+          add(`${prefix}${String(key)}`, performance.now() - started);
+          if (key === 'openRun') return wrap(result as RunWriter, 'write.');
+          if (key === 'commit' || (key === 'storedDigest' && spent.has('periodStreams'))) {
+            phases.splice(0, phases.length, ...[...spent].map(([k, ms]) => `${k} ${secs(ms)}`));
+          }
+          return result;
+        };
+      },
+    });
+  return wrap(repo, '');
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -61,6 +100,7 @@ async function load(url: string, streams: number): Promise<void> {
   // The consumer's play_id key and period index only slow the synthetic load; the run scans the table.
   await a.query('alter table qualifying_streams drop constraint if exists qualifying_streams_pkey');
   await a.query('drop index if exists qualifying_streams_period_idx');
+  if (RECOUNT) await a.query('alter table qualifying_streams disable trigger user');
   const trackId = (n: string) => `substr(md5(${n}::text), 1, 22)`;
   const t0 = performance.now();
   await a.query(`insert into rights_holders (id, name)
@@ -101,16 +141,48 @@ async function load(url: string, streams: number): Promise<void> {
   await Promise.all([worker(a), worker(b)]);
   process.stderr.write('\n');
   await b.end();
-  await a.query('vacuum (analyze) qualifying_streams');
+  if (RECOUNT) {
+    const t1 = performance.now();
+    await recount(a);
+    await a.query('alter table qualifying_streams enable trigger user');
+    log(
+      `  tallies counted in one pass over the streams in ${secs(performance.now() - t1)} (triggers off for the load)`,
+    );
+  }
+  await a.query('vacuum (analyze) qualifying_streams, royalty_stream_tallies, royalty_user_tallies');
   await a.query('analyze royalty_splits');
   log(`  synthetic data loaded and vacuumed in ${secs(performance.now() - t0)}`);
   await a.end();
 }
 
-/** Peak private (anonymous) memory of all backends on the database, sampled every 200 ms. */
+/** The tallies counted from the streams at once, as migration 007 fills them from existing rows. */
+async function recount(a: pg.Client): Promise<void> {
+  await a.query(`set work_mem = '512MB'`);
+  await a.query(
+    `insert into royalty_track_keys (track_id) select distinct track_id from qualifying_streams order by 1`,
+  );
+  await a.query(`insert into royalty_stream_tallies (period, market, track_key, premium, free)
+    select s.period, s.market, k.key, count(*) filter (where s.product = 'premium'), count(*) filter (where s.product = 'free')
+    from qualifying_streams s join royalty_track_keys k on k.track_id = s.track_id collate "C"
+    group by s.period, s.market, k.key`);
+  await a.query(`insert into royalty_user_tallies (period, user_id, market, premium)
+    select period, user_id, market, count(*) from qualifying_streams where product = 'premium'
+    group by period, user_id, market`);
+  await a.query('reset work_mem');
+}
+
+/**
+ * Peak private (anonymous) memory of all backends on the database, sampled every 200 ms, and the CPU
+ * time they used from the first sample to the last (backends already there, like the bench's own
+ * connection, count only what they used meanwhile; one that ends between samples loses < 200 ms).
+ */
 function pgMemorySampler(admin: pg.Client, database: string) {
   let peak = 0;
+  const cpu = new Map<number, number>();
+  const before = new Map<number, number>();
+  let first = true;
   let stopped = false;
+  const ticks = 100; // USER_HZ on Linux
   const loop = (async () => {
     while (!stopped) {
       const r = await admin.query('select pid from pg_stat_activity where datname = $1', [database]);
@@ -118,7 +190,15 @@ function pgMemorySampler(admin: pg.Client, database: string) {
       for (const { pid } of r.rows) {
         const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
         total += Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields.length > 13) {
+          const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+          if (first) before.set(pid, seconds);
+          cpu.set(pid, seconds - (before.get(pid) ?? 0));
+        }
       }
+      first = false;
       peak = Math.max(peak, total);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -126,18 +206,20 @@ function pgMemorySampler(admin: pg.Client, database: string) {
   return async () => {
     stopped = true;
     await loop;
-    return peak;
+    return { peak, cpuSeconds: [...cpu.values()].reduce((a, b) => a + b, 0) };
   };
 }
 
 interface ChildResult {
   ms: number;
   maxRss: number;
+  cpuSeconds: number;
   lines: number;
   digest: string;
   verified: boolean;
   streams: number;
   pool: string;
+  phases: string;
 }
 
 function runChild(url: string, close: boolean): Promise<ChildResult> {
@@ -153,8 +235,9 @@ function runChild(url: string, close: boolean): Promise<ChildResult> {
 }
 
 async function benchSize(admin: pg.Client, streams: number): Promise<void> {
-  const name = `cadenza_bench_royalties_${Date.now().toString(36)}`;
-  await admin.query(`create database ${name}`);
+  const reuse = process.env.BENCH_ROYALTY_DATABASE;
+  const name = reuse ?? `cadenza_bench_royalties_${Date.now().toString(36)}`;
+  if (!reuse) await admin.query(`create database ${name}`);
   const url = new URL(ADMIN);
   url.pathname = `/${name}`;
   try {
@@ -163,11 +246,23 @@ async function benchSize(admin: pg.Client, streams: number): Promise<void> {
     );
     const handle = await openDatabase({ databaseUrl: url.toString(), dataDir: '/tmp' });
     await handle.close();
-    await load(url.toString(), streams);
+    if (reuse) {
+      log(`  reusing the streams loaded in database ${name}; its period reopened`);
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      await c.query(`update royalty_periods set closed_at = null where period = '${PERIOD}'`);
+      await c.end();
+    } else await load(url.toString(), streams);
     const db = new pg.Client({ connectionString: url.toString() });
     await db.connect();
     const size = await db.query(`select pg_total_relation_size('qualifying_streams')::bigint as b`);
-    log(`  qualifying_streams: ${mb(Number(size.rows[0].b))}`);
+    const tallied = await db.query(
+      `select count(*)::bigint as n, pg_total_relation_size('royalty_stream_tallies')::bigint as b
+       from royalty_stream_tallies`,
+    );
+    log(
+      `  qualifying_streams: ${mb(Number(size.rows[0].b))} · royalty_stream_tallies (kept by triggers): ${tallied.rows[0].n} rows, ${mb(Number(tallied.rows[0].b))}`,
+    );
     // The same session settings as the run's aggregations (see royalties-repo.ts), so only the work differs.
     await db.query(`set jit = off; set work_mem = '128MB'`);
     const baseline = await timed(() =>
@@ -183,19 +278,24 @@ async function benchSize(admin: pg.Client, streams: number): Promise<void> {
     const tempBefore = await temp();
     const stopSampler = pgMemorySampler(admin, name);
     const run = await runChild(url.toString(), true);
-    const pgPeak = await stopSampler();
+    const backends = await stopSampler();
     const spilled = (await temp()) - tempBefore;
     log(
       `  royalty run (closes the period): ${secs(run.ms)} · ${run.lines.toLocaleString('en')} statement lines · ratio to baseline ${(run.ms / baseline.ms).toFixed(2)}×`,
     );
+    log(`  where the run's time went (repository calls; the rest is computing): ${run.phases}`);
     log(
-      `  peak RSS of the run's process: ${mb(run.maxRss)} · PostgreSQL backends' peak private memory: ${mb(pgPeak)} · spilled to temp files: ${mb(spilled)}`,
+      `  peak RSS of the run's process: ${mb(run.maxRss)} · PostgreSQL backends' peak private memory: ${mb(backends.peak)} · spilled to temp files: ${mb(spilled)}`,
+    );
+    // CPU time does not depend on what else the machine runs; wall time on a shared machine does.
+    log(
+      `  CPU time: the run's process ${secs(run.cpuSeconds * 1000)}, its PostgreSQL backends ${secs(backends.cpuSeconds * 1000)} (load average at the end: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
     );
 
     const reconcile = await db.query(
       `select
         (select coalesce(sum(premium_pool_micros + ad_pool_micros), 0) from royalty_run_markets where period = $1)
-      - (select coalesce(sum(amount_micros), 0) from royalty_statement_lines where period = $1)
+      - (select coalesce(sum(a), 0) from royalty_statements, unnest(amounts_micros) a where period = $1)
       - (select coalesce(sum(unallocated_micros), 0) from royalty_run_markets where period = $1) as off`,
       [PERIOD],
     );
@@ -206,10 +306,10 @@ async function benchSize(admin: pg.Client, streams: number): Promise<void> {
 
     const rerun = await runChild(url.toString(), false);
     log(
-      `  rerun of the closed period: ${secs(rerun.ms)}, ${rerun.verified && rerun.digest === run.digest ? 'byte-identical (same digest)' : 'DIFFERENT'} · peak RSS ${mb(rerun.maxRss)}`,
+      `  rerun of the closed period: ${secs(rerun.ms)}, ${rerun.verified && rerun.digest === run.digest ? 'byte-identical (same digest)' : 'DIFFERENT'} · peak RSS ${mb(rerun.maxRss)} · ${rerun.phases}`,
     );
   } finally {
-    if (process.env.BENCH_ROYALTY_KEEP) log(`  kept database ${name}`);
+    if (process.env.BENCH_ROYALTY_KEEP || reuse) log(`  kept database ${name}`);
     else await admin.query(`drop database if exists ${name} with (force)`);
   }
 }

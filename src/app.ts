@@ -226,7 +226,12 @@ export async function createServices(config: Config, logger: Logger = createLogg
     ? await JetStreamEventLog.connect(config.natsUrl, { stream: config.natsStream })
     : new PgEventLog(db);
   const listeningRepo = new PgListeningRepository(db);
-  const consumers = new ConsumerRunner(eventLog, logger, { lease: consumerLease(database) });
+  const events = new EventIntake(eventLog, (ids) => listeningRepo.trackDurations(ids));
+  // Consumers in this process step back while its intake is busy, and catch up when it is not.
+  const consumers = new ConsumerRunner(eventLog, logger, {
+    lease: consumerLease(database),
+    yieldWhile: () => events.busy(),
+  });
   // Friend activity pushed by the consumer carries absolute hrefs like the REST answers.
   const activityShapes = new Shapes(config.publicUrl ?? `http://localhost:${config.port}`);
   const nowPlaying = async (userId: string, report: { trackId: string; progressMs: number; isPlaying: boolean }) => {
@@ -258,7 +263,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     playlistTransfer,
     bus,
     playlistEditor,
-    events: new EventIntake(eventLog, (ids) => listeningRepo.trackDurations(ids)),
+    events,
     eventLog,
     consumers,
     listening: new ListeningService(listeningRepo, catalogRepo),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createLogger, createServices, type Services } from './app.js';
+import { EVENTS_USAGE, eventsCommand } from './cli/events.js';
 import { runImport } from './cli/import.js';
 import { ROYALTIES_USAGE, royaltiesCommand } from './cli/royalties.js';
 import { serve } from './cli/serve.js';
@@ -17,7 +18,7 @@ Commands:
   user set-role --username U --role listener|artist|admin
   user list [--json]
   jobs [--state queued|running|done|failed] [--limit N] [--json]
-${ROYALTIES_USAGE}`;
+${ROYALTIES_USAGE}${EVENTS_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`cadenza: ${message}\n`);
@@ -145,6 +146,8 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'royalties':
       return withServices(config, (services) => royaltiesCommand(services, positionals, values));
+    case 'events':
+      return withServices(config, (services) => eventsCommand(services, positionals, values));
     default:
       process.stderr.write(USAGE);
       return 2;

@@ -40,7 +40,9 @@ export function runCadenza(args: string[], env: NodeJS.ProcessEnv): Promise<stri
  * The server's warnings and errors are passed through, so a failing run says why; BENCH_SERVER_ARGS
  * adds node options (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-export async function startCadenzaServe(env: NodeJS.ProcessEnv): Promise<{ base: string; stop(): Promise<void> }> {
+export async function startCadenzaServe(
+  env: NodeJS.ProcessEnv,
+): Promise<{ base: string; pid: number; stop(): Promise<void> }> {
   const nodeArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0'], {
     env,
@@ -64,7 +66,7 @@ export async function startCadenzaServe(env: NodeJS.ProcessEnv): Promise<{ base:
       });
       server.on('close', () => reject(new Error(`cadenza serve exited: ${seen.slice(-2000)}`)));
     });
-    return { base, stop };
+    return { base, pid: server.pid!, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,5 @@
 /** What bench/events.ts needs to drive `cadenza serve`: a kept-alive HTTP client, a fresh database, NATS probing. */
+import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createDatabaseOn } from '../../test/helpers/db.js';
 import { serviceAnswers } from '../../test/helpers/services.js';
@@ -42,6 +43,18 @@ function once(base: string, method: string, path: string, token?: string, body?:
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** A new database for one run on the server at `adminUrl`. */

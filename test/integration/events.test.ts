@@ -179,7 +179,11 @@ describe('listening events: intake and consumers', () => {
     const { pool } = server.services.database;
     const at = Date.now() - 60_000;
     const month = new Date(at).toISOString().slice(0, 7);
-    await pool.query('insert into royalty_periods (period, closed_at) values ($1, now())', [month]);
+    // The period's row may exist already, open: a stream assigned to it earlier creates it.
+    await pool.query(
+      'insert into royalty_periods (period, closed_at) values ($1, now()) on conflict (period) do update set closed_at = now()',
+      [month],
+    );
     try {
       await sendEvents(server, token, play(track('Alpha'), at - 40_000, 35_000));
       await drainConsumers(server.services);

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { type DatabaseHandle, openDatabase } from '../../src/adapters/postgres/database.js';
 import { PgJobQueue } from '../../src/adapters/postgres/job-queue.js';
-import { MediaError } from '../../src/core/errors.js';
+import { Invalid, MediaError } from '../../src/core/errors.js';
 import { Worker } from '../../src/core/jobs/worker.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { eventually } from '../helpers/server.js';
@@ -65,24 +65,30 @@ test('a transient failure is retried with backoff and then succeeds', async () =
   assert.ok(attempts[1]! - attempts[0]! >= 1900, `second attempt waited ${attempts[1]! - attempts[0]!} ms`);
 });
 
-test('a bad-input failure is final at once, with its reason kept', async () => {
-  await queue.enqueue('media', 'media:1', {});
-  const worker = new Worker(queue, logger, { concurrency: 1, pollMs: 20 });
-  let lastAttemptSeen: boolean | undefined;
-  worker.register('media', async (_p: unknown, ctx) => {
-    lastAttemptSeen = ctx.lastAttempt;
-    throw new MediaError('file is empty');
+for (const [name, bad] of [
+  ['a broken file', new MediaError('file is empty')],
+  ['a royalty run without prices', new Invalid('no prices for SE in 2026-10', 'market')],
+] as const) {
+  test(`a bad-input failure (${name}) is final at once, with its reason kept`, async () => {
+    const key = `bad:${name}`;
+    await queue.enqueue('bad-input', key, {});
+    const worker = new Worker(queue, logger, { concurrency: 1, pollMs: 20 });
+    let lastAttemptSeen: boolean | undefined;
+    worker.register('bad-input', async (_p: unknown, ctx) => {
+      lastAttemptSeen = ctx.lastAttempt;
+      throw bad;
+    });
+    worker.start();
+    const failed = await eventually(async () => {
+      const s = await state(key);
+      return s.state === 'failed' && s;
+    });
+    await worker.stop();
+    assert.equal(failed.attempts, 1);
+    assert.equal(failed.lastError, bad.message);
+    assert.equal(lastAttemptSeen, false);
   });
-  worker.start();
-  const failed = await eventually(async () => {
-    const s = await state('media:1');
-    return s.state === 'failed' && s;
-  });
-  await worker.stop();
-  assert.equal(failed.attempts, 1);
-  assert.equal(failed.lastError, 'file is empty');
-  assert.equal(lastAttemptSeen, false);
-});
+}
 
 test('a job leased by a dead worker is picked up again', async () => {
   await queue.enqueue('orphan', 'orphan:1', {});

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { CopySubmittable } from './copy-submittable.js';
 
 /**
  * `COPY … FROM STDIN` through pg's Submittable interface (the one pg-cursor uses): rows go as text
@@ -8,35 +9,24 @@ import type pg from 'pg';
  */
 
 interface PgConnection {
-  query(text: string): void;
   sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
   sendCopyFail(message: string): void;
   stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
 }
 
-class CopyFromStdin {
-  private error: Error | undefined;
-  readonly done: Promise<void>;
-  private settle!: (err?: Error) => void;
-
+class CopyFromStdin extends CopySubmittable {
   constructor(
-    private readonly text: string,
-    private readonly chunks: Iterable<string>,
+    text: string,
+    private readonly chunks: Iterable<string | Buffer>,
   ) {
-    this.done = new Promise((resolve, reject) => {
-      this.settle = (err) => (err ? reject(err) : resolve());
-    });
-  }
-
-  submit(connection: PgConnection): void {
-    connection.query(this.text);
+    super(text);
   }
 
   handleCopyInResponse(connection: PgConnection): void {
     const send = async () => {
       for (const chunk of this.chunks) {
-        connection.sendCopyFromChunk(Buffer.from(chunk, 'utf8'));
+        connection.sendCopyFromChunk(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
         if (connection.stream.writableNeedDrain) await new Promise((r) => connection.stream.once('drain', r));
       }
       connection.endCopyFrom();
@@ -44,24 +34,15 @@ class CopyFromStdin {
     send().catch((err: Error) => connection.sendCopyFail(err.message));
   }
 
-  handleError(err: Error): void {
-    this.error = err;
-  }
-
-  handleReadyForQuery(): void {
-    this.settle(this.error);
-  }
-
-  handleCommandComplete(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
   handleCopyData(): void {}
 }
 
-/** Runs `copyStatement` (… FROM STDIN, text format) with the rows the chunks hold. */
-export async function copyFrom(client: pg.PoolClient, copyStatement: string, chunks: Iterable<string>): Promise<void> {
+/** Runs `copyStatement` (… FROM STDIN) with the rows the chunks hold: text, or Buffers of any format. */
+export async function copyFrom(
+  client: pg.PoolClient,
+  copyStatement: string,
+  chunks: Iterable<string | Buffer>,
+): Promise<void> {
   const copy = new CopyFromStdin(copyStatement, chunks);
   (client as unknown as { query(submittable: unknown): unknown }).query(copy);
   await copy.done;

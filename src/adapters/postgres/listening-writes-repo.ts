@@ -19,7 +19,7 @@ const starts = (entries: Consumed[]) =>
   entries.map((e) => e.event).filter((e) => e.type === 'play_start' && e.track !== undefined);
 
 export class PgListeningWrites implements ListeningWrites {
-  private readonly prunedAt = { history: 0, orphans: 0 };
+  private readonly prunedAt = { history: 0, orphans: 0, counted: 0 };
 
   constructor(
     private readonly db: Db,
@@ -46,18 +46,28 @@ export class PgListeningWrites implements ListeningWrites {
 
   async countPlays(consumer: string, entries: Consumed[]): Promise<void> {
     await applyOnce(this.db, consumer, entries, async (tx, fresh) => {
-      const counts = new Map<string, number>();
-      for (const e of starts(fresh)) {
-        const key = `${e.track}|${dayOf(e.at)}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+      const plays = starts(fresh);
+      if (plays.length > 0) {
+        // Each play counts once, by its id, even if the log delivers it again under a new offset.
+        const counted = await sql<{ track_id: string }>`with fresh as (
+            insert into counted_plays (play_id, day)
+            select id, day from unnest(${plays.map((e) => e.id)}::text[], ${plays.map((e) => dayOf(e.at))}::date[]) as p(id, day)
+            on conflict (play_id) do nothing
+            returning play_id, day)
+          insert into track_play_days (track_id, day, plays)
+          select p.track, f.day, count(*)
+          from fresh f join (select distinct id, track
+              from unnest(${plays.map((e) => e.id)}::text[], ${plays.map((e) => e.track!)}::text[]) as u(id, track)) p
+            on p.id = f.play_id
+          group by p.track, f.day
+          on conflict (track_id, day) do update set plays = track_play_days.plays + excluded.plays
+          returning track_id`.execute(tx);
+        if (counted.rows.length > 0)
+          await this.refreshPopularity(tx, [...new Set(counted.rows.map((r) => r.track_id))]);
       }
-      if (counts.size === 0) return;
-      const keys = [...counts.keys()].map((k) => k.split('|') as [string, string]);
-      await sql`insert into track_play_days (track_id, day, plays)
-        select * from unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::date[],
-          ${[...counts.values()]}::int[])
-        on conflict (track_id, day) do update set plays = track_play_days.plays + excluded.plays`.execute(tx);
-      await this.refreshPopularity(tx, [...new Set(keys.map((k) => k[0]))]);
+      if (this.dueForPruning('counted')) {
+        await sql`delete from counted_plays where day < current_date - 35`.execute(tx);
+      }
     });
   }
 
@@ -76,7 +86,10 @@ export class PgListeningWrites implements ListeningWrites {
   async clear(consumer: string, what: 'history' | 'popularity' | 'plays'): Promise<void> {
     await forgetProgress(this.db, consumer, async (tx) => {
       if (what === 'history') await sql`delete from listening_history`.execute(tx);
-      if (what === 'popularity') await sql`delete from track_play_days`.execute(tx);
+      if (what === 'popularity') {
+        await sql`delete from track_play_days`.execute(tx);
+        await sql`delete from counted_plays`.execute(tx);
+      }
       // qualifying_streams is a ledger the royalties read: a rebuild adds what is missing, never moves a row.
       if (what === 'plays') {
         await sql`delete from plays`.execute(tx);

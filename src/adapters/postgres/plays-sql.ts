@@ -63,13 +63,35 @@ export async function applyPlays(tx: Tx, events: LoggedEvent[]): Promise<void> {
       with ev as (
         select * from unnest(${marks.map((e) => e.id)}::text[], ${marks.map((e) => e.user)}::text[],
           ${marks.map((e) => e.device)}::text[], ${marks.map((e) => e.track!)}::text[],
-          ${marks.map((e) => ts(e.at))}::float8[], ${marks.map((e) => e.position)}::int[]) as e(id, u, d, t, at, pos)
+          ${marks.map((e) => ts(e.at))}::float8[], ${marks.map((e) => e.position)}::int[]) as e(id, u, d, tr, at, pos)
+      ), dev as (
+        select u, d, min(at) as lo, max(at) as hi from ev group by u, d
+      ), cand as (
+        -- Per device, not per event: the plays any of its events can belong to (the latest started by
+        -- its earliest event, and those started up to its latest).
+        select p.* from dev cross join lateral (
+          (select play_id, user_id, device_id, track_id, started_at, start_position_ms from plays p
+            where p.user_id = dev.u and p.device_id = dev.d and p.started_at <= to_timestamp(dev.lo)
+            order by p.started_at desc limit 1)
+          union all
+          select play_id, user_id, device_id, track_id, started_at, start_position_ms from plays p
+          where p.user_id = dev.u and p.device_id = dev.d and p.started_at > to_timestamp(dev.lo)
+            and p.started_at <= to_timestamp(dev.hi)) p
+      ), timeline as (
+        -- Plays and events of a device in time order (a play before an event at the same instant):
+        -- each event belongs to the latest play before it, the one that opened its run.
+        select u, d, to_timestamp(at) as t, 1 as kind, id, tr, at, pos, null::text as play_id from ev
+        union all
+        select user_id, device_id, started_at, 0, null, null, null, null, play_id from cand
+      ), runs as (
+        select *, count(play_id) over (partition by u, d order by t, kind rows unbounded preceding) as run
+        from timeline
+      ), owned as (
+        select *, first_value(play_id) over (partition by u, d, run order by kind) as owner from runs
       ), m as (
-        select ev.*, p.play_id, p.track_id as play_track, p.started_at, p.start_position_ms
-        from ev left join lateral (
-          select play_id, track_id, started_at, start_position_ms from plays p
-          where p.user_id = ev.u and p.device_id = ev.d and p.started_at <= to_timestamp(ev.at)
-          order by p.started_at desc limit 1) p on true
+        select o.id, o.u, o.d, o.tr as t, o.at, o.pos, c.play_id, c.track_id as play_track, c.started_at,
+          c.start_position_ms
+        from owned o left join cand c on c.play_id = o.owner where o.kind = 1
       ), orphaned as (
         insert into play_orphans (event_id, user_id, device_id, track_id, at, position_ms)
         select id, u, d, t, to_timestamp(at), pos from m where play_id is null or play_track <> t

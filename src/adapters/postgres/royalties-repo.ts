@@ -2,32 +2,20 @@ import type pg from 'pg';
 import { Conflict } from '../../core/errors.js';
 import type {
   HolderStatementLine,
+  MarketCounts,
+  MarketLines,
   MarketPrice,
+  PeriodStreams,
+  PeriodTracks,
   RightsHolder,
   RoyaltiesRepository,
   RunSummary,
   RunWriter,
   Split,
-  StatementLine,
-  TrackStreams,
 } from '../../core/royalties/types.js';
-import { copyField, copyFrom } from './copy-from.js';
-import {
-  AGGREGATION_SETTINGS,
-  COPY_LINES,
-  CURRENT_SPLITS,
-  LINE_COLUMNS,
-  marketTracksQuery,
-  PREMIUM_USERS,
-  STORED_SPLITS,
-} from './royalties-sql.js';
-
-/** Rows fetched per round trip from the run's cursor, and lines per COPY chunk. */
-const FETCH_ROWS = 50_000;
-const COPY_CHUNK_ROWS = 10_000;
-
-// Counts arrive as numbers or strings depending on the process's int8 parser; Number() takes both.
-type TrackRow = [string, string, number | string, number | string, string[] | null, number[] | null];
+import { copyFrom } from './copy-from.js';
+import { readPeriodStreams, runTrackRows, statementRows } from './royalties-columns.js';
+import { COPY_RUN_TRACKS, COPY_STATEMENTS, LINE_COLUMNS, PREMIUM_USERS, periodQueries } from './royalties-sql.js';
 
 interface LineRow {
   period: string;
@@ -78,7 +66,8 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
   async premiumUsers(period: string): Promise<Map<string, number>> {
     const client = await this.pool.connect();
     try {
-      await client.query(`begin read only; ${AGGREGATION_SETTINGS}`);
+      // A million users' home markets are sorted in memory rather than on disk.
+      await client.query(`begin read only; set local work_mem = '256MB'; set local jit = off`);
       const r = await client.query(PREMIUM_USERS, [period]);
       await client.query('commit');
       return new Map(r.rows.map((row) => [row.market as string, row.users as number]));
@@ -88,34 +77,21 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
     }
   }
 
-  async *marketTracks(period: string, splitsFrom: 'current' | 'stored') {
-    const client = await this.pool.connect();
+  async periodStreams(period: string, splitsFrom: 'current' | 'stored'): Promise<PeriodStreams> {
+    const clients: pg.PoolClient[] = [];
+    for (let i = 0; i < 4; i++) clients.push(await this.pool.connect());
     try {
-      await client.query(`begin read only; ${AGGREGATION_SETTINGS}`);
-      const sql = marketTracksQuery(splitsFrom === 'stored' ? STORED_SPLITS : CURRENT_SPLITS);
-      await client.query(
-        `declare royalty_tracks no scroll cursor for ${sql.replace(/\$1/g, client.escapeLiteral(period))}`,
-      );
-      let market: string | null = null;
-      let tracks: TrackStreams[] = [];
-      for (;;) {
-        const r = await client.query<TrackRow>({ text: `fetch ${FETCH_ROWS} from royalty_tracks`, rowMode: 'array' });
-        for (const [m, trackId, premium, free, holders, bps] of r.rows) {
-          if (m !== market) {
-            if (market !== null) yield { market, tracks };
-            market = m;
-            tracks = [];
-          }
-          const splits: Split[] = holders ? holders.map((holderId, i) => ({ holderId, shareBp: bps![i]! })) : [];
-          tracks.push({ trackId, premiumStreams: Number(premium), freeStreams: Number(free), splits });
-        }
-        if (r.rows.length < FETCH_ROWS) break;
-      }
-      if (market !== null) yield { market, tracks };
-      await client.query('commit');
+      // The aggregations and sorts of millions of rows stay in memory rather than spill to disk, and
+      // are not worth compiling (JIT) for one execution.
+      for (const c of clients) await c.query(`set work_mem = '256MB'; set jit = off`);
+      // Read at once rather than in one snapshot: a close refuses a period whose streams changed
+      // meanwhile (commit below), and a closed period's inputs do not change.
+      return await readPeriodStreams(clients, periodQueries(clients[0]!.escapeLiteral(period), splitsFrom));
     } finally {
-      await client.query('rollback').catch(() => {});
-      client.release();
+      for (const c of clients) {
+        await c.query('reset work_mem; reset jit').catch(() => {});
+        c.release();
+      }
     }
   }
 
@@ -146,14 +122,17 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
       );
       if (closed.rowCount)
         throw new Conflict(`period ${period} was closed meanwhile; run it again to verify`, 'period');
-      await client.query('delete from royalty_statement_lines where period = $1', [period]);
+      await client.query('delete from royalty_statements where period = $1', [period]);
+      await client.query('delete from royalty_run_tracks where period = $1', [period]);
       await client.query('delete from royalty_runs where period = $1', [period]);
     } catch (err) {
       await finish('rollback');
       throw err;
     }
     return {
-      lines: (lines: StatementLine[]) => copyFrom(client, COPY_LINES, lineChunks(period, lines)),
+      tracks: (tracks: PeriodTracks) => copyFrom(client, COPY_RUN_TRACKS, runTrackRows(period, tracks)),
+      lines: (tracks: PeriodTracks, counts: MarketCounts, lines: MarketLines) =>
+        copyFrom(client, COPY_STATEMENTS, statementRows(period, tracks, counts, lines)),
       commit: async (summary: RunSummary, close: boolean) => {
         try {
           await insertRun(client, summary);
@@ -164,9 +143,10 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
               [period],
             );
             // Streams assigned to this period while the run read it would be left out of a closed period.
-            const r = await client.query('select count(*)::bigint as n from qualifying_streams where period = $1', [
-              period,
-            ]);
+            const r = await client.query(
+              'select coalesce(sum(premium + free), 0)::bigint as n from royalty_stream_tallies where period = $1',
+              [period],
+            );
             if (Number(r.rows[0].n) !== summary.streams) {
               throw new Conflict(`streams of ${period} arrived during the run; run it again to close`, 'period');
             }
@@ -255,16 +235,6 @@ export class PgRoyaltiesRepository implements RoyaltiesRepository {
   async userExists(id: string): Promise<boolean> {
     const r = await this.pool.query('select 1 from users where id = $1', [id]);
     return (r.rowCount ?? 0) > 0;
-  }
-}
-
-function* lineChunks(period: string, lines: StatementLine[]): Generator<string> {
-  for (let i = 0; i < lines.length; i += COPY_CHUNK_ROWS) {
-    let chunk = '';
-    for (const l of lines.slice(i, i + COPY_CHUNK_ROWS)) {
-      chunk += `${period}\t${copyField(l.market)}\t${copyField(l.trackId)}\t${copyField(l.holderId)}\t${l.shareBp}\t${l.premiumStreams}\t${l.freeStreams}\t${l.amountMicros}\n`;
-    }
-    yield chunk;
   }
 }
 

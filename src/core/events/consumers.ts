@@ -7,6 +7,7 @@ export const NOW_PLAYING_FRESH_MS = 2 * 60_000;
 /** The same track in the same state is told to followers again only after this long (progress). */
 export const NOW_PLAYING_REPEAT_MS = 15_000;
 const STOPPED = new Set(['pause', 'skip', 'complete']);
+const REPORTS_AT_ONCE = 4;
 
 /** What this process last told followers about a user, to skip repeating it. */
 interface Told {
@@ -79,10 +80,14 @@ async function reportNowPlaying(
     told.set(e.user, { state, at: now });
     return [e];
   });
-  await Promise.all(
-    reports.map((e) =>
-      // A track removed since, or a position past its end, is that user's problem, not the batch's.
-      sink(e.user, { trackId: e.track!, progressMs: e.position, isPlaying: !STOPPED.has(e.type) }).catch(() => {}),
-    ),
-  );
+  // A few at a time: each report is several queries, and a whole batch's users at once would take the
+  // database connections that intake and the other consumers need.
+  for (let i = 0; i < reports.length; i += REPORTS_AT_ONCE) {
+    await Promise.all(
+      reports.slice(i, i + REPORTS_AT_ONCE).map((e) =>
+        // A track removed since, or a position past its end, is that user's problem, not the batch's.
+        sink(e.user, { trackId: e.track!, progressMs: e.position, isPlaying: !STOPPED.has(e.type) }).catch(() => {}),
+      ),
+    );
+  }
 }

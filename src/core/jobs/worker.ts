@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Job, JobQueue } from '../../ports/job-queue.js';
-import { MediaError } from '../errors.js';
+import { Invalid, MediaError } from '../errors.js';
 
 export interface JobContext {
   /** Reports progress (0..1) and renews the lease. */
@@ -15,7 +15,7 @@ export type JobHandler = (payload: never, context: JobContext) => Promise<void>;
 
 /**
  * Runs jobs by name. Handlers are registered once, in the composition root; registering a name twice
- * fails at boot. A handler that throws MediaError failed for good (the input is bad); anything else is
+ * fails at boot. A handler that throws MediaError or Invalid failed for good (the input is bad); anything else is
  * retried with exponential backoff until the job's attempts run out.
  */
 export class Worker {
@@ -115,7 +115,8 @@ export class Worker {
       this.options.onFinished?.(job, true);
     } catch (err) {
       const reason = (err as Error).message ?? String(err);
-      const permanent = err instanceof MediaError || job.attempts >= job.maxAttempts;
+      // Bad input (a broken file, a royalty run without prices) fails the same way every time.
+      const permanent = err instanceof MediaError || err instanceof Invalid || job.attempts >= job.maxAttempts;
       const retryAt = permanent ? null : new Date(Date.now() + 1000 * 2 ** job.attempts);
       if (!permanent) this.logger.warn({ job: job.key, attempt: job.attempts, err }, 'job failed; will retry');
       await this.queue.fail(job.id, this.id, reason, retryAt).catch(() => {});

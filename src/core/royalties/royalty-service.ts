@@ -1,7 +1,8 @@
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { MARKETS } from '../markets.js';
-import { allocateMarket, checkPeriod, checkSplits, computeMarket, FULL_SHARE_BP, RunDigest } from './compute.js';
+import { allocateColumns } from './allocate-columns.js';
+import { checkPeriod, checkSplits, computeMarket, FULL_SHARE_BP, RunDigest } from './compute.js';
 import type {
   HolderStatementLine,
   MarketPrice,
@@ -12,9 +13,19 @@ import type {
   Split,
 } from './types.js';
 
+/** A promise awaited later: marked handled now, so failing before then does not end the process. */
+function inBackground(work: Promise<void>): Promise<void> {
+  work.catch(() => {});
+  return work;
+}
+
+/** Lines hashed between turns of the event loop. */
+const DIGEST_STEP = 20_000;
+
 /**
- * Royalty runs, prices, rights holders and splits. A run reads one market at a time, computes it
- * (compute.ts) and hands its lines to the repository, which writes the whole run in one transaction.
+ * Royalty runs, prices, rights holders and splits. A run reads the period's tallies as columns, computes
+ * each market (allocate-columns.ts) and hands its lines to the repository, which writes the whole run
+ * in one transaction.
  * A closed period is frozen: rerunning it recomputes from its stored inputs and checks the result is
  * byte-identical (same digest) instead of writing.
  */
@@ -25,35 +36,39 @@ export class RoyaltyService {
     checkPeriod(period);
     const frozen = (await this.repo.periodClosedAt(period)) !== null && (await this.repo.storedDigest(period)) !== null;
     const prices = new Map((await this.repo.prices(period)).map((p) => [p.market, p]));
-    const users = await this.repo.premiumUsers(period);
+    const [users, streams] = await Promise.all([
+      this.repo.premiumUsers(period),
+      this.repo.periodStreams(period, frozen ? 'stored' : 'current'),
+    ]);
+    const missing = streams.markets.map((m) => m.market).filter((m) => !prices.has(m));
+    if (missing.length > 0) {
+      throw new Invalid(
+        `no prices for ${missing.join(', ')} in ${period}: set them with cadenza royalties price --market XX --period ${period} …`,
+        'market',
+      );
+    }
     const writer = frozen ? null : await this.repo.openRun(period);
     const digest = new RunDigest();
     const results: MarketResult[] = [];
-    const missing: string[] = [];
-    let streams = 0;
     let lines = 0;
+    // The writer's COPY of one market runs while the next is computed and hashed: the hashing gives
+    // way every few thousand lines so the COPY's chunks keep flowing to the database meanwhile.
+    let writing: Promise<void> = Promise.resolve();
     try {
-      for await (const { market, tracks } of this.repo.marketTracks(period, frozen ? 'stored' : 'current')) {
-        const price = prices.get(market);
-        if (!price) {
-          missing.push(market);
-          continue;
+      if (writer) writing = inBackground(writer.tracks(streams.tracks));
+      for (const counts of streams.markets) {
+        const price = prices.get(counts.market)!;
+        const out = allocateColumns(streams.tracks, counts, price, users.get(counts.market) ?? 0);
+        for (let from = 0; from < out.lines.length; from += DIGEST_STEP) {
+          digest.columns(streams.tracks, counts, out.lines, from, Math.min(out.lines.length, from + DIGEST_STEP));
+          await new Promise(setImmediate);
         }
-        const out = allocateMarket({ market, price, premiumUsers: users.get(market) ?? 0, tracks });
-        for (const chunk of out.chunks()) {
-          digest.lines(chunk);
-          await writer?.lines(chunk);
-          lines += chunk.length;
-        }
+        await writing;
+        if (writer) writing = inBackground(writer.lines(streams.tracks, counts, out.lines));
+        lines += out.lines.length;
         results.push(out.result);
-        streams += out.result.premiumStreams + out.result.freeStreams;
       }
-      if (missing.length > 0) {
-        throw new Invalid(
-          `no prices for ${missing.join(', ')} in ${period}: set them with cadenza royalties price --market XX --period ${period} …`,
-          'market',
-        );
-      }
+      await writing;
       // Priced markets without streams still report their (unallocated) ad revenue.
       const seen = new Set(results.map((r) => r.market));
       for (const price of prices.values()) {
@@ -63,7 +78,8 @@ export class RoyaltyService {
       }
       results.sort((a, b) => (a.market < b.market ? -1 : 1));
       for (const r of results) digest.market(r);
-      const summary = summarize(period, results, streams, lines, digest.hex());
+      const streamCount = results.reduce((sum, r) => sum + r.premiumStreams + r.freeStreams, 0);
+      const summary = summarize(period, results, streamCount, lines, digest.hex());
       if (frozen) {
         const stored = await this.repo.storedDigest(period);
         if (stored !== summary.digest) {
@@ -77,6 +93,7 @@ export class RoyaltyService {
       await writer!.commit(summary, options.close === true);
       return { ...summary, closed: options.close === true };
     } catch (err) {
+      await writing.catch(() => {});
       await writer?.abort();
       throw err;
     }

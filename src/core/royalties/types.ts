@@ -34,6 +34,45 @@ export interface TrackStreams {
   splits: Split[];
 }
 
+/**
+ * A period's tracks with streams, numbered in byte order of their ids (the order of a run's lines),
+ * with their splits in compressed rows: track i's are entries splitStart[i] to splitStart[i + 1] − 1,
+ * holders numbered in byte order of their ids (holderIds) and listed in that order.
+ */
+export interface PeriodTracks {
+  trackIds: string[];
+  holderIds: string[];
+  splitStart: Int32Array;
+  splitHolder: Int32Array;
+  splitBp: Int32Array;
+}
+
+/** One market's premium and free streams by track number (both 0: no streams in the market). */
+export interface MarketCounts {
+  market: string;
+  premium: Float64Array;
+  free: Float64Array;
+}
+
+export interface PeriodStreams {
+  tracks: PeriodTracks;
+  /** In byte order of the market code. */
+  markets: MarketCounts[];
+}
+
+/** One market's statement lines as columns, in line order (track number, then holder number). */
+export interface MarketLines {
+  market: string;
+  length: number;
+  track: Int32Array;
+  /** Holder number, or −1 for a track without splits (unassigned). */
+  holder: Int32Array;
+  shareBp: Int32Array;
+  /** Exact integers below 2^53; `big` holds the amounts instead when a market's pool is larger. */
+  amount: Float64Array;
+  big: bigint[] | null;
+}
+
 export interface MarketInput {
   market: string;
   price: MarketPrice;
@@ -92,7 +131,9 @@ export interface HolderStatementLine extends StatementLine {
 
 /** Where a run's lines go: written in one transaction (commit) or only hashed (a closed period's rerun). */
 export interface RunWriter {
-  lines(lines: StatementLine[]): Promise<void>;
+  /** The run's tracks and the splits it pays with, before any market's lines. */
+  tracks(tracks: PeriodTracks): Promise<void>;
+  lines(tracks: PeriodTracks, counts: MarketCounts, lines: MarketLines): Promise<void>;
   commit(summary: RunSummary, close: boolean): Promise<void>;
   abort(): Promise<void>;
 }
@@ -104,14 +145,10 @@ export interface RoyaltiesRepository {
   /** Premium users per market, each user counted once in the market of most of their premium streams. */
   premiumUsers(period: string): Promise<Map<string, number>>;
   /**
-   * Streams per (market, track), ordered by market then track id (byte order), with each track's
-   * splits: the current ones, or for a closed period the ones its stored lines were computed with.
-   * Yields one market at a time so memory is bounded by the largest market.
+   * The period's streams per (market, track) from the tallies, with each track's splits: the current
+   * ones, or for a closed period the ones its stored run was computed with.
    */
-  marketTracks(
-    period: string,
-    splitsFrom: 'current' | 'stored',
-  ): AsyncIterable<{ market: string; tracks: TrackStreams[] }>;
+  periodStreams(period: string, splitsFrom: 'current' | 'stored'): Promise<PeriodStreams>;
   storedDigest(period: string): Promise<string | null>;
   /** Starts writing a run; its commit fails if streams of the period arrived while it was read. */
   openRun(period: string): Promise<RunWriter>;
