@@ -11,6 +11,7 @@ import { FfmpegTranscoder } from './adapters/ffmpeg.js';
 import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
 import { JetStreamEventLog } from './adapters/jetstream/event-log.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
+import { SearchWorkerPool } from './adapters/memory-search/pool.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
 import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
@@ -207,8 +208,11 @@ export async function createServices(config: Config, logger: Logger = createLogg
     ? new RedisEventBus(config.redisUrl, { onError: (err) => logger.warn({ err }, 'event bus') })
     : new MemoryEventBus();
   const catalogRepo = new PgCatalogRepository(db);
+  const searchOptions = { weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } };
   const search = new SearchService(
-    new MemorySearchIndex({ weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } }),
+    config.searchThreads > 0
+      ? new SearchWorkerPool(config.searchThreads, searchOptions)
+      : new MemorySearchIndex(searchOptions),
     new PgSearchDocs(db),
     new PgCatalogChanges(database),
     catalogRepo,

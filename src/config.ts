@@ -48,6 +48,8 @@ export interface Config {
   defaultCountry: string;
   /** Overrides of the search ranking weights (src/core/search/ranking.ts); unset ones keep their default. */
   searchWeights: Partial<Record<'text' | 'popularity' | 'affinity' | 'freshness', number>>;
+  /** Worker threads answering searches, each with a replica of the index; 0 searches on the API thread. */
+  searchThreads: number;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
 }
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loudnessTargetLufs: r.number('CADENZA_LOUDNESS_TARGET', -14, -40, 0),
     defaultCountry,
     searchWeights: parseWeights(r),
+    searchThreads: r.int('CADENZA_SEARCH_THREADS', 0, 0, 64),
     ffmpegPath: r.string('CADENZA_FFMPEG'),
     ffprobePath: r.string('CADENZA_FFPROBE'),
     ...overrides,

@@ -50,11 +50,17 @@ export interface SearchRequest {
   market?: string;
   /** Typeahead: the last word is still being typed. */
   prefix: boolean;
-  /** The listener's affinity for an item, 0..1 (saved, played often); absent means none known. */
-  affinity?: (type: SearchType, id: string) => number;
+  /** The listener's affinity for items, 0..1 by type and id (saved, played often); absent means none known. */
+  affinity?: AffinityScores;
   /** UTC milliseconds, for freshness. */
   now: number;
 }
+
+/**
+ * A listener's affinities as data (not a callback), so a request can be sent to a search worker thread:
+ * per type, the items with an affinity above 0. Items not listed have none.
+ */
+export type AffinityScores = Partial<Record<SearchType, ReadonlyMap<string, number>>>;
 
 export interface SearchHit {
   id: string;
@@ -69,8 +75,11 @@ export interface SearchIndex {
   /** Adds or replaces documents (same type and id replaces). */
   upsert(docs: SearchDoc[]): void;
   remove(type: SearchType, ids: string[]): void;
-  /** Results for each requested type, best first. */
-  search(request: SearchRequest): SearchResults;
+  /**
+   * Results for each requested type, best first: at once from an index in this thread, or later from
+   * one answering on worker threads (memory-search/pool.ts).
+   */
+  search(request: SearchRequest): SearchResults | Promise<SearchResults>;
   count(type: SearchType): number;
   /** Releases what the index runs beside the caller (a merge worker); searches are not to follow. */
   close?(): Promise<void>;

@@ -1,5 +1,6 @@
 /** Made-up search documents for the index's tests. */
-import type { SearchDoc, SearchIndex, SearchRequest } from '../../src/ports/search-index.js';
+import type { MemorySearchIndex } from '../../src/adapters/memory-search/index.js';
+import type { SearchDoc, SearchRequest } from '../../src/ports/search-index.js';
 
 export const NOW = Date.UTC(2025, 5, 1);
 
@@ -37,7 +38,7 @@ export function catalogue(n: number, seed: number, prefix = 't'): SearchDoc[] {
 }
 
 /** The ids of the tracks a search finds (full search, 50 at most, unless options say otherwise). */
-export function ids(index: SearchIndex, text: string, options: Partial<SearchRequest> = {}): string[] {
+export function ids(index: MemorySearchIndex, text: string, options: Partial<SearchRequest> = {}): string[] {
   const r = index.search({
     text,
     filters: {},

@@ -8,7 +8,8 @@ import { eventually, startTestServer, type TestServer } from '../helpers/server.
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer();
+  // On worker threads: the listener's affinities travel to them with each search.
+  server = await startTestServer({ searchThreads: 2 });
   await insertCatalog(server.services.database.db, [
     { name: 'Intro', artist: 'The Famous', album: 'Big Record', popularity: 90 },
     { name: 'Intro', artist: 'Small Band', album: 'Quiet Record', popularity: 5 },

@@ -9,6 +9,7 @@ import { SEARCH_TYPES } from '../../ports/search-index.js';
 import { hashString, IntList, radixSort } from './arrays.js';
 import type { DocBatch } from './batch.js';
 import {
+  onSharedMemory,
   type PackedStrings,
   packedCompare,
   packedHash,
@@ -34,8 +35,7 @@ export interface BuildReport {
 }
 
 /**
- * The columns a later merge reads (document fields, forward index, packed ids and dictionary) are on
- * shared memory, so a merge worker reads them in place; the rest are plain typed arrays.
+ * Every column is on shared memory: a merge worker reads them in place, and search workers share them.
  */
 export function buildSegment(batch: DocBatch, serial: number, report?: BuildReport): Segment {
   const n = batch.size;
@@ -96,12 +96,16 @@ export function buildSegment(batch: DocBatch, serial: number, report?: BuildRepo
   const idTable = buildIdTable(ids, typeStart, duplicates);
   if (report) report.duplicates = duplicates.toArray();
 
+  const typos = buildTypoIndex(dict);
+  const big = buildBigPrefixes(dict, postingOffsets, { typeStart, forwardOffsets, forwardWords, forwardMeta });
+  // The rest of the columns go on shared memory too, so search workers share a loaded index (pool.ts).
+  const share = onSharedMemory;
   return {
     serial,
     size: n,
     typeStart,
     ids,
-    idTable,
+    idTable: share(idTable),
     popularity,
     year,
     day,
@@ -113,17 +117,17 @@ export function buildSegment(batch: DocBatch, serial: number, report?: BuildRepo
     forwardMeta,
     dict,
     dictPacked: packStrings(dict),
-    postingOffsets,
-    postings,
-    beginOffsets: begins.postingOffsets,
-    beginPostings: begins.postings,
-    typos: buildTypoIndex(dict),
-    big: buildBigPrefixes(dict, postingOffsets, { typeStart, forwardOffsets, forwardWords, forwardMeta }),
+    postingOffsets: share(postingOffsets),
+    postings: share(postings),
+    beginOffsets: share(begins.postingOffsets),
+    beginPostings: share(begins.postings),
+    typos: { keys: share(typos.keys), words: share(typos.words) },
+    big: { nodes: big.nodes, counts: share(big.counts), offsets: share(big.offsets), docs: share(big.docs) },
     nameHash,
-    nameKeys,
-    nameDocs,
-    startKeys: starts.keys,
-    startDocs: starts.docs,
+    nameKeys: share(nameKeys),
+    nameDocs: share(nameDocs),
+    startKeys: share(starts.keys),
+    startDocs: share(starts.docs),
     deleted: null,
     deletedCount: 0,
   };

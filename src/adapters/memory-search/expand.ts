@@ -34,6 +34,32 @@ export interface Drive {
 
 const isFirstTier = (kind: number) => kind === EXACT || kind === PREFIX;
 
+/** Expansions kept per segment, the most recently used: queries repeat words ("love", "the", "remix"). */
+const KEPT_PER_SEGMENT = 16_384;
+const kept = new WeakMap<Segment, Map<string, Expansion>>();
+
+/**
+ * A word's expansion in a segment, built once and reused by later queries: a segment's dictionary,
+ * postings and typo index never change (deletions are marks the scans check), so neither does what a
+ * word expands to. Kept per segment, so a segment merged away takes its expansions with it.
+ */
+export function expansionOf(segment: Segment, term: Term): Expansion {
+  let bySegment = kept.get(segment);
+  if (bySegment === undefined) {
+    bySegment = new Map();
+    kept.set(segment, bySegment);
+  }
+  const key = `${term.prefix},${term.typos},${term.text}`;
+  let expansion = bySegment.get(key);
+  if (expansion !== undefined) bySegment.delete(key);
+  else {
+    expansion = new Expansion(segment, { ...term });
+    if (bySegment.size >= KEPT_PER_SEGMENT) bySegment.delete(bySegment.keys().next().value!);
+  }
+  bySegment.set(key, expansion);
+  return expansion;
+}
+
 /**
  * A word's matches in one segment. The first tier is worked out at once; typos and typo'd prefixes only
  * when the second tier is asked for (most queries never need it).

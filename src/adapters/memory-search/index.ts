@@ -8,9 +8,10 @@
  * segment; upserts and removals go to small segments and deletion marks, merged as they grow, large
  * merges on a worker thread (store.ts, merger.ts).
  *
- * A search is planned once (plan.ts), each word expanded against each segment's dictionary (expand.ts),
- * candidates found by key (lookups.ts) and by scanning the cheapest word's postings in popularity order
- * (scan.ts), scored by the Matcher (match.ts) and ranked with core/search/ranking.ts (search.ts).
+ * A search is planned once (plan.ts), each word expanded against each segment's dictionary (expand.ts;
+ * expansions are kept per segment for later queries), candidates found by key (lookups.ts) and by
+ * scanning the cheapest word's postings in popularity order (scan.ts), scored by the Matcher (match.ts)
+ * and ranked with core/search/ranking.ts (search.ts). On worker threads: pool.ts.
  * `total` is exact when the scans read every candidate, else an estimate (search.ts says how).
  */
 import { DEFAULT_WEIGHTS } from '../../core/search/ranking.js';
@@ -23,10 +24,11 @@ import type {
   SearchType,
 } from '../../ports/search-index.js';
 import { TYPE_NUMBER } from './batch.js';
-import { Expansion } from './expand.js';
+import { expansionOf } from './expand.js';
+import { unpackInSlices } from './merge.js';
 import { planRequest } from './plan.js';
 import { Matchers, searchType } from './search.js';
-import { SegmentStore, type StoreOptions } from './store.js';
+import { type LoadedStore, SegmentStore, type StoreOptions } from './store.js';
 
 export interface MemorySearchOptions extends StoreOptions {
   weights?: RankingWeights;
@@ -60,6 +62,16 @@ export class MemorySearchIndex implements SearchIndex {
     this.store.load(docs);
   }
 
+  /** After `load`: the index as a message for `adopt` on another thread (pool.ts). */
+  exportLoaded(): LoadedStore {
+    return this.store.exportLoaded();
+  }
+
+  /** Takes over an index another thread loaded, sharing its columns on shared memory. */
+  async adopt(loaded: LoadedStore): Promise<void> {
+    this.store.adopt(loaded, await unpackInSlices(loaded.main.dictPacked));
+  }
+
   upsert(docs: SearchDoc[]): void {
     this.store.upsert(docs);
   }
@@ -83,7 +95,7 @@ export class MemorySearchIndex implements SearchIndex {
       filters.tagNew === true;
     const results: SearchResults = {};
     const searchable = plan.terms.length > 0 || filtered;
-    const expansions = searchable ? segments.map((s) => plan.terms.map((t) => new Expansion(s, t))) : [];
+    const expansions = searchable ? segments.map((s) => plan.terms.map((t) => expansionOf(s, t))) : [];
     const matchers = new Matchers(plan, expansions);
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);

@@ -1,14 +1,12 @@
 /**
  * Runs merges on a worker thread (merge-worker.ts), so the API thread keeps answering searches while a
  * large merge takes seconds. The worker starts on the first merge and does not keep the process alive.
- * Under tsx (TypeScript run directly) the worker registers tsx's loader before loading its module.
  */
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { fromMessage, type MergeSource, type SegmentMessage, unpackInSlices } from './merge.js';
 import type { MergeJob } from './merge-worker.js';
 import type { Segment } from './segment.js';
+import { startModuleWorker } from './worker-boot.js';
 
 type Reply = { job: number; segment: SegmentMessage; error?: undefined } | { job: number; error: string };
 
@@ -38,12 +36,7 @@ export class BackgroundMerger {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const self = fileURLToPath(import.meta.url);
-    const module = new URL(`./merge-worker${extname(self)}`, import.meta.url).href;
-    const boot = self.endsWith('.ts')
-      ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); })`
-      : `import(${JSON.stringify(module)})`;
-    const worker = new Worker(boot, { eval: true });
+    const worker = startModuleWorker(import.meta.url, 'merge-worker');
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.job);

@@ -17,6 +17,13 @@ export const sharedUint32 = (n: number) => new Uint32Array(new SharedArrayBuffer
 export const sharedUint16 = (n: number) => new Uint16Array(new SharedArrayBuffer(n * 2));
 export const sharedUint8 = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
 
+/** The same values on shared memory (a copy), so search workers read one array instead of a copy each. */
+export function onSharedMemory<T extends Int32Array | Uint32Array>(a: T): T {
+  const shared = (a instanceof Int32Array ? sharedInt32(a.length) : sharedUint32(a.length)) as T;
+  shared.set(a);
+  return shared;
+}
+
 export function packedString(p: PackedStrings, i: number): string {
   const from = p.offsets[i]!;
   const to = p.offsets[i + 1]!;

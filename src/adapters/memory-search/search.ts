@@ -5,8 +5,8 @@
  * 1. documents matching every word exactly or, in typeahead, as a prefix;
  * 2. only when tier 1 did not fill the requested page: documents needing a typo (or, in full search, a
  *    prefix) for some word. They rank after every tier-1 document anyway (ranking.ts EXACT_WORDS).
- * The pooled candidates are then ranked with the full formula (ranking.ts), the affinity callback
- * asked for them only, and the requested page cut out.
+ * The pooled candidates are then ranked with the full formula (ranking.ts), the listener's affinities
+ * looked up for them only, and the requested page cut out.
  *
  * `total` is exact when every scan read all its candidates; otherwise (a scan stopped after POOL matches
  * or BUDGET candidates) it is extrapolated from the share of candidates that matched, so it is an
@@ -132,12 +132,13 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
   const scores = new Float64Array(n);
   const popularity = new Uint8Array(n);
   const nowDay = request.now / DAY_MS;
+  const liked = request.affinity?.[type];
   for (let i = 0; i < n; i++) {
     const segment = pool.segments[i]!;
     const d = pool.docs[i]!;
     popularity[i] = segment.popularity[d]!;
     const day = segment.day[d]!;
-    const affinity = request.affinity ? clamp01(request.affinity(type, packedString(segment.ids, d))) : 0;
+    const affinity = liked !== undefined && liked.size > 0 ? clamp01(liked.get(packedString(segment.ids, d)) ?? 0) : 0;
     const fresh = day === NO_DAY ? 0 : day >= nowDay ? 1 : freshness(day, request.now);
     scores[i] = rankScore(weights, pool.text[i]!, popularity[i]!, affinity, fresh);
   }

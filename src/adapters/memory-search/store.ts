@@ -16,11 +16,11 @@ import { SEARCH_TYPES, type SearchDoc, type SearchType } from '../../ports/searc
 import { hashString } from './arrays.js';
 import { DocBatch, TYPE_NUMBER } from './batch.js';
 import { type BuildReport, buildSegment } from './build.js';
-import { mergeSegments, mergeSource } from './merge.js';
+import { fromMessage, mergeSegments, mergeSource, type SegmentMessage, toMessage } from './merge.js';
 import { BackgroundMerger } from './merger.js';
 import { Preparer } from './prepare.js';
 import { findLive, type Segment, typeOf } from './segment.js';
-import { Tables } from './tables.js';
+import { Tables, type TablesData } from './tables.js';
 
 const TYPES = SEARCH_TYPES.length;
 const MAX_SMALL = 16;
@@ -30,6 +30,12 @@ export interface StoreOptions {
   syncMergeMax?: number;
   /** Small segments go into the main one past max(this, main/8) pending documents. */
   mainMergeFloor?: number;
+}
+
+/** What `exportLoaded` gives and `adopt` takes. */
+export interface LoadedStore {
+  main: SegmentMessage;
+  tables: TablesData;
 }
 
 interface Merging {
@@ -94,6 +100,33 @@ export class SegmentStore {
       const [a, b] = [duplicates![i]!, duplicates![i + 1]!];
       this.markDeleted(main, order![a]! > order![b]! ? b : a);
     }
+    this.settle();
+  }
+
+  /**
+   * A freshly loaded store as a message another store adopts instead of loading (a search worker): the
+   * main segment, whose columns on shared memory are shared rather than copied, and the tables.
+   */
+  exportLoaded(): LoadedStore {
+    if (this.main === null || this.small.length > 0 || this.merging !== null) {
+      throw new Error('only a freshly loaded index can be exported');
+    }
+    return { main: toMessage(this.main).message, tables: this.tables.export() };
+  }
+
+  /** Takes over what another store loaded; `dict` is the main segment's dictionary, unpacked. */
+  adopt(loaded: LoadedStore, dict: string[]): void {
+    this.generation++;
+    this.merging = null;
+    this.tables = Tables.from(loaded.tables);
+    this.small = [];
+    const main = fromMessage(loaded.main, dict);
+    this.main = main;
+    this.serial = Math.max(this.serial, main.serial);
+    this.live.fill(0);
+    this.addCounts(main, 1);
+    if (main.deleted !== null)
+      for (let d = 0; d < main.size; d++) if (main.deleted[d] === 1) this.live[typeOf(main, d)]!--;
     this.settle();
   }
 

@@ -4,6 +4,12 @@
  */
 import { foldText, tokenize } from '../../core/search/normalize.js';
 
+/** The tables as plain data, in id order: what another thread needs to rebuild them identically. */
+export interface TablesData {
+  genres: string[];
+  marketSets: (string[] | null)[];
+}
+
 export class Tables {
   readonly genreNames: string[] = [];
   readonly genreWords: string[][] = [];
@@ -12,6 +18,26 @@ export class Tables {
   readonly marketSets: (ReadonlySet<string> | null)[] = [null];
   private readonly marketIds = new Map<string, number>();
   private readonly availability = new Map<string, Uint8Array>();
+
+  /** Tables with the same ids as those `data` was exported from. */
+  static from(data: TablesData): Tables {
+    const tables = new Tables();
+    for (const name of data.genres) {
+      tables.genreIds.set(name, tables.genreNames.length);
+      tables.genreNames.push(name);
+      tables.genreWords.push(tokenize(name));
+    }
+    for (const markets of data.marketSets.slice(1)) {
+      const list = markets ?? [];
+      tables.marketIds.set(list.length === 1 ? list[0]! : [...list].sort().join(','), tables.marketSets.length);
+      tables.marketSets.push(new Set(list));
+    }
+    return tables;
+  }
+
+  export(): TablesData {
+    return { genres: [...this.genreNames], marketSets: this.marketSets.map((set) => (set === null ? null : [...set])) };
+  }
 
   genre(name: string): number {
     const folded = foldText(name);

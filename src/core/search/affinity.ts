@@ -1,4 +1,4 @@
-import type { SearchType } from '../../ports/search-index.js';
+import type { AffinityScores } from '../../ports/search-index.js';
 import type { User } from '../accounts/types.js';
 import type { AffinitySource } from './search-service.js';
 
@@ -33,25 +33,24 @@ export interface TasteSource {
  *   track on a saved album or by a followed artist; album by a
  *   followed artist or holding a saved track                     0.6
  */
-export function affinityOf(t: ListenerTaste): (type: SearchType, id: string) => number {
-  const saved = { track: new Set(t.savedTracks), album: new Set(t.savedAlbums), artist: new Set(t.followedArtists) };
-  const liked = new Set(t.likedArtists);
-  const relatedTracks = new Set(t.relatedTracks);
-  const relatedAlbums = new Set(t.relatedAlbums);
-  return (type, id) => {
-    if (type === 'track') {
-      if (saved.track.has(id)) return 1;
-      const plays = t.playedTracks[id] ?? 0;
-      return Math.max(plays > 0 ? Math.min(1, 0.4 + 0.1 * plays) : 0, relatedTracks.has(id) ? 0.6 : 0);
-    }
-    if (type === 'artist') {
-      if (saved.artist.has(id)) return 1;
-      const plays = t.playedArtists[id] ?? 0;
-      return liked.has(id) || plays > 0 ? Math.min(0.9, 0.6 + 0.05 * plays) : 0;
-    }
-    if (type === 'album') return saved.album.has(id) ? 1 : relatedAlbums.has(id) ? 0.6 : 0;
-    return 0;
+export function affinityOf(t: ListenerTaste): AffinityScores {
+  const track = new Map<string, number>();
+  const artist = new Map<string, number>();
+  const album = new Map<string, number>();
+  const atLeast = (scores: Map<string, number>, id: string, score: number) => {
+    if (score > (scores.get(id) ?? 0)) scores.set(id, score);
   };
+  for (const id of t.relatedTracks) atLeast(track, id, 0.6);
+  for (const [id, plays] of Object.entries(t.playedTracks))
+    if (plays > 0) atLeast(track, id, Math.min(1, 0.4 + 0.1 * plays));
+  for (const id of t.savedTracks) atLeast(track, id, 1);
+  for (const id of t.likedArtists) atLeast(artist, id, Math.min(0.9, 0.6 + 0.05 * (t.playedArtists[id] ?? 0)));
+  for (const [id, plays] of Object.entries(t.playedArtists))
+    if (plays > 0) atLeast(artist, id, Math.min(0.9, 0.6 + 0.05 * plays));
+  for (const id of t.followedArtists) atLeast(artist, id, 1);
+  for (const id of t.relatedAlbums) atLeast(album, id, 0.6);
+  for (const id of t.savedAlbums) atLeast(album, id, 1);
+  return { track, artist, album };
 }
 
 /**
@@ -59,7 +58,7 @@ export function affinityOf(t: ListenerTaste): (type: SearchType, id: string) => 
  * and a save shows in rankings within `ttlMs`.
  */
 export function cachedAffinity(source: TasteSource, ttlMs = 5_000, maxListeners = 10_000): AffinitySource {
-  const cache = new Map<string, { at: number; score: Promise<(type: SearchType, id: string) => number> }>();
+  const cache = new Map<string, { at: number; score: Promise<AffinityScores> }>();
   return async (user: User) => {
     const now = Date.now();
     const hit = cache.get(user.id);

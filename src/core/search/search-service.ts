@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { SEARCH_TYPES, type SearchIndex, type SearchResults, type SearchType } from '../../ports/search-index.js';
+import {
+  type AffinityScores,
+  SEARCH_TYPES,
+  type SearchIndex,
+  type SearchResults,
+  type SearchType,
+} from '../../ports/search-index.js';
 import type { User } from '../accounts/types.js';
 import type { AlbumSummary, Artist, CatalogRepository, Page, Track } from '../catalog/types.js';
 import { Invalid } from '../errors.js';
@@ -33,7 +39,7 @@ export type Suggestion =
   | { type: 'album'; item: AlbumSummary };
 
 /** Where a listener's affinity comes from (saved items, history); none is known until those exist. */
-export type AffinitySource = (user: User) => Promise<((type: SearchType, id: string) => number) | undefined>;
+export type AffinitySource = (user: User) => Promise<AffinityScores | undefined>;
 
 const FLUSH_DELAY_MS = 50;
 
@@ -172,7 +178,7 @@ export class SearchService {
     market?: string,
   ) {
     const { text, filters } = parseQuery(q);
-    return this.index.search({
+    return await this.index.search({
       text,
       filters,
       types,

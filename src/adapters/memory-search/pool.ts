@@ -1,0 +1,159 @@
+/**
+ * The in-memory index answered on worker threads, so concurrent searches use every core
+ * (CADENZA_SEARCH_THREADS). Each worker holds a MemorySearchIndex of its own (pool-worker.ts) and is
+ * sent every load, upsert and removal in the same order; a search goes to the
+ * worker with the fewest searches in flight. A worker handles its messages in the order they were sent,
+ * so a search sent after an upsert sees it, whichever worker answers.
+ *
+ * A load is built once and shared: the columns on shared memory (most of the index) are shared by every
+ * worker, the rest copied to each, with its own dictionary strings. Upserts build small segments in each
+ * worker; a merge into the main segment gives each worker a copy of its own (docs/search.md).
+ */
+import type { Worker } from 'node:worker_threads';
+import {
+  SEARCH_TYPES,
+  type SearchDoc,
+  type SearchIndex,
+  type SearchRequest,
+  type SearchResults,
+  type SearchType,
+} from '../../ports/search-index.js';
+import { MemorySearchIndex, type MemorySearchOptions } from './index.js';
+import type { PoolReply, PoolRequest } from './pool-worker.js';
+import { startModuleWorker } from './worker-boot.js';
+
+interface Waiter {
+  resolve: (reply: PoolReply) => void;
+  reject: (error: Error) => void;
+}
+
+class PoolWorker {
+  private nextSeq = 0;
+  private readonly waiting = new Map<number, Waiter>();
+  searching = 0;
+  failed: Error | null = null;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: PoolReply) => {
+      const waiter = this.waiting.get(reply.seq);
+      this.waiting.delete(reply.seq);
+      if (this.waiting.size === 0) worker.unref();
+      if ('error' in reply) waiter?.reject(new Error(`search worker: ${reply.error}`));
+      else waiter?.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      this.failed ??= error;
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`search worker exited (${code})`)));
+    worker.unref();
+  }
+
+  send(message: PoolRequest): Promise<PoolReply> {
+    if (this.failed) return Promise.reject(this.failed);
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject });
+      this.worker.postMessage({ ...message, seq });
+      this.worker.ref();
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export class SearchWorkerPool implements SearchIndex {
+  private readonly workers: PoolWorker[];
+  private counts: number[] = SEARCH_TYPES.map(() => 0);
+  private writes: Promise<unknown> = Promise.resolve();
+  private turn = 0;
+
+  constructor(
+    threads: number,
+    private readonly options: MemorySearchOptions = {},
+  ) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError('a search pool needs at least one thread');
+    this.workers = Array.from(
+      { length: threads },
+      () => new PoolWorker(startModuleWorker(import.meta.url, 'pool-worker', { workerData: options })),
+    );
+  }
+
+  /**
+   * Builds the index once, on this thread, and hands it to every worker: the columns on shared memory
+   * are shared by all of them, the rest copied, and each unpacks the dictionary's strings itself.
+   */
+  load(docs: SearchDoc[]): void {
+    const built = new MemorySearchIndex({ ...this.options, syncMergeMax: Number.POSITIVE_INFINITY });
+    built.load(docs);
+    this.write({ op: 'adopt', loaded: built.exportLoaded() });
+  }
+
+  upsert(docs: SearchDoc[]): void {
+    this.write({ op: 'upsert', docs });
+  }
+
+  remove(type: SearchType, ids: string[]): void {
+    this.write({ op: 'remove', type, ids });
+  }
+
+  /** As of the last write every worker has applied. */
+  count(type: SearchType): number {
+    return this.counts[SEARCH_TYPES.indexOf(type)] ?? 0;
+  }
+
+  /** Resolves once every worker has applied every write sent so far; rejects if one failed. */
+  async settled(): Promise<void> {
+    await this.writes;
+  }
+
+  async search(request: SearchRequest): Promise<SearchResults> {
+    const worker = this.pick();
+    worker.searching++;
+    try {
+      const reply = await worker.send({ op: 'search', request });
+      return 'results' in reply ? reply.results : {};
+    } finally {
+      worker.searching--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.send({ op: 'close' })));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** The live worker with the fewest searches in flight; ties go round the pool. */
+  private pick(): PoolWorker {
+    let best: PoolWorker | null = null;
+    const n = this.workers.length;
+    for (let k = 0; k < n; k++) {
+      const w = this.workers[(this.turn + k) % n]!;
+      if (w.failed === null && (best === null || w.searching < best.searching)) best = w;
+    }
+    this.turn = (this.turn + 1) % n;
+    if (best === null) throw this.workers[0]!.failed ?? new Error('no search worker is running');
+    return best;
+  }
+
+  /** Sends a write to every worker; the counts follow the first worker's answer. */
+  private write(message: PoolRequest): void {
+    const replies = this.workers.map((w) =>
+      w.send(message).catch((error: Error) => {
+        // Its replica no longer matches the others: it answers no more searches.
+        w.failed ??= error;
+        throw error;
+      }),
+    );
+    const done = Promise.all(replies).then(([first]) => {
+      if (first && 'counts' in first) this.counts = first.counts;
+    });
+    this.writes = this.writes.then(() => done);
+    // A failed write shows in settled(); the worker it failed on is left out of searches.
+    done.catch(() => undefined);
+  }
+}

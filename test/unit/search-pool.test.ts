@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { MemorySearchIndex } from '../../src/adapters/memory-search/index.js';
+import { SearchWorkerPool } from '../../src/adapters/memory-search/pool.js';
+import type { SearchDoc, SearchRequest } from '../../src/ports/search-index.js';
+import { catalogue, NOW, track } from '../helpers/search-docs.js';
+
+const docs: SearchDoc[] = [
+  ...catalogue(3000, 7),
+  { ...track('a1', 'Rivers of Gold', 'Adèle'), type: 'album' },
+  { ...track('ar1', 'Adèle', ''), type: 'artist', artists: [] },
+  { ...track('us', 'Moon Anthem', 'Band US', 90), markets: ['US'] },
+];
+
+const pool = new SearchWorkerPool(2);
+pool.load(docs);
+const reference = new MemorySearchIndex();
+reference.load(docs);
+after(() => Promise.all([pool.close(), reference.close()]));
+
+function request(text: string, options: Partial<SearchRequest> = {}): SearchRequest {
+  return {
+    text,
+    filters: {},
+    types: ['track', 'album', 'artist'],
+    limit: 10,
+    offset: 0,
+    prefix: false,
+    now: NOW,
+    ...options,
+  };
+}
+
+const asked: SearchRequest[] = [
+  request('love night'),
+  request('moon', { market: 'DE' }),
+  request('moon', { market: 'US' }),
+  request('adele'),
+  request('hart', { limit: 20, offset: 5 }),
+  request('ri', { prefix: true }),
+  request('summer fire', { affinity: { track: new Map([['t2999', 1]]) } }),
+  request('', { filters: { artist: 'band wild' } }),
+];
+
+test('a pool of workers answers exactly what one index in this thread answers', async () => {
+  // All at once, so both workers answer some of them.
+  const answers = await Promise.all(asked.map((r) => pool.search(r)));
+  assert.equal(answers.length, asked.length);
+  for (const [i, r] of asked.entries()) assert.deepEqual(answers[i], reference.search(r), `query ${i}: "${r.text}"`);
+  assert.ok(answers.some((a) => (a.track?.items.length ?? 0) > 0));
+  await pool.settled();
+  assert.equal(pool.count('track'), reference.count('track'));
+  assert.equal(pool.count('album'), 1);
+});
+
+test('a search sent right after an upsert or removal sees it, on every worker', async () => {
+  pool.upsert([track('new1', 'Zyzzyva Waltz', 'Nobody Yet', 10)]);
+  const found = await Promise.all([1, 2, 3, 4].map(() => pool.search(request('zyzzyva'))));
+  for (const f of found)
+    assert.deepEqual(
+      f.track?.items.map((h) => h.id),
+      ['new1'],
+    );
+  pool.remove('track', ['new1']);
+  const gone = await Promise.all([1, 2, 3, 4].map(() => pool.search(request('zyzzyva'))));
+  for (const g of gone) assert.deepEqual(g.track?.items, []);
+});
+
+test('a closed pool refuses searches with a clear error', async () => {
+  const small = new SearchWorkerPool(1);
+  small.load([track('x', 'Only One', 'Someone')]);
+  assert.deepEqual(
+    (await small.search(request('only'))).track?.items.map((h) => h.id),
+    ['x'],
+  );
+  await small.close();
+  await assert.rejects(() => Promise.resolve(small.search(request('only'))), /search worker/);
+});
+
+test('a pool needs at least one thread', () => {
+  assert.throws(() => new SearchWorkerPool(0), /at least one thread/);
+});
