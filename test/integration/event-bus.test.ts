@@ -383,13 +383,19 @@ describe('RedisEventBus while Redis is unreachable', () => {
 
   test('close between reconnection attempts is prompt and settles what was waiting', { timeout: 10_000 }, async () => {
     const bus = new RedisEventBus(`redis://127.0.0.1:${await closedPort()}`, { onError: () => {} });
-    const waiting = bus.subscribe('t', () => {});
-    const publishing = bus.publish('t', 1);
+    // Both outcomes are caught at once: they settle during close, before the test looks at them.
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (err: Error) => err,
+      );
+    const waiting = failure(bus.subscribe('t', () => {}));
+    const publishing = failure(bus.publish('t', 1));
     await sleep(20);
     const started = Date.now();
     await bus.close();
     assert.ok(Date.now() - started < 1000);
-    await assert.rejects(waiting, /closed|retries/);
-    await assert.rejects(publishing, /closed|retries/);
+    assert.match(String(await waiting), /closed|retries/);
+    assert.match(String(await publishing), /closed|retries/);
   });
 });
