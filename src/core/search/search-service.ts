@@ -76,7 +76,7 @@ export class SearchService {
   async start(): Promise<{ documents: number; ms: number }> {
     this.stopFeed = await this.changes.subscribe(
       (batch) => this.enqueue(batch),
-      () => void this.reload(),
+      () => void this.reload().catch((err) => this.logger.error({ err }, 'search index reload failed')),
     );
     return this.reload();
   }
@@ -88,7 +88,20 @@ export class SearchService {
     await this.index.close?.();
   }
 
-  private async reload(): Promise<{ documents: number; ms: number }> {
+  /**
+   * Loads every document, in turn with the flushes of changes: a change announced while the snapshot is
+   * read is flushed after the load, so the load cannot put back what the change replaced.
+   */
+  private reload(): Promise<{ documents: number; ms: number }> {
+    const loaded = this.flushing.then(() => this.loadAll());
+    this.flushing = loaded.then(
+      () => undefined,
+      () => undefined,
+    );
+    return loaded;
+  }
+
+  private async loadAll(): Promise<{ documents: number; ms: number }> {
     const started = performance.now();
     const docs = await this.source.all();
     this.index.load(docs);
