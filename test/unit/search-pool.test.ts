@@ -53,6 +53,18 @@ test('a pool of workers answers exactly what one index in this thread answers', 
   assert.equal(pool.count('album'), 1);
 });
 
+test('a search that finds the pool idle is answered on this thread at once; one overlapping it goes to a worker', async () => {
+  const r = request('love night');
+  const first = pool.search(r);
+  assert.ok(!(first instanceof Promise), 'answered without waiting for a worker');
+  const second = pool.search(r);
+  assert.ok(second instanceof Promise, 'the next one in the same turn goes to a worker');
+  assert.deepEqual(first, reference.search(r));
+  assert.deepEqual(await second, reference.search(r));
+  await new Promise(setImmediate);
+  assert.ok(!(pool.search(r) instanceof Promise), 'idle again: answered here');
+});
+
 test('a search sent right after an upsert or removal sees it, on every worker', async () => {
   pool.upsert([track('new1', 'Zyzzyva Waltz', 'Nobody Yet', 10)]);
   const found = await Promise.all([1, 2, 3, 4].map(() => pool.search(request('zyzzyva'))));
