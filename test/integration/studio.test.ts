@@ -80,12 +80,16 @@ describe('artist studio', () => {
     const ready = await eventually(
       async () => {
         const { body } = await server.json(`/v1/studio/albums/${albumId}`, { token: artist.token });
-        return body.tracks.every((t: { status: string }) => t.status === 'ready') && body;
+        // A track turns ready as its job's last step, just before the job is marked done.
+        return (
+          body.tracks.every(
+            (t: { status: string; job: { state: string } }) => t.status === 'ready' && t.job.state === 'done',
+          ) && body
+        );
       },
       60_000,
-      'tracks to be ready',
+      'tracks to be ready and their jobs done',
     );
-    assert.ok(ready.tracks.every((t: { job: { state: string } }) => t.job.state === 'done'));
 
     // Still a draft: invisible to listeners.
     assert.equal((await server.json(`/v1/albums/${albumId}`, { token: listener.token })).status, 404);
