@@ -54,7 +54,7 @@ test('a pool of workers answers exactly what one index in this thread answers', 
 });
 
 test('a search that finds the pool idle is answered on this thread at once; one overlapping it goes to a worker', async () => {
-  const r = request('love night');
+  const r = request('love night', { types: ['track'] });
   const first = pool.search(r);
   assert.ok(!(first instanceof Promise), 'answered without waiting for a worker');
   const second = pool.search(r);
@@ -63,6 +63,17 @@ test('a search that finds the pool idle is answered on this thread at once; one 
   assert.deepEqual(await second, reference.search(r));
   await new Promise(setImmediate);
   assert.ok(!(pool.search(r) instanceof Promise), 'idle again: answered here');
+});
+
+test('an idle pool searches the tracks on a worker while the other types are answered here', async () => {
+  for (const r of [request('adele'), request('ri', { prefix: true }), request('moon', { market: 'DE' })]) {
+    await new Promise(setImmediate);
+    const answer = pool.search(r);
+    assert.ok(answer instanceof Promise, 'the tracks come from a worker');
+    const got = await answer;
+    assert.deepEqual(got, reference.search(r), `"${r.text}"`);
+    assert.deepEqual(Object.keys(got).sort(), ['album', 'artist', 'track']);
+  }
 });
 
 test('a search sent right after an upsert or removal sees it, on every worker', async () => {
