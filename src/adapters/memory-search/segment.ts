@@ -9,6 +9,7 @@
  * length in parts (how many words the name's core or that artist's name has). A title's tail counts
  * positions and length on its own, so bits 0-7 name a "group" of words: a core, a tail or an artist.
  */
+import type { Expansion } from './expand.js';
 import { type PackedStrings, packedEquals } from './packed.js';
 import type { TypoIndex } from './typos.js';
 
@@ -93,6 +94,8 @@ export interface Segment {
   /** Documents replaced or removed since the segment was built (null until the first). */
   deleted: Uint8Array | null;
   deletedCount: number;
+  /** Word expansions kept for later queries (expand.ts); never sent to another thread. */
+  expansions?: Map<string, Expansion>;
 }
 
 /** The document of this type and id that is not deleted, or −1; `hash` is `hashString(id)`. */
