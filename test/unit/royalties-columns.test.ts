@@ -5,6 +5,7 @@ import { allocateColumns, lineAmount } from '../../src/core/royalties/allocate-c
 import { selectFirst } from '../../src/core/royalties/apportion-columns.js';
 import { computeMarket, RunDigest } from '../../src/core/royalties/compute.js';
 import type { MarketCounts, PeriodTracks, Split, TrackStreams } from '../../src/core/royalties/types.js';
+import { splitsArbitrary } from '../helpers/royalty-arbitraries.js';
 
 /**
  * The run computes on columns (allocate-columns.ts); computeMarket is the rule written plainly. Both
@@ -43,18 +44,7 @@ function columns(tracks: TrackStreams[]): { period: PeriodTracks; counts: Market
   };
 }
 
-const SplitsArb: fc.Arbitrary<Split[]> = fc
-  .uniqueArray(fc.integer({ min: 1, max: 9999 }), { maxLength: 4 })
-  .chain((cuts) => {
-    const points = [0, ...[...cuts].sort((a, b) => a - b), 10_000];
-    const bps = points.slice(1).map((p, i) => p - points[i]!);
-    return fc
-      .uniqueArray(fc.constantFrom('h0', 'h1', 'H2', 'h3', 'h4', 'h5', 'h6'), {
-        minLength: bps.length,
-        maxLength: bps.length,
-      })
-      .map((holders) => bps.map((shareBp, i) => ({ holderId: holders[i]!, shareBp })));
-  });
+const SplitsArb = splitsArbitrary(4, ['h0', 'h1', 'H2', 'h3', 'h4', 'h5', 'h6']);
 
 // Few distinct stream counts and equal shares make ties common; pools up to beyond 2^53 take the BigInt path.
 const MarketArb = fc.record({

@@ -4,22 +4,11 @@ import fc from 'fast-check';
 import { computeMarket, premiumPool } from '../../src/core/royalties/compute.js';
 import { apportion } from '../../src/core/royalties/largest-remainder.js';
 import type { Split, StatementLine } from '../../src/core/royalties/types.js';
+import { splitsArbitrary } from '../helpers/royalty-arbitraries.js';
 
 /** Properties over random markets: exact reconciliation, no negative amounts, monotone in streams. */
 
-/** Splits of 1..4 holders summing to exactly 10000: cut points in 1..9999. */
-const SplitsArb: fc.Arbitrary<Split[]> = fc
-  .uniqueArray(fc.integer({ min: 1, max: 9999 }), { maxLength: 3 })
-  .chain((cuts) => {
-    const points = [0, ...[...cuts].sort((a, b) => a - b), 10_000];
-    const bps = points.slice(1).map((p, i) => p - points[i]!);
-    return fc
-      .uniqueArray(fc.constantFrom('h0', 'h1', 'h2', 'h3', 'h4', 'h5'), {
-        minLength: bps.length,
-        maxLength: bps.length,
-      })
-      .map((holders) => bps.map((shareBp, i) => ({ holderId: holders[i]!, shareBp })));
-  });
+const SplitsArb = splitsArbitrary(3, ['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
 
 const MarketArb = fc.record({
   premiumUsers: fc.integer({ min: 0, max: 2_000_000 }),
