@@ -76,8 +76,6 @@ export class SearchWorkerPool implements SearchIndex {
   /** The replica on this thread; null until a load, and again if a write failed on it. */
   private here: MemorySearchIndex | null = null;
   private hereFailed: Error | null = null;
-  /** Searches sent to workers and not yet answered. */
-  private inFlight = 0;
   /** Whether this turn of the event loop has already answered a search here. */
   private answeredThisTurn = false;
   private closed = false;
@@ -137,7 +135,7 @@ export class SearchWorkerPool implements SearchIndex {
 
   search(request: SearchRequest): SearchResults | Promise<SearchResults> {
     if (this.closed) return Promise.reject(new Error('the search worker pool is closed'));
-    if (this.here !== null && this.inFlight === 0 && !this.answeredThisTurn) {
+    if (this.here !== null && !this.answeredThisTurn && this.workers.every((w) => w.searching === 0)) {
       this.answeredThisTurn = true;
       setImmediate(() => {
         this.answeredThisTurn = false;
@@ -171,13 +169,11 @@ export class SearchWorkerPool implements SearchIndex {
   private async searchOnWorker(request: SearchRequest): Promise<SearchResults> {
     const worker = this.pick();
     worker.searching++;
-    this.inFlight++;
     try {
       const reply = await worker.send({ op: 'search', request });
       return 'results' in reply ? reply.results : {};
     } finally {
       worker.searching--;
-      this.inFlight--;
     }
   }
 
