@@ -268,5 +268,7 @@ test('typeahead puts first what the query begins, however many more popular matc
   const index = indexOf([...noise, edith, iDo]);
   assert.equal(ids(index, 'edi', { prefix: true })[0], edith.id);
   assert.equal(ids(index, 'edith p', { prefix: true })[0], edith.id);
+  assert.equal(ids(index, 'edith piaf la', { prefix: true })[0], edith.id, 'the artist, then the title begun');
+  assert.equal(ids(index, 'edith la', { prefix: true })[0], edith.id, 'a first name, then the title begun');
   assert.equal(ids(index, 'i love you, i', { prefix: true })[0], iDo.id);
 });

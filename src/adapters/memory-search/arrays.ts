@@ -30,31 +30,45 @@ export class IntList {
 }
 
 /**
- * Sorts `keys` (unsigned 32-bit) ascending and moves `values` along, keeping the order of equal keys:
- * two 16-bit counting passes, or four 8-bit ones for short arrays (whose buckets would cost more).
+ * Sorts `keys` (unsigned 32-bit) ascending and moves `values` (and `more`, if given) along, keeping the
+ * order of equal keys: two 16-bit counting passes, or four 8-bit ones for short arrays (whose buckets
+ * would cost more).
  */
-export function radixSort(keys: Uint32Array, values: Int32Array): void {
+export function radixSort(keys: Uint32Array, values: Int32Array, more: Int32Array | null = null): void {
   const n = keys.length;
   const bits = n < 1 << 16 ? 8 : 16;
   const buckets = 1 << bits;
   const mask = buckets - 1;
   let k1: Uint32Array = keys;
   let v1: Int32Array = values;
+  let m1: Int32Array | null = more;
   let k2: Uint32Array = new Uint32Array(n);
   let v2: Int32Array = new Int32Array(n);
+  let m2: Int32Array | null = more === null ? null : new Int32Array(n);
   const counts = new Int32Array(buckets + 1);
   for (let shift = 0; shift < 32; shift += bits) {
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[((k1[i]! >>> shift) & mask) + 1]!++;
     for (let b = 0; b < buckets; b++) counts[b + 1]! += counts[b]!;
-    for (let i = 0; i < n; i++) {
-      const key = k1[i]!;
-      const at = counts[(key >>> shift) & mask]!++;
-      k2[at] = key;
-      v2[at] = v1[i]!;
+    if (m1 === null) {
+      for (let i = 0; i < n; i++) {
+        const key = k1[i]!;
+        const at = counts[(key >>> shift) & mask]!++;
+        k2[at] = key;
+        v2[at] = v1[i]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const key = k1[i]!;
+        const at = counts[(key >>> shift) & mask]!++;
+        k2[at] = key;
+        v2[at] = v1[i]!;
+        m2![at] = m1[i]!;
+      }
     }
     [k1, k2] = [k2, k1];
     [v1, v2] = [v2, v1];
+    [m1, m2] = [m2, m1];
   }
   // An even number of passes: the sorted data is back in the arrays we were given.
 }

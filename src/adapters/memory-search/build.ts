@@ -128,6 +128,7 @@ export function buildSegment(batch: DocBatch, serial: number, report?: BuildRepo
     nameDocs: share(nameDocs),
     startKeys: share(starts.keys),
     startDocs: share(starts.docs),
+    startNext: share(starts.next),
     deleted: null,
     deletedCount: 0,
   };
@@ -214,7 +215,8 @@ function buildPostings(
 
 /**
  * Per document, the keys (prepare.ts `nameKey`) of the first 1, 2 and 3 words of its name's core and of
- * each artist's name; sorted by key, then document.
+ * each artist's name, each with the word that follows them there (−1 where the name ends with them);
+ * sorted by key, then document.
  */
 function buildStartKeys(
   dict: readonly string[],
@@ -226,42 +228,66 @@ function buildStartKeys(
   const wordHash = new Int32Array(dict.length);
   for (let w = 0; w < dict.length; w++) wordHash[w] = hashString(dict[w]!) | 0;
   // Two passes, counting then filling, so the arrays are allocated once at their size.
-  let keys = new Uint32Array(0);
-  let docs = new Int32Array(0);
-  let count = 0;
+  const out = new StartEntries();
   for (let pass = 0; pass < 2; pass++) {
-    if (pass === 1) {
-      keys = new Uint32Array(count);
-      docs = new Int32Array(count);
-      count = 0;
-    }
+    if (pass === 1) out.allocate();
     for (let d = 0; d < n; d++) {
       let group = -1;
       let words = 0;
       let h = 0;
+      // Whether the key of the first `words` words still waits for the word after them.
+      let pending = false;
       for (let k = forwardOffsets[d]!; k < forwardOffsets[d + 1]!; k++) {
         const meta = forwardMeta[k]!;
         // Parts of the name's core or of an artist's name, in order.
         if ((meta & 4) !== 0 || (meta & 3) === ALBUM || ((meta >>> 15) & 31) !== 1) continue;
         if ((meta & 0xff) !== group) {
+          if (pending) out.add(h, d, -1);
           group = meta & 0xff;
           words = 0;
           h = 0x811c9dc5;
+          pending = false;
         }
-        if (words >= START_WORDS || ((meta >>> 8) & 127) !== words) continue;
-        h = Math.imul(h ^ wordHash[forwardWords[k]!]!, 0x01000193);
+        if (((meta >>> 8) & 127) !== words || (words === START_WORDS && !pending)) continue;
+        const w = forwardWords[k]!;
+        if (pending) out.add(h, d, w);
+        pending = words < START_WORDS;
+        if (!pending) continue;
+        h = Math.imul(h ^ wordHash[w]!, 0x01000193);
         h ^= h >>> 15;
         words++;
-        if (pass === 1) {
-          keys[count] = h;
-          docs[count] = d;
-        }
-        count++;
       }
+      if (pending) out.add(h, d, -1);
     }
   }
-  const sortedKeys = keys;
-  const sortedDocs = docs;
-  radixSort(sortedKeys, sortedDocs);
-  return { keys: sortedKeys, docs: sortedDocs };
+  const { keys, docs, next } = out;
+  // Stable: each key's documents stay ascending.
+  radixSort(keys, docs, next);
+  return { keys, docs, next };
+}
+
+/** Start keys with their documents and next words: counted first, then filled. */
+class StartEntries {
+  keys = new Uint32Array(0);
+  docs = new Int32Array(0);
+  next = new Int32Array(0);
+  count = 0;
+  private filling = false;
+
+  allocate(): void {
+    this.keys = new Uint32Array(this.count);
+    this.docs = new Int32Array(this.count);
+    this.next = new Int32Array(this.count);
+    this.count = 0;
+    this.filling = true;
+  }
+
+  add(key: number, doc: number, next: number): void {
+    if (this.filling) {
+      this.keys[this.count] = key;
+      this.docs[this.count] = doc;
+      this.next[this.count] = next;
+    }
+    this.count++;
+  }
 }

@@ -63,29 +63,32 @@ export function addStarts(
   found: Set<number>,
 ) {
   if (plan.startKey === null) return;
-  // The first words are there (the key says so); the others are checked cheaply before the Matcher,
-  // the next one where a start needs it: right after them, or first in another name.
-  const checks = new Checks(segment, expansions, plan.startWords, true);
-  const next = expansions[plan.startWords.length]!.tier1;
   const at = plan.startWords.length;
-  const keys = segment.startKeys;
+  const next = expansions[at]!.tier1;
+  if (next.lo.length === 0) return;
+  // The first words are there (the key says so) and so is the next one (checked below); the others are
+  // checked cheaply before the Matcher.
+  const checks = new Checks(segment, expansions, [...plan.startWords, at], true);
+  const { startKeys: keys, startDocs: docs, startNext } = segment;
   const from = segment.typeStart[type]!;
   const to = segment.typeStart[type + 1]!;
-  let added = 0;
-  let across = 0;
-  let read = 0;
   let i = lowerBound(keys, 0, keys.length, plan.startKey);
   // Documents of this type only: they are sorted by key, then document.
   const end = lowerBound(keys, i, keys.length, plan.startKey + 1);
-  i = lowerBound(segment.startDocs, i, end, from);
-  for (let previous = -1; i < end && read < STARTS_BUDGET; i++) {
-    const d = segment.startDocs[i]!;
+  i = lowerBound(docs, i, end, from);
+  let added = 0;
+  let across = 0;
+  for (let previous = -1, read = 0; i < end && read < STARTS_BUDGET; i++, read++) {
+    const d = docs[i]!;
     if (d >= to) break;
     if (d === previous) continue;
+    // The next query word goes on this name, or, where the name ends with the first words, begins
+    // another name or artist's name of the document ("adele hel" → Adele's "Hello").
+    const w = startNext[i]!;
+    if (w >= 0 ? !inRanges(w, next) : !beginsGroupWith(segment, d, next)) continue;
     previous = d;
-    read++;
     if (found.has(d) || (segment.deleted !== null && segment.deleted[d] === 1)) continue;
-    if (!nextInPlace(segment, d, next, at) || !checks.all(d) || !passes(segment, d, plan)) continue;
+    if (!checks.all(d) || !passes(segment, d, plan)) continue;
     // Only documents the query begins: the others ("on top of …" for "on o") the scan finds.
     const text = matcher.evaluate(segment, d);
     if (text < 0 || !matcher.started) continue;
@@ -95,6 +98,11 @@ export function addStarts(
     if (!matcher.startedOneGroup) across++;
     else if (++added >= STARTS) break;
   }
+}
+
+function inRanges(w: number, ranges: Ranges): boolean {
+  for (let r = 0; r < ranges.lo.length; r++) if (w >= ranges.lo[r]! && w < ranges.hi[r]!) return true;
+  return false;
 }
 
 export function addPrefixStarts(
@@ -133,17 +141,12 @@ export function addPrefixStarts(
   }
 }
 
-/** Whether document d has a word of `ranges` at position `at` or first in its group (not the album). */
-function nextInPlace(segment: Segment, d: number, ranges: Ranges, at: number): boolean {
-  const n = ranges.lo.length;
-  if (n === 0) return false;
+/** Whether a word of `ranges` begins one of document d's names (its core or an artist's name). */
+function beginsGroupWith(segment: Segment, d: number, ranges: Ranges): boolean {
   const { forwardWords, forwardMeta } = segment;
   for (let k = segment.forwardOffsets[d]!; k < segment.forwardOffsets[d + 1]!; k++) {
     const meta = forwardMeta[k]!;
-    const pos = (meta >>> 8) & 127;
-    if ((pos !== at && pos !== 0) || (meta & 3) === ALBUM) continue;
-    const w = forwardWords[k]!;
-    for (let r = 0; r < n; r++) if (w >= ranges.lo[r]! && w < ranges.hi[r]!) return true;
+    if (((meta >>> 8) & 127) === 0 && (meta & 3) !== ALBUM && inRanges(forwardWords[k]!, ranges)) return true;
   }
   return false;
 }

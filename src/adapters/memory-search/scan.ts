@@ -15,10 +15,11 @@ import { NO_DAY, type Segment } from './segment.js';
 
 /**
  * Matches kept per segment and type, most popular first, for the final ranking: enough for paging to
- * offset 1000 in full search; typeahead shows a few, so it keeps fewer and answers sooner.
+ * offset 1000 in full search; typeahead shows ten at most, beside the best matches found by key
+ * (lookups.ts), so it keeps fewer and answers sooner.
  */
 export const POOL = 1000;
-export const TYPEAHEAD_POOL = 300;
+export const TYPEAHEAD_POOL = 100;
 
 /** Candidates of one type across segments, ranked in the end by the index. */
 export class Pool {

@@ -26,7 +26,7 @@ import { NO_DAY, type Segment } from './segment.js';
 
 /** Candidates read per segment and type, at most: first tier, second tier (typos: few results). */
 const TYPEAHEAD_BUDGET = 30_000;
-const TYPEAHEAD_TYPO_BUDGET = 5_000;
+const TYPEAHEAD_TYPO_BUDGET = 2_000;
 const FULL_BUDGET = 100_000;
 const FULL_TYPO_BUDGET = 30_000;
 const FILTER_BUDGET = 400_000;
@@ -68,7 +68,9 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
   const { plan, segments, expansions, matchers, typeNumber: type, request } = q;
   const pool = new Pool();
   const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_BUDGET : FULL_BUDGET;
-  const limit = request.prefix ? TYPEAHEAD_POOL : POOL;
+  // Typeahead keeps fewer, but always the page asked for.
+  const page = request.offset + request.limit;
+  const limit = request.prefix ? Math.max(TYPEAHEAD_POOL, page) : POOL;
   let total = 0;
   let secondTier = false;
   for (let s = 0; s < segments.length; s++) {
@@ -98,7 +100,7 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
     for (const e of expansions[s]!) if (e.widens) secondTier = true;
   }
   // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past them.
-  if (secondTier && pool.docs.length < request.offset + request.limit) {
+  if (secondTier && pool.docs.length < page) {
     for (let s = 0; s < segments.length; s++) {
       const segment = segments[s]!;
       if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;

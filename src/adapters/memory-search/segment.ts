@@ -88,9 +88,13 @@ export interface Segment {
   /** nameHash sorted, and the document of each. */
   nameKeys: Uint32Array;
   nameDocs: Int32Array;
-  /** Keys of the first 1, 2 and 3 words of each name's core and artist's name, sorted, and their documents. */
+  /**
+   * Keys of the first 1, 2 and 3 words of each name's core and artist's name, their documents, and the
+   * word following those words in that name (−1: none); sorted by key, next word, document (build.ts).
+   */
   startKeys: Uint32Array;
   startDocs: Int32Array;
+  startNext: Int32Array;
   /** Documents replaced or removed since the segment was built (null until the first). */
   deleted: Uint8Array | null;
   deletedCount: number;
