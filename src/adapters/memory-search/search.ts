@@ -25,7 +25,7 @@ import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
 import { NO_DAY, type Segment } from './segment.js';
 
 /** Candidates read per segment and type, at most: first tier, second tier (typos: few results). */
-const TYPEAHEAD_BUDGET = 30_000;
+const TYPEAHEAD_BUDGET = 10_000;
 const TYPEAHEAD_TYPO_BUDGET = 2_000;
 const FULL_BUDGET = 100_000;
 const FULL_TYPO_BUDGET = 30_000;
