@@ -9,6 +9,7 @@
  *
  *   node --import tsx bench/search.ts        (npm run bench:search)
  *   BENCH_SECONDS=10 BENCH_CONCURRENCY=1,32 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:search
+ *   BENCH_CADENZA_ARGS=--max-semi-space-size=64 npm run bench:search   (node options for Cadenza's process)
  *
  * The queries are made from the real rows only (the synthetic expansion is there to be searched, not
  * looked for): typeahead is every prefix of titles and artist names; full search is whole titles, titles
@@ -71,6 +72,8 @@ const PG_POOL = Number(process.env.BENCH_PG_POOL ?? 8);
  * the index, as a 2-core server would run it; 0 searches on the server's main thread.
  */
 const THREADS = Number(process.env.BENCH_SEARCH_THREADS ?? cpus().length);
+/** Node options for the Cadenza child (BENCH_CADENZA_ARGS, e.g. `--max-semi-space-size=64`). */
+const CADENZA_NODE_ARGS = (process.env.BENCH_CADENZA_ARGS ?? '').split(' ').filter(Boolean);
 const MODES = ['typeahead', 'full'] as const;
 type Mode = (typeof MODES)[number];
 const LIMIT: Record<Mode, number> = { typeahead: 10, full: 20 };
@@ -562,7 +565,7 @@ async function main(): Promise<void> {
     );
 
     // Cadenza first, alone on the machine, so its load time is its own.
-    const cadenzaProc = child('serve-cadenza', { now, mixFile }, ['--expose-gc']);
+    const cadenzaProc = child('serve-cadenza', { now, mixFile }, ['--expose-gc', ...CADENZA_NODE_ARGS]);
     children.push(cadenzaProc);
     type Ready = { port: number; count: number; buildMs: number; loadMs: number; rss: Record<string, number> };
     const ready = await nextJsonLine<Ready>(cadenzaProc, 600_000);
