@@ -29,6 +29,22 @@ export class IntList {
   }
 }
 
+/** Bit sets over a segment's documents, reused from scan to scan (all zero when not in use). */
+const spareBits: Uint32Array[] = [];
+
+/** An all-zero bit set of at least `size` bits. */
+export function takeBits(size: number): Uint32Array {
+  const words = (size + 31) >>> 5;
+  const bits = spareBits.pop();
+  return bits !== undefined && bits.length >= words ? bits : new Uint32Array(Math.max(words, bits?.length ?? 0));
+}
+
+/** Gives a bit set back, clearing the bits of [from, to) (the only ones that were set). */
+export function giveBits(bits: Uint32Array, from: number, to: number): void {
+  bits.fill(0, from >>> 5, (to + 31) >>> 5);
+  spareBits.push(bits);
+}
+
 /**
  * Sorts `keys` (unsigned 32-bit) ascending and moves `values` (and `more`, if given) along, keeping the
  * order of equal keys: two 16-bit counting passes, or four 8-bit ones for short arrays (whose buckets

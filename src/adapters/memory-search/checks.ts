@@ -1,14 +1,11 @@
 /** Cheap first tests of a scan's candidates, before the Matcher. */
-import { lowerBound } from './arrays.js';
+import { giveBits, lowerBound, takeBits } from './arrays.js';
 import type { Expansion } from './expand.js';
 import type { Segment } from './segment.js';
 
 const MAX_FOLLOWED_WORDS = 8;
 /** A word's documents go into a bit set when its postings are at most this many per candidate to check. */
 const BITS_PER_CANDIDATE = 8;
-
-/** Bit sets over a segment's documents, reused from scan to scan (all zero when not in use). */
-const spareBits: Uint32Array[] = [];
 
 /** Where and how much a scan reads: its type's documents [from, to) and how many candidates at most. */
 export interface ScanRange {
@@ -126,18 +123,13 @@ export class Checks {
   release(): void {
     const range = this.range;
     if (range === null) return;
-    for (const bits of this.bits.splice(0)) {
-      bits.fill(0, range.from >>> 5, (range.to + 31) >>> 5);
-      spareBits.push(bits);
-    }
+    for (const bits of this.bits.splice(0)) giveBits(bits, range.from, range.to);
   }
 }
 
 /** A bit set of the documents in [range.from, range.to) having a word of the ranges. */
 function fillBits(segment: Segment, lo: Int32Array, hi: Int32Array, range: ScanRange): Uint32Array {
-  const size = (segment.size + 31) >>> 5;
-  let bits = spareBits.pop();
-  if (bits === undefined || bits.length < size) bits = new Uint32Array(Math.max(size, bits?.length ?? 0));
+  const bits = takeBits(segment.size);
   const { postings, postingOffsets } = segment;
   const { from, to } = range;
   for (let r = 0; r < lo.length; r++) {

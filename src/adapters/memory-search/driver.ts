@@ -1,10 +1,12 @@
 /**
  * The driving list of a scan: the documents having one query word, in ascending order (so by type,
  * then popularity), merged across the word ranges it matches. A big prefix contributes its precomputed
- * documents (prefixes.ts); a range of few postings is gathered and sorted; many lists go through a heap.
+ * documents (prefixes.ts); a few lists are merged as they are read, through a heap when more than a few;
+ * a range of several words has its documents put in a bit set, read in ascending order (no sort, and
+ * only as far as the scan reads).
  */
 import { SEARCH_TYPES } from '../../ports/search-index.js';
-import { IntList, lowerBound } from './arrays.js';
+import { giveBits, lowerBound, takeBits } from './arrays.js';
 import type { Expansion } from './expand.js';
 import type { Segment } from './segment.js';
 
@@ -12,7 +14,7 @@ const TYPES = SEARCH_TYPES.length;
 const MAX_SOURCES = 64;
 const HEAP_FROM = 6;
 
-/** Document ids in ascending order from up to MAX_SOURCES sorted lists, or a plain range. */
+/** Document ids in ascending order from up to MAX_SOURCES sorted lists, a bit set, or a plain range. */
 export class Driver {
   readonly lists: Int32Array[] = [];
   readonly pos: number[] = [];
@@ -21,6 +23,28 @@ export class Driver {
   truncated = false;
   private rangeNext = -1;
   private rangeEnd = -1;
+  /** In bit-set mode: the set, the word being read, the bits of it not read yet, where [from, to) ends. */
+  private bits: Uint32Array | null = null;
+  private word = 0;
+  private left = 0;
+  private bitsFrom = 0;
+  private bitsTo = 0;
+
+  /** Reads the documents set in `bits` (all within [from, to)), which `release` gives back. */
+  readBits(bits: Uint32Array, from: number, to: number): void {
+    this.bits = bits;
+    this.bitsFrom = from;
+    this.bitsTo = to;
+    this.word = (from >>> 5) - 1;
+    this.left = 0;
+  }
+
+  /** Gives back a bit set it read from. */
+  release(): void {
+    if (this.bits === null) return;
+    giveBits(this.bits, this.bitsFrom, this.bitsTo);
+    this.bits = null;
+  }
 
   range(from: number, to: number): void {
     this.rangeNext = from;
@@ -37,6 +61,7 @@ export class Driver {
 
   next(): number {
     if (this.rangeEnd >= 0) return this.rangeNext < this.rangeEnd ? this.rangeNext++ : -1;
+    if (this.bits !== null) return this.nextFromBits(this.bits);
     const { lists, pos, end } = this;
     if (lists.length === 1) return pos[0]! < end[0]! ? lists[0]![pos[0]!++]! : -1;
     if (lists.length > HEAP_FROM) return this.nextFromHeap();
@@ -50,6 +75,17 @@ export class Driver {
     if (min < 0) return -1;
     for (let i = 0; i < lists.length; i++) if (pos[i]! < end[i]! && lists[i]![pos[i]!] === min) pos[i]!++;
     return min;
+  }
+
+  private nextFromBits(bits: Uint32Array): number {
+    const last = (this.bitsTo + 31) >>> 5;
+    while (this.left === 0) {
+      if (++this.word >= last) return -1;
+      this.left = bits[this.word]!;
+    }
+    const lowest = this.left & -this.left;
+    this.left ^= lowest;
+    return this.word * 32 + 31 - Math.clz32(lowest);
   }
 
   /** Many lists: a binary heap of the lists by their current document. */
@@ -102,8 +138,10 @@ export function driverFor(segment: Segment, e: Expansion, firstTier: boolean, ty
   const from = segment.typeStart[type]!;
   const to = segment.typeStart[type + 1]!;
   const { postings, postingOffsets, big } = segment;
-  let gathered: IntList | null = null;
-  const gatherAll = ranges.lo.length > MAX_SOURCES;
+  let several = ranges.lo.length > MAX_SOURCES;
+  for (let i = 0; i < ranges.lo.length && !several; i++)
+    several = ranges.node[i]! < 0 && ranges.hi[i]! - ranges.lo[i]! > 1;
+  const bits = several ? takeBits(segment.size) : null;
   for (let i = 0; i < ranges.lo.length; i++) {
     const lo = ranges.lo[i]!;
     const hi = ranges.hi[i]!;
@@ -114,40 +152,38 @@ export function driverFor(segment: Segment, e: Expansion, firstTier: boolean, ty
       const b = big.offsets[slot + 1]!;
       if (big.counts[slot]! > b - a) driver.truncated = true;
       driver.size += big.counts[slot]!;
-      if (gatherAll) {
-        gathered ??= new IntList(4096);
-        for (let k = a; k < b; k++) gathered.push(big.docs[k]!);
-      } else driver.add(big.docs, a, b);
-    } else if (hi - lo === 1 && !gatherAll) {
+      if (bits === null) driver.add(big.docs, a, b);
+      else setBits(bits, big.docs, a, b);
+    } else if (bits === null) {
       const a = lowerBound(postings, postingOffsets[lo]!, postingOffsets[lo + 1]!, from);
       const b = lowerBound(postings, a, postingOffsets[lo + 1]!, to);
       driver.size += b - a;
       driver.add(postings, a, b);
+    } else if ((hi - lo) * 32 < postingOffsets[hi]! - postingOffsets[lo]!) {
+      // Long lists: each word's part for this type is found by binary search.
+      for (let w = lo; w < hi; w++) {
+        const b = lowerBound(postings, postingOffsets[w]!, postingOffsets[w + 1]!, to);
+        const a = lowerBound(postings, postingOffsets[w]!, b, from);
+        driver.size += b - a;
+        setBits(bits, postings, a, b);
+      }
     } else {
-      gathered ??= new IntList(4096);
-      const before = gathered.length;
-      const all = postingOffsets[hi]! - postingOffsets[lo]!;
-      if ((hi - lo) * 32 < all) {
-        // Long lists: each word's part for this type is found by binary search.
-        for (let w = lo; w < hi; w++) {
-          const b = lowerBound(postings, postingOffsets[w]!, postingOffsets[w + 1]!, to);
-          for (let k = lowerBound(postings, postingOffsets[w]!, b, from); k < b; k++) gathered.push(postings[k]!);
-        }
-      } else {
-        for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
-          const d = postings[k]!;
-          if (d >= from && d < to) gathered.push(d);
+      for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
+        const d = postings[k]!;
+        if (d >= from && d < to) {
+          bits[d >>> 5]! |= 1 << (d & 31);
+          driver.size++;
         }
       }
-      driver.size += gathered.length - before;
     }
   }
-  if (gathered !== null && gathered.length > 0) {
-    // Sorted and without repeats: one more list in document order.
-    const sorted = gathered.data.subarray(0, gathered.length).sort();
-    let unique = 0;
-    for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[unique++] = sorted[k]!;
-    driver.add(sorted, 0, unique);
-  }
+  if (bits !== null) driver.readBits(bits, from, to);
   return driver;
+}
+
+function setBits(bits: Uint32Array, docs: Int32Array, a: number, b: number): void {
+  for (let k = a; k < b; k++) {
+    const d = docs[k]!;
+    bits[d >>> 5]! |= 1 << (d & 31);
+  }
 }

@@ -132,6 +132,7 @@ export function scan(input: ScanInput): ScanResult {
     added++;
   }
   checks.release();
+  driver.release();
   if (driver.truncated) complete = false;
   return { matched, added, read, size: Math.max(driver.size, read), complete };
 }

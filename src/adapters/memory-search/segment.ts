@@ -90,7 +90,7 @@ export interface Segment {
   nameDocs: Int32Array;
   /**
    * Keys of the first 1, 2 and 3 words of each name's core and artist's name, their documents, and the
-   * word following those words in that name (−1: none); sorted by key, next word, document (build.ts).
+   * word following those words in that name (−1: none); sorted by key, then document (build.ts).
    */
   startKeys: Uint32Array;
   startDocs: Int32Array;
