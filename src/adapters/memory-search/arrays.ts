@@ -1,4 +1,4 @@
-/** Typed-array helpers of the search index: a growable int list, a stable radix sort, binary searches. */
+/** Typed-array helpers of the search index: an int list, reusable bit sets, a stable radix sort, binary searches. */
 
 export class IntList {
   data: Int32Array;
