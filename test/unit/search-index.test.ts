@@ -272,3 +272,26 @@ test('typeahead puts first what the query begins, however many more popular matc
   assert.equal(ids(index, 'edith la', { prefix: true })[0], edith.id, 'a first name, then the title begun');
   assert.equal(ids(index, 'i love you, i', { prefix: true })[0], iDo.id);
 });
+
+test('a prefix of many words finds every document having one, page after page', () => {
+  // 300 tracks, each with its own word beginning "dun" (not first in the name, so only the scan finds
+  // them), over several documents of other types and popularities: every one must be found once.
+  const letters = (i: number) => String.fromCharCode(97 + Math.floor(i / 26), 97 + (i % 26));
+  const tracks = Array.from({ length: 300 }, (_, i) =>
+    track(`Tune dun${letters(i)}`, `Band ${letters(i)}`, { popularity: i % 101 }),
+  );
+  const index = indexOf([
+    doc('artist', 'Dunes', { popularity: 99 }),
+    ...tracks,
+    doc('album', 'Dunk', { popularity: 1 }),
+  ]);
+  for (const prefix of [true, false]) {
+    const seen: string[] = [];
+    for (let offset = 0; offset < 300; offset += 50) {
+      const r = search(index, 'dun', { prefix, limit: 50, offset });
+      assert.equal(r.track!.total, 300, `total (prefix: ${prefix})`);
+      seen.push(...r.track!.items.map((h) => h.id));
+    }
+    assert.deepEqual(seen.sort(), tracks.map((t) => t.id).sort(), `every track once (prefix: ${prefix})`);
+  }
+});
