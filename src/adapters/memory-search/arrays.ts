@@ -45,6 +45,47 @@ export function giveBits(bits: Uint32Array, from: number, to: number): void {
   spareBits.push(bits);
 }
 
+/** Sets in `bits` the documents docs[a..b). */
+export function setBits(bits: Uint32Array, docs: Int32Array, a: number, b: number): void {
+  for (let k = a; k < b; k++) {
+    const d = docs[k]!;
+    bits[d >>> 5]! |= 1 << (d & 31);
+  }
+}
+
+/**
+ * Sets in `bits` the documents in [from, to) of words [lo, hi) (postings in document order per word);
+ * returns how many postings that was. Long lists are cut to [from, to) by binary search.
+ */
+export function setPostingBits(
+  bits: Uint32Array,
+  postings: Int32Array,
+  postingOffsets: Int32Array,
+  lo: number,
+  hi: number,
+  from: number,
+  to: number,
+): number {
+  let set = 0;
+  if ((hi - lo) * 32 < postingOffsets[hi]! - postingOffsets[lo]!) {
+    for (let w = lo; w < hi; w++) {
+      const b = lowerBound(postings, postingOffsets[w]!, postingOffsets[w + 1]!, to);
+      const a = lowerBound(postings, postingOffsets[w]!, b, from);
+      setBits(bits, postings, a, b);
+      set += b - a;
+    }
+    return set;
+  }
+  for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
+    const d = postings[k]!;
+    if (d >= from && d < to) {
+      bits[d >>> 5]! |= 1 << (d & 31);
+      set++;
+    }
+  }
+  return set;
+}
+
 /**
  * Sorts `keys` (unsigned 32-bit) ascending and moves `values` (and `more`, if given) along, keeping the
  * order of equal keys: two 16-bit counting passes, or four 8-bit ones for short arrays (whose buckets
@@ -66,21 +107,12 @@ export function radixSort(keys: Uint32Array, values: Int32Array, more: Int32Arra
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[((k1[i]! >>> shift) & mask) + 1]!++;
     for (let b = 0; b < buckets; b++) counts[b + 1]! += counts[b]!;
-    if (m1 === null) {
-      for (let i = 0; i < n; i++) {
-        const key = k1[i]!;
-        const at = counts[(key >>> shift) & mask]!++;
-        k2[at] = key;
-        v2[at] = v1[i]!;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const key = k1[i]!;
-        const at = counts[(key >>> shift) & mask]!++;
-        k2[at] = key;
-        v2[at] = v1[i]!;
-        m2![at] = m1[i]!;
-      }
+    for (let i = 0; i < n; i++) {
+      const key = k1[i]!;
+      const at = counts[(key >>> shift) & mask]!++;
+      k2[at] = key;
+      v2[at] = v1[i]!;
+      if (m1 !== null) m2![at] = m1[i]!;
     }
     [k1, k2] = [k2, k1];
     [v1, v2] = [v2, v1];

@@ -1,5 +1,5 @@
 /** Cheap first tests of a scan's candidates, before the Matcher. */
-import { giveBits, lowerBound, takeBits } from './arrays.js';
+import { giveBits, lowerBound, setPostingBits, takeBits } from './arrays.js';
 import type { Expansion } from './expand.js';
 import type { Segment } from './segment.js';
 
@@ -130,15 +130,8 @@ export class Checks {
 /** A bit set of the documents in [range.from, range.to) having a word of the ranges. */
 function fillBits(segment: Segment, lo: Int32Array, hi: Int32Array, range: ScanRange): Uint32Array {
   const bits = takeBits(segment.size);
-  const { postings, postingOffsets } = segment;
-  const { from, to } = range;
   for (let r = 0; r < lo.length; r++) {
-    for (let w = lo[r]!; w < hi[r]!; w++) {
-      for (let k = postingOffsets[w]!; k < postingOffsets[w + 1]!; k++) {
-        const d = postings[k]!;
-        if (d >= from && d < to) bits[d >>> 5]! |= 1 << (d & 31);
-      }
-    }
+    setPostingBits(bits, segment.postings, segment.postingOffsets, lo[r]!, hi[r]!, range.from, range.to);
   }
   return bits;
 }

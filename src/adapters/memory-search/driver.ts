@@ -6,7 +6,7 @@
  * only as far as the scan reads).
  */
 import { SEARCH_TYPES } from '../../ports/search-index.js';
-import { giveBits, lowerBound, takeBits } from './arrays.js';
+import { giveBits, lowerBound, setBits, setPostingBits, takeBits } from './arrays.js';
 import type { Expansion } from './expand.js';
 import type { Segment } from './segment.js';
 
@@ -159,31 +159,8 @@ export function driverFor(segment: Segment, e: Expansion, firstTier: boolean, ty
       const b = lowerBound(postings, a, postingOffsets[lo + 1]!, to);
       driver.size += b - a;
       driver.add(postings, a, b);
-    } else if ((hi - lo) * 32 < postingOffsets[hi]! - postingOffsets[lo]!) {
-      // Long lists: each word's part for this type is found by binary search.
-      for (let w = lo; w < hi; w++) {
-        const b = lowerBound(postings, postingOffsets[w]!, postingOffsets[w + 1]!, to);
-        const a = lowerBound(postings, postingOffsets[w]!, b, from);
-        driver.size += b - a;
-        setBits(bits, postings, a, b);
-      }
-    } else {
-      for (let k = postingOffsets[lo]!; k < postingOffsets[hi]!; k++) {
-        const d = postings[k]!;
-        if (d >= from && d < to) {
-          bits[d >>> 5]! |= 1 << (d & 31);
-          driver.size++;
-        }
-      }
-    }
+    } else driver.size += setPostingBits(bits, postings, postingOffsets, lo, hi, from, to);
   }
   if (bits !== null) driver.readBits(bits, from, to);
   return driver;
-}
-
-function setBits(bits: Uint32Array, docs: Int32Array, a: number, b: number): void {
-  for (let k = a; k < b; k++) {
-    const d = docs[k]!;
-    bits[d >>> 5]! |= 1 << (d & 31);
-  }
 }
