@@ -10,6 +10,7 @@
  *   node --import tsx bench/search.ts        (npm run bench:search)
  *   BENCH_SECONDS=10 BENCH_CONCURRENCY=1,32 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:search
  *   BENCH_CADENZA_ARGS=--max-semi-space-size=64 npm run bench:search   (node options for Cadenza's process)
+ *   BENCH_OPEN_LOOP=0.25,0.5,0.75 npm run bench:search   (open-loop rates, as fractions of the top rate)
  *
  * The queries are made from the real rows only (the synthetic expansion is there to be searched, not
  * looked for): typeahead is every prefix of titles and artist names; full search is whole titles, titles
@@ -63,6 +64,16 @@ const HOST = '127.0.0.1';
 const SELF = fileURLToPath(import.meta.url);
 const SECONDS = Math.max(1, Math.round(Number(process.env.BENCH_SECONDS ?? 10)));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
+/**
+ * Closed loop at c=32 keeps the server saturated, so its latency is mostly queueing (Little's law). A
+ * server is run below its capacity: Cadenza is also measured open loop, over HTTP, with queries sent at a
+ * fixed rate, each a fraction of the rate it reached at the highest concurrency (BENCH_OPEN_LOOP).
+ */
+const OPEN_LOOP = (process.env.BENCH_OPEN_LOOP ?? '0.5')
+  .split(',')
+  .filter(Boolean)
+  .map(Number)
+  .filter((f) => f > 0 && f < 1);
 const MAX_PER_ROUND = 200_000;
 const PG_URL = process.env.BENCH_PG_URL ?? `postgres://postgres@${HOST}:5432/postgres`;
 const PG_DATABASE = 'cadenza_bench_search';
@@ -421,6 +432,8 @@ interface LoadJob {
   port: number;
   mode: Measure;
   concurrency: number;
+  /** Open loop: queries per second, sent on schedule (`RoundPlan.rate`). */
+  rate?: number;
   seconds: number;
   start: number;
   mixFile: string;
@@ -447,14 +460,15 @@ function get(agent: Agent, port: number, path: string): Promise<string[]> {
 }
 
 const mixes = new Map<string, Mix>();
-/** One round over HTTP: keep-alive sockets, one per request in flight. */
+/** One round over HTTP: keep-alive sockets, one per request in flight (open loop: up to 64, then queued). */
 async function runHttpRound(job: LoadJob): Promise<RoundResult> {
   let mix = mixes.get(job.mixFile);
   if (!mix) {
     mix = JSON.parse(readFileSync(job.mixFile, 'utf8')) as Mix;
     mixes.set(job.mixFile, mix);
   }
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
+  const sockets = job.rate === undefined ? job.concurrency : 64;
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
   try {
     return await runRound(mix[MIX_OF[job.mode]], { ...job, maxRequests: MAX_PER_ROUND }, (q) =>
       get(agent, job.port, `/search?mode=${job.mode}&q=${encodeURIComponent(q)}`),
@@ -593,9 +607,16 @@ async function main(): Promise<void> {
       { name: 'cadenza', port: ready.port },
       { name: 'postgres', port: pgPort },
     ];
-    const generate = (target: Target, mode: Measure, concurrency: number, seconds: number, start: number) => {
+    const generate = (
+      target: Target,
+      mode: Measure,
+      concurrency: number,
+      seconds: number,
+      start: number,
+      rate?: number,
+    ) => {
       const pending = nextJsonLine<RoundResult>(load, (seconds + 300) * 1000);
-      const job: LoadJob = { port: target.port, mode, concurrency, seconds, start, mixFile };
+      const job: LoadJob = { port: target.port, mode, concurrency, rate, seconds, start, mixFile };
       load.stdin!.write(`${JSON.stringify(job)}\n`);
       return pending;
     };
@@ -648,9 +669,32 @@ async function main(): Promise<void> {
         inproc.set(`${mode}|${concurrency}`, { ...stats[mode], gc: stats.gc });
       }
     }
+
+    // Open loop, Cadenza over HTTP: each measure at fractions of the rate it reached at the top concurrency.
+    const open: OpenLoop[] = [];
+    const top = Math.max(...CONCURRENCIES);
+    for (const mode of MEASURES) {
+      const capacity = rateOf(results.get(`http|cadenza|${mode}|${top}`)!);
+      for (const fraction of OPEN_LOOP) {
+        const rate = Math.max(1, Math.round(capacity * fraction));
+        const m: Measured = { requests: 0, elapsedMs: 0, errors: 0, byClass: {} };
+        const at = `http|cadenza|${mode}`;
+        for (let r = 0; r < SECONDS; r++) {
+          const got = await generate(targets[0]!, mode, top, 1, cursor.get(at) ?? 0, rate);
+          cursor.set(at, got.next);
+          m.requests += got.requests;
+          m.elapsedMs += got.elapsedMs;
+          m.errors += got.errors;
+          merge(m.byClass, got.byClass);
+        }
+        const stats = await getJson<Record<Measure, Percentiles> & { gc: Gc }>(ready.port, '/stats');
+        open.push({ mode, fraction, rate, top, measured: m, engine: { ...stats[mode], gc: stats.gc } });
+      }
+    }
     const after = await getJson<{ rss: number; peakRss: number }>(ready.port, '/stats');
     const shaped = await getJson<Record<Mode, InProcess>>(ready.port, '/inproc');
     report(results, inproc);
+    reportOpenLoop(open);
     reportClasses(results);
     reportEngine(shaped, after);
   } finally {
@@ -668,7 +712,7 @@ function report(results: Map<string, Measured>, inproc: Map<string, Engine>): vo
   const widths = [22, 6, 10, 10, 9, 9, 8, 12, 12, 13, 13];
   const line = (cells: (string | number)[]) =>
     console.log(cells.map((c, i) => String(c).padStart(widths[i]!)).join(''));
-  const rate = (m: Measured) => (m.requests * 1000) / m.elapsedMs;
+  const rate = rateOf;
   const ratios: Record<Layer, string[]> = { http: [], direct: [] };
   for (const layer of LAYERS) {
     console.log(`\n${layer === 'http' ? 'over HTTP (both sides)' : 'direct (no HTTP on either side)'}:`);
@@ -729,6 +773,42 @@ function report(results: Map<string, Measured>, inproc: Map<string, Engine>): vo
   for (const layer of LAYERS) {
     console.log(`  ${layer === 'http' ? 'over HTTP' : 'direct'}:`);
     for (const r of ratios[layer]) console.log(`  ${r}`);
+  }
+}
+
+const rateOf = (m: Measured) => (m.requests * 1000) / m.elapsedMs;
+
+interface OpenLoop {
+  mode: Measure;
+  fraction: number;
+  /** Queries per second sent, and the concurrency whose rate it is a fraction of. */
+  rate: number;
+  top: number;
+  measured: Measured;
+  engine: Engine;
+}
+
+function reportOpenLoop(open: OpenLoop[]): void {
+  if (!open.length) return;
+  console.log(
+    '\nopen loop, Cadenza over HTTP: queries sent at a fixed rate whether or not earlier ones have returned, each',
+  );
+  console.log("timed from when it was due (the load generator's lateness counts too); the rate is a fraction of the");
+  console.log('req/s the same measure reached at the top concurrency above (BENCH_OPEN_LOOP)');
+  const widths = [12, 10, 10, 10, 9, 9, 10, 8, 12, 12, 12];
+  const line = (cells: (string | number)[]) =>
+    console.log(cells.map((c, i) => String(c).padStart(widths[i]!)).join(''));
+  line(['mode', 'of top', 'asked/s', 'done/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'engine p99', 'gc longest']);
+  for (const o of open) {
+    const all = Object.values(o.measured.byClass).flatMap((b) => b.latencies);
+    const p999 = Float64Array.from(all).sort()[Math.min(all.length - 1, Math.floor(0.999 * all.length))];
+    const { p50, p99 } = percentiles(all);
+    const cells = [o.mode, `${fmt(o.fraction * 100, 0)}%`, o.rate, fmt(rateOf(o.measured), 0), fmt(p50), fmt(p99)];
+    line([...cells, fmt(p999 ?? Number.NaN), o.measured.errors, fmt(o.engine.p99, 3), fmt(o.engine.gc.maxMs, 1)]);
+    const limit = MIX_OF[o.mode] === 'typeahead' ? 5 : 20;
+    targetChecks.push(
+      `${o.mode} p99 < ${limit} ms open loop at ${o.rate} req/s (${fmt(o.fraction * 100, 0)}% of its c=${o.top} rate): ${fmt(p99)} ms over HTTP (${verdict(p99 < limit)})`,
+    );
   }
 }
 
