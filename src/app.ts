@@ -208,6 +208,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     ? new RedisEventBus(config.redisUrl, { onError: (err) => logger.warn({ err }, 'event bus') })
     : new MemoryEventBus();
   const catalogRepo = new PgCatalogRepository(db);
+  const playlistRepo = new PgPlaylistRepository(db);
   const searchOptions = { weights: { ...DEFAULT_WEIGHTS, ...config.searchWeights } };
   const search = new SearchService(
     config.searchThreads > 0
@@ -216,10 +217,10 @@ export async function createServices(config: Config, logger: Logger = createLogg
     new PgSearchDocs(db),
     new PgCatalogChanges(database),
     catalogRepo,
+    playlistRepo,
     logger,
     cachedAffinity(new PgTasteSource(db)),
   );
-  const playlistRepo = new PgPlaylistRepository(db);
   const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
   const playlistEditor = new PlaylistEditor(new PgPlaylistEditsRepository(db), bus, {
     onPublishError: (err) => logger.warn({ err }, 'playlist edit broadcast failed'),

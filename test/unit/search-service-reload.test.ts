@@ -30,6 +30,7 @@ test('a change that arrives while a reload reads the catalogue is not undone by 
     tracks: async (ids) => ids.flatMap((id) => (catalogue.has(id) ? [catalogue.get(id)!] : [])),
     albums: async () => [],
     artists: async () => [],
+    playlists: async () => [],
     dependents: async (changes) => ({ tracks: changes.map((c) => c.id), albums: [], artists: [] }),
   };
   let onChanges: (batch: CatalogChange[]) => void = () => {};
@@ -42,7 +43,14 @@ test('a change that arrives while a reload reads the catalogue is not undone by 
     },
   };
   const index = new MemorySearchIndex();
-  const service = new SearchService(index, source, changes, {} as CatalogRepository, pino({ level: 'silent' }));
+  const service = new SearchService(
+    index,
+    source,
+    changes,
+    {} as CatalogRepository,
+    { byIds: async () => [] },
+    pino({ level: 'silent' }),
+  );
   await service.start();
   const found = (word: string) =>
     index

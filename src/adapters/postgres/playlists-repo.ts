@@ -93,6 +93,13 @@ export class PgPlaylistRepository implements PlaylistRepository {
     return this.one(sql`p.id = ${id}`);
   }
 
+  async byIds(ids: string[]): Promise<Playlist[]> {
+    if (ids.length === 0) return [];
+    const r = await sql<PlaylistRow>`select ${PLAYLIST_COLUMNS} from playlists p join users u on u.id = p.owner_id
+      where p.id = any(${ids})`.execute(this.db);
+    return r.rows.map(toPlaylist);
+  }
+
   byShareToken(token: string): Promise<Playlist | undefined> {
     return this.one(sql`p.share_token = ${token}`);
   }

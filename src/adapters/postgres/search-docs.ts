@@ -73,13 +73,28 @@ export class PgSearchDocs implements SearchDocSource {
     return r.rows.map((row) => toDoc('artist', row));
   }
 
+  /**
+   * Public playlists (a collaborative one never is): the name, the owner's name where a track has its
+   * artists, and popularity from followers on a log scale (10 → 21, 100 → 40, 10,000 → 80, 100,000+ → 100).
+   */
+  private async playlistDocs(where: RawBuilder<unknown>): Promise<SearchDoc[]> {
+    const r = await sql<Row>`
+      select p.id, p.name, null as album, null as release_date, null as genres, null as markets,
+        array[u.display_name] as artists,
+        least(100, round(20 * log(1 + (select count(*) from playlist_follows f where f.playlist_id = p.id))))::int
+          as popularity
+      from playlists p join users u on u.id = p.owner_id where p.public and ${where}`.execute(this.db);
+    return r.rows.map((row) => toDoc('playlist', row));
+  }
+
   async all(): Promise<SearchDoc[]> {
-    const [tracks, albums, artists] = await Promise.all([
+    const [tracks, albums, artists, playlists] = await Promise.all([
       this.trackDocs(sql`true`),
       this.albumDocs(sql`true`),
       this.artistDocs(sql`true`),
+      this.playlistDocs(sql`true`),
     ]);
-    return [...tracks, ...albums, ...artists];
+    return [...tracks, ...albums, ...artists, ...playlists];
   }
 
   tracks(ids: string[]): Promise<SearchDoc[]> {
@@ -94,10 +109,14 @@ export class PgSearchDocs implements SearchDocSource {
     return ids.length === 0 ? Promise.resolve([]) : this.artistDocs(sql`ar.id = any(${ids})`);
   }
 
+  playlists(ids: string[]): Promise<SearchDoc[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.playlistDocs(sql`p.id = any(${ids})`);
+  }
+
   async dependents(changes: CatalogChange[]) {
     const ids = (kind: CatalogChange['kind']) => changes.filter((c) => c.kind === kind).map((c) => c.id);
     const [tracks, albums, artists] = [ids('track'), ids('album'), ids('artist')];
-    const r = await sql<{ kind: CatalogChange['kind']; id: string }>`
+    const r = await sql<{ kind: 'track' | 'album' | 'artist'; id: string }>`
       select 'track' as kind, t.id from tracks t where t.album_id = any(${albums})
       union select 'album', t.album_id from tracks t where t.id = any(${tracks})
       union select 'artist', ta.artist_id from track_artists ta where ta.track_id = any(${tracks})
@@ -122,7 +141,8 @@ export class PgCatalogChanges implements CatalogChanges {
     const attach = async () => {
       client.on('notification', (msg) => {
         const [kind, id] = (msg.payload ?? '').split(':');
-        if ((kind === 'track' || kind === 'album' || kind === 'artist') && id) onChanges([{ kind, id }]);
+        if (id && (kind === 'track' || kind === 'album' || kind === 'artist' || kind === 'playlist'))
+          onChanges([{ kind, id }]);
       });
       client.on('error', reconnect);
       await client.query(`listen ${CHANNEL}`);

@@ -63,6 +63,8 @@ export interface MatchCandidate {
 export interface PlaylistRepository {
   create(p: NewPlaylist): Promise<void>;
   byId(id: string): Promise<Playlist | undefined>;
+  /** Those of the ids that exist, in no particular order. */
+  byIds(ids: string[]): Promise<Playlist[]>;
   byShareToken(token: string): Promise<Playlist | undefined>;
   update(id: string, changes: PlaylistChanges): Promise<void>;
   setImage(id: string, imageKey: string): Promise<void>;

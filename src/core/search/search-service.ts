@@ -9,6 +9,7 @@ import {
 import type { User } from '../accounts/types.js';
 import type { AlbumSummary, Artist, CatalogRepository, Page, Track } from '../catalog/types.js';
 import { Invalid } from '../errors.js';
+import type { Playlist, PlaylistRepository } from '../playlists/repository.js';
 import { tokenize } from './normalize.js';
 import { parseQuery } from './query.js';
 import type { CatalogChange, CatalogChanges, SearchDocSource } from './types.js';
@@ -22,12 +23,13 @@ export interface SearchParams {
   market?: string;
 }
 
-/** One page per requested type; types without catalogue data yet (playlists, shows …) come back empty. */
+/** One page per requested type; types without catalogue data yet (shows, episodes, audiobooks) come back empty. */
 export interface SearchPages {
   track?: Page<Track>;
   artist?: Page<Artist>;
   album?: Page<AlbumSummary>;
-  playlist?: Page<never>;
+  /** Public playlists only. */
+  playlist?: Page<Playlist>;
   show?: Page<never>;
   episode?: Page<never>;
   audiobook?: Page<never>;
@@ -68,6 +70,7 @@ export class SearchService {
     private readonly source: SearchDocSource,
     private readonly changes: CatalogChanges,
     private readonly catalog: CatalogRepository,
+    private readonly playlists: Pick<PlaylistRepository, 'byIds'>,
     private readonly logger: Logger,
     private readonly affinity: AffinitySource = async () => undefined,
   ) {}
@@ -125,16 +128,19 @@ export class SearchService {
     const changes = [...this.pending.values()];
     this.pending.clear();
     if (changes.length === 0) return;
-    const ids = await this.source.dependents(changes);
-    const [tracks, albums, artists] = await Promise.all([
+    const ids = await this.source.dependents(changes.filter((c) => c.kind !== 'playlist'));
+    const playlistIds = changes.filter((c) => c.kind === 'playlist').map((c) => c.id);
+    const [tracks, albums, artists, playlists] = await Promise.all([
       this.source.tracks(ids.tracks),
       this.source.albums(ids.albums),
       this.source.artists(ids.artists),
+      this.source.playlists(playlistIds),
     ]);
     for (const [type, wanted, found] of [
       ['track', ids.tracks, tracks],
       ['album', ids.albums, albums],
       ['artist', ids.artists, artists],
+      ['playlist', playlistIds, playlists],
     ] as const) {
       const present = new Set(found.map((d) => d.id));
       const gone = wanted.filter((id) => !present.has(id));
@@ -206,10 +212,11 @@ export class SearchService {
 
   private async hydrate(results: SearchResults, types: SearchType[]): Promise<SearchPages> {
     const ids = (type: SearchType) => results[type]?.items.map((h) => h.id) ?? [];
-    const [tracks, artists, albums] = await Promise.all([
+    const [tracks, artists, albums, playlists] = await Promise.all([
       types.includes('track') ? this.catalog.tracks(ids('track')) : [],
       types.includes('artist') ? this.catalog.artists(ids('artist')) : [],
       types.includes('album') ? this.catalog.albums(ids('album')) : [],
+      types.includes('playlist') ? this.playlists.byIds(ids('playlist')) : [],
     ]);
     // Keep the index's order; an item that vanished between the two reads is dropped.
     const ordered = <T extends { id: string }>(type: SearchType, items: T[]): Page<T> => {
@@ -222,6 +229,12 @@ export class SearchService {
       if (type === 'track') pages.track = ordered('track', tracks);
       else if (type === 'artist') pages.artist = ordered('artist', artists);
       else if (type === 'album') pages.album = ordered('album', albums);
+      // One made private since the index last heard of it is left out.
+      else if (type === 'playlist')
+        pages.playlist = ordered(
+          'playlist',
+          playlists.filter((p) => p.public),
+        );
       else pages[type] = { items: [], total: results[type]?.total ?? 0 };
     }
     return pages;

@@ -1,6 +1,6 @@
 import type { SearchDoc } from '../../ports/search-index.js';
 
-export type CatalogKind = 'track' | 'album' | 'artist';
+export type CatalogKind = 'track' | 'album' | 'artist' | 'playlist';
 
 export interface CatalogChange {
   kind: CatalogKind;
@@ -13,7 +13,12 @@ export interface SearchDocSource {
   tracks(ids: string[]): Promise<SearchDoc[]>;
   albums(ids: string[]): Promise<SearchDoc[]>;
   artists(ids: string[]): Promise<SearchDoc[]>;
-  /** Ids whose documents depend on the changed entities (an album's tracks, an artist's albums …). */
+  /** Public playlists: their name, their owner's name, popularity from their followers. */
+  playlists(ids: string[]): Promise<SearchDoc[]>;
+  /**
+   * Ids whose documents depend on the changed entities (an album's tracks, an artist's albums …); a
+   * playlist's document depends on nothing else in the catalog.
+   */
   dependents(changes: CatalogChange[]): Promise<{ tracks: string[]; albums: string[]; artists: string[] }>;
 }
 

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { SearchPages } from '../../core/search/search-service.js';
 import { requireUser } from '../auth.js';
+import { PlaylistShapes } from '../playlist-shapes.js';
 import { Market } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
@@ -43,6 +44,7 @@ const PLURAL = {
 
 function render(s: Shapes, pages: SearchPages, q: string, limit: number, offset: number) {
   const out: Record<string, unknown> = {};
+  const playlists = new PlaylistShapes(s);
   for (const [type, page] of Object.entries(pages) as [
     keyof SearchPages,
     NonNullable<SearchPages[keyof SearchPages]>,
@@ -53,7 +55,9 @@ function render(s: Shapes, pages: SearchPages, q: string, limit: number, offset:
         ? s.track(item as Parameters<Shapes['track']>[0])
         : type === 'artist'
           ? s.artist(item as Parameters<Shapes['artist']>[0])
-          : s.albumSummary(item as Parameters<Shapes['albumSummary']>[0]);
+          : type === 'playlist'
+            ? playlists.simplified(item as Parameters<PlaylistShapes['simplified']>[0])
+            : s.albumSummary(item as Parameters<Shapes['albumSummary']>[0]);
     out[PLURAL[type]] = s.page('/v1/search', page, limit, offset, map, extra);
   }
   return out;
