@@ -104,12 +104,12 @@ for (const threads of [0, 2]) {
           ['q=hello&type=podcast', /type/],
           ['q=hello&type=track&limit=51', /limit/],
           ['q=hello&type=track&offset=-1', /offset/],
-          ['q=&type=track', /q/],
-          ['q=%20%20&type=track', /q/],
-          [`q=${'a'.repeat(10_000)}&type=track`, /q/],
-          ['type=track', /q/],
+          ['q=&type=track', /^(querystring\.)?q\b/],
+          ['q=%20%20&type=track', /^(querystring\.)?q\b/],
+          [`q=${'a'.repeat(10_000)}&type=track`, /^(querystring\.)?q\b/],
+          ['type=track', /^(querystring\.)?q\b/],
           ['q=hello', /type/],
-          ['q=year:abc&type=track', /q/],
+          ['q=year:abc&type=track', /^(querystring\.)?q\b/],
           ['q=hello&type=track&market=USA', /market/],
         ];
         for (const [query, field] of cases) {
