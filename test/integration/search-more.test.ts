@@ -107,9 +107,7 @@ for (const threads of [0, 2]) {
         assert.ok(Date.now() - deleted < 1000);
       });
 
-      test('an album whose only track was deleted is gone from search within a second', {
-        todo: 'broken: the album and its artist stay in the index (total 1, no items, seen 5 s later; GET /v1/albums/:id is 404): the change names only the deleted track, whose album and artists dependents() can no longer find',
-      }, async () => {
+      test('an album whose only track was deleted is gone from search within a second', async () => {
         const fresh = await insertCatalog(server.services.database.db, [
           { name: 'Wombat Waltz', artist: 'Burrow Quartet', album: 'Underground Ballroom' },
         ]);

@@ -111,7 +111,8 @@ export class PgCatalogRepository implements CatalogRepository {
       explicit: r.explicit,
       isrc: r.isrc,
       popularity: r.popularity,
-      availableMarkets: r.available_markets,
+      // A track without markets of its own is sold where its album is, as search and playback read it.
+      availableMarkets: r.available_markets ?? albums.get(r.album_id)!.availableMarkets,
     }));
   }
 
