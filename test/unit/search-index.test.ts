@@ -126,6 +126,26 @@ test('typeahead finds the song at every letter of its first word', () => {
   assert.deepEqual(ids(index, 'bohem'), [bohemian.id, bohemianLive.id], 'full search: a cut word still matches');
 });
 
+test('every word may be cut short, and whole words still rank first', () => {
+  const the = track('The Cure', 'Band', { popularity: 10 });
+  const theory = track('Theory Cure', 'Other Band', { popularity: 95 });
+  const index = indexOf([...tracks, the, theory]);
+  for (const prefix of [true, false]) {
+    const mode = prefix ? 'typeahead' : 'full search';
+    assert.equal(ids(index, 'bohe rhap', { prefix })[0], bohemian.id, `${mode}: bohe rhap`);
+    assert.equal(ids(index, 'ade hello', { prefix })[0], hello.id, `${mode}: ade hello`);
+    assert.equal(ids(index, 'hel ade', { prefix })[0], hello.id, `${mode}: hel ade`);
+    assert.deepEqual(ids(index, 'que rhapsody', { prefix }), [bohemian.id], `${mode}: que rhapsody`);
+  }
+  // "the" is a whole word of "The Cure": that match ranks before "Theory Cure", however popular. A
+  // finished query cuts words short only when its words found nothing whole.
+  assert.deepEqual(ids(index, 'the cure', { prefix: true }), [the.id, theory.id]);
+  assert.deepEqual(ids(index, 'the cure'), [the.id]);
+  assert.deepEqual(ids(index, 'bohem rhapsody'), [bohemian.id], 'full search: no other song has both');
+  // One or two letters are no word's prefix but the last one's: "ad hello" is not Adele's.
+  assert.deepEqual(ids(index, 'ad hello', { prefix: true }), []);
+});
+
 test('popularity breaks ties of text; an exact title beats a longer one', () => {
   const index = indexOf(tracks);
   assert.deepEqual(ids(index, 'hello'), [hello.id, helloNobody.id, helloGoodbye.id]);

@@ -26,8 +26,8 @@ import type {
 import { TYPE_NUMBER } from './batch.js';
 import { expansionOf } from './expand.js';
 import { unpackInSlices } from './merge.js';
-import { planRequest } from './plan.js';
-import { Matchers, searchType } from './search.js';
+import { planRequest, widened } from './plan.js';
+import { Matchers, searchType, type Widened } from './search.js';
 import { type LoadedStore, SegmentStore, type StoreOptions } from './store.js';
 
 export interface MemorySearchOptions extends StoreOptions {
@@ -97,11 +97,21 @@ export class MemorySearchIndex implements SearchIndex {
     const searchable = plan.terms.length > 0 || filtered;
     const expansions = searchable ? segments.map((s) => plan.terms.map((t) => expansionOf(s, t))) : [];
     const matchers = new Matchers(plan, expansions);
+    let wide: Widened | null | undefined;
+    const widen = () => {
+      if (wide === undefined) {
+        const p = widened(plan);
+        const ex = p === null ? [] : segments.map((s) => p.terms.map((t) => expansionOf(s, t)));
+        wide = p === null ? null : { plan: p, expansions: ex, matchers: new Matchers(p, ex) };
+      }
+      return wide;
+    };
+    const { weights } = this;
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);
       if (typeNumber === undefined) continue;
       results[type] = searchable
-        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights: this.weights })
+        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights, widen })
         : { items: [], total: 0 };
     }
     return results;

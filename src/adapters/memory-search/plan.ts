@@ -4,9 +4,16 @@
  * title lookups.
  *
  * Prefix rule: in typeahead (`prefix: true`) the last free-text word may be incomplete, so it matches
- * the words it begins (PREFIX, nearly as good as exact). In full search every word must match whole or
- * with typos, but the last word of 3+ characters (or a lone CJK character) still matches as a prefix of
- * longer words with a low score (PREFIX_OF_COMPLETE, below one typo), which helps queries cut short.
+ * the words it begins (PREFIX, nearly as good as exact), and every other word of 3+ characters (or a lone
+ * CJK character) may be cut short too: it also matches as a prefix of longer words, with a low score
+ * (PREFIX_OF_COMPLETE, below one typo) and only in the second tier, after every match of whole words.
+ * "bohe rhap" finds Bohemian Rhapsody, "ade hello" Adele's Hello, while "the" still ranks "The Cure"
+ * before "Theory". Shorter words must be whole: a prefix of one or two letters matches too much.
+ *
+ * In full search the query is finished: every word must match whole or with typos, but the last word of
+ * 3+ characters still matches as a prefix, second tier, which helps queries cut short. Only when that
+ * finds nothing does every word get that allowance (`widened`: "bohem rhapsody"), so the common query
+ * does not pay for the wider ranges.
  */
 import { analyze, isCjkToken } from '../../core/search/normalize.js';
 import type { Bonuses } from '../../core/search/ranking.js';
@@ -74,11 +81,10 @@ export function planRequest(request: SearchRequest, tables: Tables): Plan {
   };
   const textWords = parts(request.text ?? '');
   textWords.forEach((word, i) => {
+    const last = i === textWords.length - 1;
     let prefix = NO_PREFIX;
-    if (i === textWords.length - 1) {
-      if (request.prefix) prefix = TYPEAHEAD;
-      else if (word.length >= 3 || isCjkToken(word)) prefix = WHOLE_WORD_PREFIX;
-    }
+    if (request.prefix && last) prefix = TYPEAHEAD;
+    else if ((request.prefix || last) && cutShort(word)) prefix = WHOLE_WORD_PREFIX;
     add(word, prefix, TEXT);
   });
   const { filters } = request;
@@ -103,6 +109,22 @@ export function planRequest(request: SearchRequest, tables: Tables): Plan {
     bonuses: request.prefix ? TYPEAHEAD_BONUSES : FULL_SEARCH_BONUSES,
     typeahead: request.prefix,
   };
+}
+
+/** Whether a word may stand for a longer one it begins: three characters or more, or a CJK character. */
+function cutShort(word: string): boolean {
+  return word.length >= 3 || isCjkToken(word);
+}
+
+/** The plan with every free-text word that may be cut short matching as a prefix too; null if none gains. */
+export function widened(plan: Plan): Plan | null {
+  let gained = false;
+  const terms = plan.terms.map((term) => {
+    if (term.source !== TEXT || term.prefix !== NO_PREFIX || !cutShort(term.text)) return term;
+    gained = true;
+    return { ...term, prefix: WHOLE_WORD_PREFIX };
+  });
+  return gained ? { ...plan, terms } : null;
 }
 
 function wordHash(word: string): number {
