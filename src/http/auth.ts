@@ -20,6 +20,12 @@ export function requireUser(request: FastifyRequest): User {
   return request.user;
 }
 
+/** `market=from_token` means the caller's own country, as in Spotify's API. */
+export function marketOf(request: FastifyRequest, market: string | undefined): string | undefined {
+  if (market === 'from_token') return requireUser(request).country;
+  return market;
+}
+
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;

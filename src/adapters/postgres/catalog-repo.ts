@@ -49,6 +49,11 @@ const ALBUM_COLUMNS = sql`a.id, a.name, a.album_type, a.release_date, a.release_
 const TRACK_COLUMNS = sql`t.id, t.album_id, t.name, t.disc_number, t.track_number, t.duration_ms, t.explicit, t.isrc,
   t.popularity, t.available_markets`;
 
+/** Albums (alias `a`) sold in the market; every album when none is given. A null list means everywhere. */
+function soldIn(market: string | undefined) {
+  return market === undefined ? sql`true` : sql`(a.available_markets is null or ${market} = any(a.available_markets))`;
+}
+
 export class PgCatalogRepository implements CatalogRepository {
   constructor(private readonly db: Db) {}
 
@@ -199,10 +204,16 @@ export class PgCatalogRepository implements CatalogRepository {
     }));
   }
 
-  async artistAlbums(artistId: string, types: AlbumType[], limit: number, offset: number): Promise<Page<AlbumSummary>> {
+  async artistAlbums(
+    artistId: string,
+    types: AlbumType[],
+    limit: number,
+    offset: number,
+    market?: string,
+  ): Promise<Page<AlbumSummary>> {
     if (types.length === 0) return { items: [], total: 0 };
     const from = sql`albums a join album_artists aa on aa.album_id = a.id and aa.artist_id = ${artistId}
-      where a.album_type = any(${types}) and ${VISIBLE_ALBUM}`;
+      where a.album_type = any(${types}) and ${VISIBLE_ALBUM} and ${soldIn(market)}`;
     // Albums, then singles, then compilations, each newest first: how an artist page reads.
     const order = sql`case a.album_type when 'album' then 0 when 'single' then 1 else 2 end, a.release_date desc nulls last, a.name`;
     return this.albumPage(from, order, limit, offset);
@@ -230,9 +241,9 @@ export class PgCatalogRepository implements CatalogRepository {
     return this.hydrateTracks(rows.rows);
   }
 
-  newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>> {
+  newestAlbums(limit: number, offset: number, market?: string): Promise<Page<AlbumSummary>> {
     return this.albumPage(
-      sql`albums a where ${VISIBLE_ALBUM}`,
+      sql`albums a where ${VISIBLE_ALBUM} and ${soldIn(market)}`,
       sql`a.release_date desc nulls last, a.created_at desc`,
       limit,
       offset,

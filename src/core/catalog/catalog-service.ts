@@ -58,6 +58,7 @@ export class CatalogService {
     groups: string | undefined,
     limit: number,
     offset: number,
+    market?: string,
   ): Promise<Page<AlbumSummary>> {
     await this.artist(id);
     let types: AlbumType[] = [...ALBUM_TYPES];
@@ -68,7 +69,7 @@ export class CatalogService {
       if (bad) throw new Invalid(`include_groups has unknown group "${bad}"`, 'include_groups');
       types = asked.filter((g): g is AlbumType => ALBUM_TYPES.includes(g as AlbumType));
     }
-    return this.repo.artistAlbums(id, types, limit, offset);
+    return this.repo.artistAlbums(id, types, limit, offset, market);
   }
 
   async artistTopTracks(id: string, market?: string): Promise<Track[]> {
@@ -77,7 +78,7 @@ export class CatalogService {
     return tracks.filter((t) => !market || isAvailableIn(t.availableMarkets, market)).slice(0, 10);
   }
 
-  newReleases(limit: number, offset: number): Promise<Page<AlbumSummary>> {
-    return this.repo.newestAlbums(limit, offset);
+  newReleases(limit: number, offset: number, market?: string): Promise<Page<AlbumSummary>> {
+    return this.repo.newestAlbums(limit, offset, market);
   }
 }

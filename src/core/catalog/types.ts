@@ -68,10 +68,17 @@ export interface CatalogRepository {
   firstTracksOfAlbums(albumIds: string[], limit: number): Promise<Map<string, Page<Track>>>;
   artist(id: string): Promise<Artist | undefined>;
   artists(ids: string[]): Promise<Artist[]>;
-  artistAlbums(artistId: string, types: AlbumType[], limit: number, offset: number): Promise<Page<AlbumSummary>>;
+  /** Only albums sold in `market`, when one is given. */
+  artistAlbums(
+    artistId: string,
+    types: AlbumType[],
+    limit: number,
+    offset: number,
+    market?: string,
+  ): Promise<Page<AlbumSummary>>;
   /** The artist's most popular visible tracks, most popular first, then newest release. */
   artistTopTracks(artistId: string, limit: number): Promise<Track[]>;
-  newestAlbums(limit: number, offset: number): Promise<Page<AlbumSummary>>;
+  newestAlbums(limit: number, offset: number, market?: string): Promise<Page<AlbumSummary>>;
   /** Genres of published albums, most common first. */
   genres(): Promise<Genre[]>;
   genreAlbums(names: string[], limit: number, offset: number): Promise<Page<AlbumSummary>>;

@@ -1,16 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { requireUser } from '../auth.js';
+import { marketOf, requireUser } from '../auth.js';
 import { IdParams, Market, Paging, PagingQuery } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
-
-/** `market=from_token` means the caller's own country, as in Spotify's API. */
-function marketOf(request: FastifyRequest, market: string | undefined): string | undefined {
-  if (market === 'from_token') return requireUser(request).country;
-  return market;
-}
 
 export function registerCatalogRoutes(app: App, { catalog, follows, config }: Services): void {
   const shapes = (request: FastifyRequest) => new Shapes(baseUrl(request, config.publicUrl));
@@ -92,7 +86,9 @@ export function registerCatalogRoutes(app: App, { catalog, follows, config }: Se
     },
     async (request) => {
       const { limit, offset, include_groups } = request.query;
-      const page = await catalog.artistAlbums(request.params.id, include_groups, limit, offset);
+      // As Spotify's: the listener's own country unless a market is asked for.
+      const market = marketOf(request, request.query.market ?? 'from_token');
+      const page = await catalog.artistAlbums(request.params.id, include_groups, limit, offset, market);
       const s = shapes(request);
       const extra = include_groups ? `&include_groups=${encodeURIComponent(include_groups)}` : '';
       return s.page(`/v1/artists/${request.params.id}/albums`, page, limit, offset, (a) => s.albumSummary(a), extra);
