@@ -50,6 +50,11 @@ export interface SearchRequest {
   market?: string;
   /** Typeahead: the last word is still being typed. */
   prefix: boolean;
+  /**
+   * Full search: whether every word may stand for a longer one it begins ("bohem rhapsody"). Absent: only
+   * when the query finds nothing otherwise, in any of its types (the index asks again itself).
+   */
+  cutShort?: boolean;
   /** The listener's affinity for items, 0..1 by type and id (saved, played often); absent means none known. */
   affinity?: AffinityScores;
   /** UTC milliseconds, for freshness. */

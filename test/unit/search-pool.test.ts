@@ -8,6 +8,8 @@ import { catalogue, NOW, track } from '../helpers/search-docs.js';
 const docs: SearchDoc[] = [
   ...catalogue(3000, 7),
   { ...track('a1', 'Rivers of Gold', 'Adèle'), type: 'album' },
+  { ...track('a2', 'Velvet Harbour', 'Nobody'), type: 'album' },
+  track('t-riv', 'Riv Gold', 'Someone'),
   { ...track('ar1', 'Adèle', ''), type: 'artist', artists: [] },
   { ...track('us', 'Moon Anthem', 'Band US', 90), markets: ['US'] },
 ];
@@ -40,6 +42,9 @@ const asked: SearchRequest[] = [
   request('ri', { prefix: true }),
   request('summer fire', { affinity: { track: new Map([['t2999', 1]]) } }),
   request('', { filters: { artist: 'band wild' } }),
+  // Found only once every word may be cut short; and a track found whole, so nothing is cut short.
+  request('velv harb'),
+  request('riv gold'),
 ];
 
 test('a pool of workers answers exactly what one index in this thread answers', async () => {
@@ -50,7 +55,7 @@ test('a pool of workers answers exactly what one index in this thread answers', 
   assert.ok(answers.some((a) => (a.track?.items.length ?? 0) > 0));
   await pool.settled();
   assert.equal(pool.count('track'), reference.count('track'));
-  assert.equal(pool.count('album'), 1);
+  assert.equal(pool.count('album'), 2);
 });
 
 /** Lets this thread's event loop block waiting for a timer, as it does between requests when not busy. */
@@ -83,7 +88,8 @@ test('a search that came in while this thread was busy goes to a worker, though 
 });
 
 test('an idle pool searches the tracks on a worker while the other types are answered here', async () => {
-  for (const r of [request('adele'), request('ri', { prefix: true }), request('moon', { market: 'DE' })]) {
+  const [cut, whole] = [request('velv harb'), request('riv gold')];
+  for (const r of [request('adele'), request('ri', { prefix: true }), request('moon', { market: 'DE' }), cut, whole]) {
     await new Promise(setImmediate);
     const answer = pool.search(r);
     assert.ok(answer instanceof Promise, 'the tracks come from a worker');
@@ -91,6 +97,12 @@ test('an idle pool searches the tracks on a worker while the other types are ans
     assert.deepEqual(got, reference.search(r), `"${r.text}"`);
     assert.deepEqual(Object.keys(got).sort(), ['album', 'artist', 'track']);
   }
+  // Split in two, the search decides as a whole whether its words may be cut short, as one index does.
+  const albums = async (r: SearchRequest) => (await pool.search(r)).album?.items.map((h) => h.id);
+  await new Promise(setImmediate);
+  assert.deepEqual(await albums(cut), ['a2'], 'nothing found whole: cut short');
+  await new Promise(setImmediate);
+  assert.deepEqual(await albums(whole), [], 'a track found whole: albums are not cut short either');
 });
 
 test('a search sent right after an upsert or removal sees it, on every worker', async () => {

@@ -26,8 +26,8 @@ import type {
 import { TYPE_NUMBER } from './batch.js';
 import { expansionOf } from './expand.js';
 import { unpackInSlices } from './merge.js';
-import { planRequest, widened } from './plan.js';
-import { Matchers, searchType, type Widened } from './search.js';
+import { type Plan, planRequest, widened } from './plan.js';
+import { Matchers, searchType } from './search.js';
 import { type LoadedStore, SegmentStore, type StoreOptions } from './store.js';
 
 export interface MemorySearchOptions extends StoreOptions {
@@ -84,8 +84,21 @@ export class MemorySearchIndex implements SearchIndex {
     return this.store.count(type);
   }
 
+  /**
+   * A full search whose words found nothing whole, in every type asked, is asked again with every word
+   * allowed to be cut short (plan.ts, `cutShort`): "bohem rhapsody". A query that finds anything never
+   * pays for those wider ranges.
+   */
   search(request: SearchRequest): SearchResults {
     const plan = planRequest(request, this.store.tables);
+    const wide = request.prefix || request.cutShort === false ? null : widened(plan);
+    if (wide !== null && request.cutShort === true) return this.searchWith(wide, request);
+    const results = this.searchWith(plan, request);
+    if (wide === null || Object.values(results).some((r) => r.total > 0)) return results;
+    return this.searchWith(wide, request);
+  }
+
+  private searchWith(plan: Plan, request: SearchRequest): SearchResults {
     const segments = this.store.segments;
     const { filters } = request;
     const filtered =
@@ -97,21 +110,12 @@ export class MemorySearchIndex implements SearchIndex {
     const searchable = plan.terms.length > 0 || filtered;
     const expansions = searchable ? segments.map((s) => plan.terms.map((t) => expansionOf(s, t))) : [];
     const matchers = new Matchers(plan, expansions);
-    let wide: Widened | null | undefined;
-    const widen = () => {
-      if (wide === undefined) {
-        const p = widened(plan);
-        const ex = p === null ? [] : segments.map((s) => p.terms.map((t) => expansionOf(s, t)));
-        wide = p === null ? null : { plan: p, expansions: ex, matchers: new Matchers(p, ex) };
-      }
-      return wide;
-    };
     const { weights } = this;
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);
       if (typeNumber === undefined) continue;
       results[type] = searchable
-        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights, widen })
+        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights })
         : { items: [], total: 0 };
     }
     return results;

@@ -162,19 +162,28 @@ export class SearchWorkerPool implements SearchIndex {
     return !(performance.eventLoopUtilization().idle <= this.idleAtLastAnswer);
   }
 
-  /** With the pool idle: here, the tracks on a worker at the same time when other types are asked for. */
+  /**
+   * With the pool idle: here, the tracks on a worker at the same time when other types are asked for. A
+   * full search split so decides for the whole whether its words may be cut short (`cutShort`), as one
+   * index would: only if neither part found anything.
+   */
   private answerIdle(here: MemorySearchIndex, request: SearchRequest): SearchResults | Promise<SearchResults> {
     const others = request.types.filter((t) => t !== 'track');
     if (others.length === request.types.length || !others.some((t) => here.count(t) > 0)) return here.search(request);
-    const tracks = this.searchOnWorker({ ...request, types: ['track'] });
+    const split = request.prefix || request.cutShort !== undefined ? request : { ...request, cutShort: false };
+    const tracks = this.searchOnWorker({ ...split, types: ['track'] });
     let rest: SearchResults;
     try {
-      rest = here.search({ ...request, types: others });
+      rest = here.search({ ...split, types: others });
     } catch (error) {
       tracks.catch(() => undefined);
       throw error;
     }
-    return tracks.then((found) => ({ ...found, ...rest }));
+    return tracks.then((found) => {
+      const whole = { ...found, ...rest };
+      if (split === request || Object.values(whole).some((r) => r.total > 0)) return whole;
+      return this.searchOnWorker({ ...request, cutShort: true });
+    });
   }
 
   private async searchOnWorker(request: SearchRequest): Promise<SearchResults> {

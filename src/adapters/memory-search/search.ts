@@ -4,9 +4,7 @@
  *    begins with the query's complete words (lookups.ts);
  * 1. documents matching every word exactly or, in typeahead, as a prefix;
  * 2. only when tier 1 did not fill the requested page: documents needing a typo (or a word's prefix,
- *    plan.ts) for some word. They rank after every tier-1 document anyway (ranking.ts EXACT_WORDS);
- * 3. in full search, only when the first two found nothing: tier 2 again with every word allowed to be
- *    cut short (plan.ts `widened`).
+ *    plan.ts) for some word. They rank after every tier-1 document anyway (ranking.ts EXACT_WORDS).
  * The pooled candidates are then ranked with the full formula (ranking.ts), the listener's affinities
  * looked up for them only, and the requested page cut out.
  *
@@ -43,14 +41,6 @@ export interface TypeQuery {
   matchers: Matchers;
   request: SearchRequest;
   weights: RankingWeights;
-  /** The query with every word allowed to be cut short (tier 3), built on first use; null if the same. */
-  widen: () => Widened | null;
-}
-
-export interface Widened {
-  plan: Plan;
-  expansions: Expansion[][];
-  matchers: Matchers;
 }
 
 /** A query's matchers, one per segment and tier, built when first needed and shared by every type. */
@@ -110,47 +100,27 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
     for (const e of expansions[s]!) if (e.widens) secondTier = true;
   }
   // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past them.
-  const secondBudget = plan.terms.length === 0 ? budget : request.prefix ? TYPEAHEAD_TYPO_BUDGET : FULL_TYPO_BUDGET;
-  if (secondTier && pool.docs.length < page)
-    total += secondScan(q, plan, expansions, matchers, pool, limit, secondBudget);
-  if (!request.prefix && pool.docs.length === 0) {
-    const wide = q.widen();
-    if (wide !== null) total += secondScan(q, wide.plan, wide.expansions, wide.matchers, pool, limit, secondBudget);
+  if (secondTier && pool.docs.length < page) {
+    for (let s = 0; s < segments.length; s++) {
+      const segment = segments[s]!;
+      if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
+      const matcher = matchers.get(s, false, type);
+      const result = scan({
+        segment,
+        type,
+        plan,
+        expansions: expansions[s]!,
+        matcher,
+        firstTier: false,
+        pool,
+        skip: new Set<number>(),
+        limit,
+        budget: plan.terms.length === 0 ? budget : request.prefix ? TYPEAHEAD_TYPO_BUDGET : FULL_TYPO_BUDGET,
+      });
+      total += estimate(result);
+    }
   }
   return rank(q, pool, Math.max(total, pool.docs.length));
-}
-
-/** Second-tier scans of every segment with this plan; the estimated number of matches. */
-function secondScan(
-  q: TypeQuery,
-  plan: Plan,
-  expansions: Expansion[][],
-  matchers: Matchers,
-  pool: Pool,
-  limit: number,
-  budget: number,
-): number {
-  const { segments, typeNumber: type } = q;
-  let total = 0;
-  for (let s = 0; s < segments.length; s++) {
-    const segment = segments[s]!;
-    if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
-    const matcher = matchers.get(s, false, type);
-    const result = scan({
-      segment,
-      type,
-      plan,
-      expansions: expansions[s]!,
-      matcher,
-      firstTier: false,
-      pool,
-      skip: new Set<number>(),
-      limit,
-      budget,
-    });
-    total += estimate(result);
-  }
-  return total;
 }
 
 function estimate(r: ScanResult): number {
