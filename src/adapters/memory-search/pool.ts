@@ -10,15 +10,10 @@
  * worker; a merge into the main segment gives each worker a copy of its own (docs/search.md).
  *
  * The index that was built stays on this thread as one more replica, sent the same writes. A search that
- * finds the pool idle and this thread unhurried is answered here, without the message round trip (about a
- * tenth of a full search); if it asks for tracks and other types too, the tracks, most of the work, are
- * searched on a worker meanwhile. Searches that overlap go to the workers, whole, and so does one that
- * came in while this thread was busy: if its event loop has not waited for anything since it last
- * answered a search here, requests are queueing behind it, and searching here too would make them wait
- * longer (bench:search, open loop at half the top rate: typeahead p99 45 ms when every such search was
- * answered here).
+ * finds the pool idle is answered here, without the message round trip (about a tenth of a full search);
+ * if it asks for tracks and other types too, the tracks, most of the work, are searched on a worker
+ * meanwhile. Searches that overlap go to the workers, whole.
  */
-import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import {
   SEARCH_TYPES,
@@ -81,8 +76,8 @@ export class SearchWorkerPool implements SearchIndex {
   /** The replica on this thread; null until a load, and again if a write failed on it. */
   private here: MemorySearchIndex | null = null;
   private hereFailed: Error | null = null;
-  /** The event loop's idle time (ms, as eventLoopUtilization counts it) when a search was last answered here. */
-  private idleAtLastAnswer = Number.NaN;
+  /** Whether this turn of the event loop has already answered a search here. */
+  private answeredThisTurn = false;
   private closed = false;
   private counts: number[] = SEARCH_TYPES.map(() => 0);
   private writes: Promise<unknown> = Promise.resolve();
@@ -140,10 +135,12 @@ export class SearchWorkerPool implements SearchIndex {
 
   search(request: SearchRequest): SearchResults | Promise<SearchResults> {
     if (this.closed) return Promise.reject(new Error('the search worker pool is closed'));
-    if (this.here !== null && this.workers.every((w) => w.searching === 0) && this.waitedSinceLastAnswer()) {
-      const answer = this.answerIdle(this.here, request);
-      this.idleAtLastAnswer = performance.eventLoopUtilization().idle;
-      return answer;
+    if (this.here !== null && !this.answeredThisTurn && this.workers.every((w) => w.searching === 0)) {
+      this.answeredThisTurn = true;
+      setImmediate(() => {
+        this.answeredThisTurn = false;
+      });
+      return this.answerIdle(this.here, request);
     }
     return this.searchOnWorker(request);
   }
@@ -152,14 +149,6 @@ export class SearchWorkerPool implements SearchIndex {
     this.closed = true;
     await Promise.allSettled(this.workers.map((w) => w.send({ op: 'close' })));
     await Promise.all([...this.workers.map((w) => w.terminate()), this.here?.close()]);
-  }
-
-  /**
-   * Whether this thread's event loop has waited for input since it last answered a search here (the
-   * idle time grows only while the loop blocks waiting): if not, other requests are queued behind it.
-   */
-  private waitedSinceLastAnswer(): boolean {
-    return !(performance.eventLoopUtilization().idle <= this.idleAtLastAnswer);
   }
 
   /**
