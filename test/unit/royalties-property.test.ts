@@ -58,7 +58,7 @@ test('statements always sum to the pool to the micro-unit, and no amount is nega
   );
 });
 
-test('a track with at least as many premium and free streams as another never gets less', () => {
+test('a track with at least as many premium and free streams as another never gets less, but for a tie’s rounding', () => {
   fc.assert(
     fc.property(MarketArb, (m) => {
       const price = {
@@ -73,7 +73,13 @@ test('a track with at least as many premium and free streams as another never ge
       for (const a of m.tracks)
         for (const b of m.tracks) {
           if (a.premiumStreams >= b.premiumStreams && a.freeStreams >= b.freeStreams) {
-            assert.ok(totals.get(a.trackId)! >= totals.get(b.trackId)!, `${a.trackId} got less than ${b.trackId}`);
+            // Two tracks with as many streams of a kind share that pool's odd micro-units by the documented
+            // tie-break, so one of them may get one micro-unit less from each pool in which they tie.
+            const ties = BigInt(
+              Number(a.premiumStreams === b.premiumStreams) + Number(a.freeStreams === b.freeStreams),
+            );
+            const [got, other] = [totals.get(a.trackId)!, totals.get(b.trackId)!];
+            assert.ok(got + ties >= other, `${a.trackId} got ${other - got} micro-units less than ${b.trackId}`);
           }
         }
     }),
