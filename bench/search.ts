@@ -500,6 +500,7 @@ interface Percentiles {
   n: number;
   p50: number;
   p99: number;
+  p999: number;
   mean: number;
 }
 
@@ -507,7 +508,7 @@ function percentiles(xs: number[]): Percentiles {
   const sorted = Float64Array.from(xs).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { n: xs.length, p50: at(0.5), p99: at(0.99), mean };
+  return { n: xs.length, p50: at(0.5), p99: at(0.99), p999: at(0.999), mean };
 }
 
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -523,6 +524,16 @@ interface Measured {
   elapsedMs: number;
   errors: number;
   byClass: ByClass;
+}
+
+/** A measurement with one more round in it (a new one without `into`). */
+function addRound(into: Measured | undefined, got: RoundResult): Measured {
+  const m = into ?? { requests: 0, elapsedMs: 0, errors: 0, byClass: {} };
+  m.requests += got.requests;
+  m.elapsedMs += got.elapsedMs;
+  m.errors += got.errors;
+  merge(m.byClass, got.byClass);
+  return m;
 }
 
 function merge(into: ByClass, from: ByClass): void {
@@ -656,12 +667,7 @@ async function main(): Promise<void> {
               const got = await round[layer](target, mode, concurrency, 1, cursor.get(at) ?? 0);
               cursor.set(at, got.next);
               const key = `${at}|${concurrency}`;
-              const m = results.get(key) ?? { requests: 0, elapsedMs: 0, errors: 0, byClass: {} };
-              m.requests += got.requests;
-              m.elapsedMs += got.elapsedMs;
-              m.errors += got.errors;
-              merge(m.byClass, got.byClass);
-              results.set(key, m);
+              results.set(key, addRound(results.get(key), got));
             }
           }
         }
@@ -677,18 +683,15 @@ async function main(): Promise<void> {
       const capacity = rateOf(results.get(`http|cadenza|${mode}|${top}`)!);
       for (const fraction of OPEN_LOOP) {
         const rate = Math.max(1, Math.round(capacity * fraction));
-        const m: Measured = { requests: 0, elapsedMs: 0, errors: 0, byClass: {} };
+        let m: Measured | undefined;
         const at = `http|cadenza|${mode}`;
         for (let r = 0; r < SECONDS; r++) {
           const got = await generate(targets[0]!, mode, top, 1, cursor.get(at) ?? 0, rate);
           cursor.set(at, got.next);
-          m.requests += got.requests;
-          m.elapsedMs += got.elapsedMs;
-          m.errors += got.errors;
-          merge(m.byClass, got.byClass);
+          m = addRound(m, got);
         }
         const stats = await getJson<Record<Measure, Percentiles> & { gc: Gc }>(ready.port, '/stats');
-        open.push({ mode, fraction, rate, top, measured: m, engine: { ...stats[mode], gc: stats.gc } });
+        open.push({ mode, fraction, rate, top, measured: m!, engine: { ...stats[mode], gc: stats.gc } });
       }
     }
     const after = await getJson<{ rss: number; peakRss: number }>(ready.port, '/stats');
@@ -801,10 +804,9 @@ function reportOpenLoop(open: OpenLoop[]): void {
   line(['mode', 'of top', 'asked/s', 'done/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'engine p99', 'gc longest']);
   for (const o of open) {
     const all = Object.values(o.measured.byClass).flatMap((b) => b.latencies);
-    const p999 = Float64Array.from(all).sort()[Math.min(all.length - 1, Math.floor(0.999 * all.length))];
-    const { p50, p99 } = percentiles(all);
+    const { p50, p99, p999 } = percentiles(all);
     const cells = [o.mode, `${fmt(o.fraction * 100, 0)}%`, o.rate, fmt(rateOf(o.measured), 0), fmt(p50), fmt(p99)];
-    line([...cells, fmt(p999 ?? Number.NaN), o.measured.errors, fmt(o.engine.p99, 3), fmt(o.engine.gc.maxMs, 1)]);
+    line([...cells, fmt(p999), o.measured.errors, fmt(o.engine.p99, 3), fmt(o.engine.gc.maxMs, 1)]);
     const limit = MIX_OF[o.mode] === 'typeahead' ? 5 : 20;
     targetChecks.push(
       `${o.mode} p99 < ${limit} ms open loop at ${o.rate} req/s (${fmt(o.fraction * 100, 0)}% of its c=${o.top} rate): ${fmt(p99)} ms over HTTP (${verdict(p99 < limit)})`,

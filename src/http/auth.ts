@@ -26,6 +26,11 @@ export function marketOf(request: FastifyRequest, market: string | undefined): s
   return market;
 }
 
+/** The market asked for, else the caller's own country: what a listener may play. */
+export function listenerMarket(request: FastifyRequest, market: string | undefined): string {
+  return market === undefined || market === 'from_token' ? requireUser(request).country : market;
+}
+
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;

@@ -91,11 +91,12 @@ export class MemorySearchIndex implements SearchIndex {
    */
   search(request: SearchRequest): SearchResults {
     const plan = planRequest(request, this.store.tables);
-    const wide = request.prefix || request.cutShort === false ? null : widened(plan);
-    if (wide !== null && request.cutShort === true) return this.searchWith(wide, request);
+    if (request.prefix || request.cutShort === false) return this.searchWith(plan, request);
+    if (request.cutShort === true) return this.searchWith(widened(plan) ?? plan, request);
     const results = this.searchWith(plan, request);
-    if (wide === null || Object.values(results).some((r) => r.total > 0)) return results;
-    return this.searchWith(wide, request);
+    if (Object.values(results).some((r) => r.total > 0)) return results;
+    const wide = widened(plan);
+    return wide === null ? results : this.searchWith(wide, request);
   }
 
   private searchWith(plan: Plan, request: SearchRequest): SearchResults {

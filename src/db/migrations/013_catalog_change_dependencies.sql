@@ -5,9 +5,9 @@
 
 create or replace function cadenza_notify_catalog() returns trigger language plpgsql as $$
 declare
-  rec jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end);
   was jsonb := case when tg_op = 'INSERT' then null else to_jsonb(old) end;
   now_is jsonb := case when tg_op = 'DELETE' then null else to_jsonb(new) end;
+  rec jsonb := coalesce(now_is, was);
   key text;
 begin
   perform pg_notify('cadenza_catalog', case tg_table_name

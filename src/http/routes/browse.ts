@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { Category } from '../../core/catalog/browse-service.js';
-import { marketOf } from '../auth.js';
+import { listenerMarket } from '../auth.js';
 import { PagingQuery } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
@@ -29,7 +29,7 @@ export function registerBrowseRoutes(app: App, { browse, catalog, config }: Serv
       const { limit, offset } = request.query;
       const s = shapes(request);
       // Releases the listener can play: their own country's unless a market is asked for.
-      const page = await catalog.newReleases(limit, offset, marketOf(request, request.query.market ?? 'from_token'));
+      const page = await catalog.newReleases(limit, offset, listenerMarket(request, request.query.market));
       return { albums: s.page('/v1/browse/new-releases', page, limit, offset, (a) => s.albumSummary(a)) };
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { marketOf, requireUser } from '../auth.js';
+import { listenerMarket, marketOf, requireUser } from '../auth.js';
 import { IdParams, Market, Paging, PagingQuery } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
@@ -87,7 +87,7 @@ export function registerCatalogRoutes(app: App, { catalog, follows, config }: Se
     async (request) => {
       const { limit, offset, include_groups } = request.query;
       // As Spotify's: the listener's own country unless a market is asked for.
-      const market = marketOf(request, request.query.market ?? 'from_token');
+      const market = listenerMarket(request, request.query.market);
       const page = await catalog.artistAlbums(request.params.id, include_groups, limit, offset, market);
       const s = shapes(request);
       const extra = include_groups ? `&include_groups=${encodeURIComponent(include_groups)}` : '';
@@ -100,7 +100,7 @@ export function registerCatalogRoutes(app: App, { catalog, follows, config }: Se
     { config: { access: 'user' }, schema: { tags, params: IdParams, querystring: Type.Object({ market: Market }) } },
     async (request) => {
       const s = shapes(request);
-      const market = marketOf(request, request.query.market ?? 'from_token');
+      const market = listenerMarket(request, request.query.market);
       return { tracks: (await catalog.artistTopTracks(request.params.id, market)).map((t) => s.track(t)) };
     },
   );

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import type { SearchPages } from '../../core/search/search-service.js';
-import { requireUser } from '../auth.js';
+import { listenerMarket, requireUser } from '../auth.js';
 import { PlaylistShapes } from '../playlist-shapes.js';
 import { Market } from '../schemas.js';
 import type { App } from '../server.js';
@@ -65,8 +65,6 @@ function render(s: Shapes, pages: SearchPages, q: string, limit: number, offset:
 
 export function registerSearchRoutes(app: App, { search, config }: Services): void {
   const shapes = (request: FastifyRequest) => new Shapes(baseUrl(request, config.publicUrl));
-  const marketOf = (request: FastifyRequest, market?: string) =>
-    market === 'from_token' || market === undefined ? requireUser(request).country : market;
 
   app.get(
     '/v1/search',
@@ -85,7 +83,7 @@ export function registerSearchRoutes(app: App, { search, config }: Services): vo
         type,
         limit,
         offset,
-        market: marketOf(request, market),
+        market: listenerMarket(request, market),
       });
       return render(shapes(request), pages, q, limit, offset);
     },
@@ -103,7 +101,7 @@ export function registerSearchRoutes(app: App, { search, config }: Services): vo
     },
     async (request) => {
       const { q, limit, market } = request.query;
-      const { best, ...pages } = await search.suggest(requireUser(request), q, limit, marketOf(request, market));
+      const { best, ...pages } = await search.suggest(requireUser(request), q, limit, listenerMarket(request, market));
       const s = shapes(request);
       const rendered = render(s, pages, q, limit, 0);
       const bestItem =
