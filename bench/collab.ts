@@ -106,7 +106,15 @@ async function main() {
   const db = await database();
   const dataDir = await mkdtemp(join(tmpdir(), 'cadenza-bench-collab-'));
   await chmod(dataDir, 0o755);
-  const env = { ...process.env, DATABASE_URL: db.url, CADENZA_DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  // The server's RSS is read from /metrics, which is off unless configured.
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    CADENZA_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    CADENZA_METRICS: 'open',
+  };
   const { base, stop } = await startCadenzaServe(env);
   const relay = spawn(
     process.execPath,

@@ -14,6 +14,7 @@ import { MemorySearchIndex } from './adapters/memory-search/index.js';
 import { SearchWorkerPool } from './adapters/memory-search/pool.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
+import { PgRevocationSource } from './adapters/postgres/audio-revocations.js';
 import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
 import { consumerLease } from './adapters/postgres/consumer-progress.js';
 import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.js';
@@ -23,6 +24,7 @@ import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
 import { PgListeningRepository } from './adapters/postgres/listening-repo.js';
 import { PgListeningWrites } from './adapters/postgres/listening-writes-repo.js';
+import { PgLoginThrottleRepository } from './adapters/postgres/login-throttle-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
 import { PgPlaylistEditsRepository } from './adapters/postgres/playlist-edits-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
@@ -34,6 +36,7 @@ import { PgTasteSource } from './adapters/postgres/taste-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
 import type { Config, SigningKey } from './config.js';
 import { AccountsService } from './core/accounts/accounts-service.js';
+import { LoginThrottle } from './core/accounts/login-throttle.js';
 import { BrowseService } from './core/catalog/browse-service.js';
 import { CatalogService } from './core/catalog/catalog-service.js';
 import { ConsumerRunner } from './core/events/consumer-runner.js';
@@ -56,6 +59,7 @@ import { SearchService } from './core/search/search-service.js';
 import { FollowService } from './core/social/follow-service.js';
 import { SocialService } from './core/social/social-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
+import { RevocationList } from './core/streaming/revocations.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
 import { Shapes } from './http/shapes.js';
@@ -96,6 +100,8 @@ export interface Services {
   jobs: JobQueue;
   worker: Worker;
   signer: UrlSigner;
+  /** Tracks withdrawn since their URLs were signed; the edge role starts it and refuses those URLs. */
+  revocations: RevocationList;
   /** Playlists' details, followers, collaborators, covers and share links (items: playlistEditor). */
   playlists: PlaylistService;
   /** Import and export of playlists as M3U8 and XSPF. */
@@ -171,7 +177,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
     activeKeyId: config.activeSigningKeyId,
     ttlSeconds: config.streamUrlTtlSeconds,
   });
-  const accounts = new AccountsService(new PgAccountsRepository(db), new Argon2Hasher(), {
+  const loginThrottle = new LoginThrottle(new PgLoginThrottleRepository(db));
+  const accounts = new AccountsService(new PgAccountsRepository(db), new Argon2Hasher(), loginThrottle, {
     accessTtlSeconds: config.accessTokenTtlSeconds,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     defaultCountry: config.defaultCountry,
@@ -221,7 +228,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
     logger,
     cachedAffinity(new PgTasteSource(db)),
   );
-  const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image));
+  const playlists = new PlaylistService(playlistRepo, catalogRepo, (image) => pipeline.storeArtwork(image), bus, {
+    onPublishError: (err) => logger.warn({ err }, 'playlist access notice failed'),
+  });
   const playlistEditor = new PlaylistEditor(new PgPlaylistEditsRepository(db), bus, {
     onPublishError: (err) => logger.warn({ err }, 'playlist edit broadcast failed'),
   });
@@ -243,6 +252,9 @@ export async function createServices(config: Config, logger: Logger = createLogg
     await social.report(userId, report, (activity) => activityShapes.friendActivity(activity));
   };
   for (const consumer of listeningConsumers(new PgListeningWrites(db), nowPlaying)) consumers.register(consumer);
+  const revocations = new RevocationList(new PgRevocationSource(database), {
+    onError: (err) => logger.warn({ err }, 'audio revocation list reload failed'),
+  });
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -264,6 +276,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     jobs,
     worker,
     signer,
+    revocations,
     playlists,
     playlistTransfer,
     bus,
@@ -280,6 +293,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
       await worker.stop();
       await eventLog.close();
       await bus.close();
+      await revocations.stop();
       await database.close();
     },
   };

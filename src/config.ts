@@ -10,6 +10,16 @@ import { MARKETS } from './core/markets.js';
 export type Role = 'api' | 'worker' | 'edge';
 export const ROLES: readonly Role[] = ['api', 'worker', 'edge'];
 
+/**
+ * Who may read the Prometheus metrics: nobody (404), holders of CADENZA_METRICS_TOKEN, anyone on the main
+ * port, or only a separate listener (loopback unless CADENZA_METRICS_HOST says otherwise).
+ */
+export type MetricsAccess =
+  | { mode: 'off' }
+  | { mode: 'open' }
+  | { mode: 'token'; token: string }
+  | { mode: 'port'; host: string; port: number };
+
 export interface SigningKey {
   id: string;
   secret: Buffer;
@@ -36,6 +46,8 @@ export interface Config {
   streamUrlTtlSeconds: number;
   /** How often the live gateway pings each socket; one that misses a ping is closed at the next. */
   liveHeartbeatMs: number;
+  /** How long shutdown lets in-flight requests (and then the services) finish before forcing them. */
+  shutdownGraceMs: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   workerConcurrency: number;
@@ -52,6 +64,14 @@ export interface Config {
   searchThreads: number;
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /**
+   * Which peers' X-Forwarded-For / -Proto / -Host are believed (Fastify's trustProxy): `true`, `false`,
+   * or addresses, CIDR ranges and the words loopback, linklocal, uniquelocal. The log-in throttle
+   * counts the client address it gives, so trusting everyone would let a guesser pick their own.
+   */
+  trustProxy: boolean | string;
+  /** CADENZA_METRICS: where and to whom `/metrics` answers; off unless configured. */
+  metrics: MetricsAccess;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +122,17 @@ class Reader {
     }
     return raw as T;
   }
+}
+
+function parseTrustProxy(r: Reader): boolean | string {
+  const raw = r.string('CADENZA_TRUST_PROXY') ?? 'loopback';
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  const bad = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => !/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(s));
+  if (bad.length > 0) r.problems.push(`CADENZA_TRUST_PROXY must be true, false or addresses/CIDRs (got "${raw}")`);
+  return bad.length > 0 ? 'loopback' : raw;
 }
 
 function parseRoles(r: Reader): Role[] {
@@ -161,6 +192,31 @@ function parseWeights(r: Reader): Config['searchWeights'] {
   return out;
 }
 
+/** `off` (default), `open`, `token` (with CADENZA_METRICS_TOKEN) or `port:9464` (a listener of its own). */
+function parseMetrics(r: Reader, mainPort: number): MetricsAccess {
+  const raw = r.string('CADENZA_METRICS') ?? 'off';
+  if (raw === 'off' || raw === 'open') return { mode: raw };
+  if (raw === 'token') {
+    const token = r.string('CADENZA_METRICS_TOKEN') ?? '';
+    if (!/^[\x21-\x7e]{16,256}$/.test(token)) {
+      r.problems.push(
+        'CADENZA_METRICS_TOKEN must be 16 to 256 printable characters without spaces when CADENZA_METRICS=token',
+      );
+      return { mode: 'off' };
+    }
+    return { mode: 'token', token };
+  }
+  const port = /^port:(\d{1,5})$/.exec(raw)?.[1];
+  if (port === undefined || Number(port) > 65535) {
+    r.problems.push(`CADENZA_METRICS must be off, open, token or port:<number> (got "${raw}")`);
+    return { mode: 'off' };
+  }
+  if (Number(port) !== 0 && Number(port) === mainPort) {
+    r.problems.push(`CADENZA_METRICS port ${port} is the main PORT: metrics need a port of their own`);
+  }
+  return { mode: 'port', host: r.string('CADENZA_METRICS_HOST') ?? '127.0.0.1', port: Number(port) };
+}
+
 function parseUrl(r: Reader, name: string, protocols: string[]): string | undefined {
   const raw = r.string(name);
   if (raw === undefined) return undefined;
@@ -187,9 +243,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     r.problems.push('NATS_STREAM must be letters, digits, _ or -');
   if (!MARKETS.has(defaultCountry)) r.problems.push(`CADENZA_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 code`);
 
+  const port = r.int('PORT', 4533, 0, 65535);
   const config: Config = {
     host: r.string('HOST') ?? '0.0.0.0',
-    port: r.int('PORT', 4533, 0, 65535),
+    port,
     dataDir: resolve(r.string('CADENZA_DATA_DIR') ?? 'data'),
     databaseUrl: parseUrl(r, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: parseUrl(r, 'REDIS_URL', ['redis:', 'rediss:']),
@@ -200,8 +257,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     signingKeys,
     activeSigningKeyId,
+    // At most a day: migration 014 keeps a withdrawn track's revocation for 25 hours, longer than any URL.
     streamUrlTtlSeconds: r.int('CADENZA_STREAM_URL_TTL', 3600, 10, 86_400),
     liveHeartbeatMs: r.int('CADENZA_LIVE_HEARTBEAT_MS', 15_000, 100, 300_000),
+    shutdownGraceMs: r.int('CADENZA_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     accessTokenTtlSeconds: r.int('CADENZA_ACCESS_TOKEN_TTL', 3600, 10, 86_400),
     refreshTokenTtlSeconds: r.int('CADENZA_REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),
     workerConcurrency: r.int('CADENZA_WORKER_CONCURRENCY', cores, 1, 64),
@@ -215,6 +274,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     searchThreads: r.int('CADENZA_SEARCH_THREADS', 0, 0, 64),
     ffmpegPath: r.string('CADENZA_FFMPEG'),
     ffprobePath: r.string('CADENZA_FFPROBE'),
+    trustProxy: parseTrustProxy(r),
+    metrics: parseMetrics(r, port),
     ...overrides,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -2,15 +2,23 @@ import type { Logger } from 'pino';
 import { createServices } from '../app.js';
 import type { Config } from '../config.js';
 import { createAudioHandler } from '../http/audio.js';
+import { listenForMetrics } from '../http/metrics.js';
 import { buildHttp } from '../http/server.js';
+import { httpShutdown } from '../http/shutdown.js';
 
-/** `cadenza serve`: the roles in CADENZA_ROLES share one process; shuts down cleanly on SIGINT/SIGTERM. */
+/**
+ * `cadenza serve`: the roles in CADENZA_ROLES share one process; SIGINT/SIGTERM shut it down cleanly
+ * and in bounded time (http/shutdown.ts, then a last-resort deadline).
+ */
 export async function serve(config: Config, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
   const services = await createServices(config, logger);
   const roles = new Set(config.roles);
+  // The edge refuses URLs of withdrawn tracks from an in-memory list kept current from the database.
+  if (roles.has('edge')) await services.revocations.start();
   const audioHandler = roles.has('edge')
     ? createAudioHandler({
         signer: services.signer,
+        revoked: services.revocations,
         audioRoot: services.paths.audio,
         cacheBytes: config.edgeCacheBytes,
         onError: (err) => logger.warn({ err }, 'audio delivery failed'),
@@ -23,6 +31,7 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     audioHandler,
     bodyLimit: config.maxUploadBytes,
   });
+  const httpClosing = httpShutdown(http, { graceMs: config.shutdownGraceMs, logger });
   if (roles.has('api')) await services.search.start();
   if (roles.has('worker')) {
     services.worker.start();
@@ -30,12 +39,17 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
   }
   const url = await http.listen({ host: config.host, port: config.port });
   logger.info({ url, roles: config.roles, database: services.database.description }, 'cadenza is listening');
+  const { metrics } = config;
+  const metricsListener =
+    metrics.mode === 'port' ? await listenForMetrics(services.metrics.registry, metrics.host, metrics.port) : undefined;
+  if (metricsListener) logger.info({ metrics: metricsListener.url }, 'metrics are served on their own port');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       logger.info('shutting down');
-      await http.close();
+      await httpClosing.close();
+      await metricsListener?.close();
       audioHandler?.close();
       await services.close();
     })();
@@ -43,6 +57,15 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      // The last resort: whatever still hangs (a job, the database) ends with the process. Twice the
+      // grace period: once for requests in flight, once for the services to finish.
+      setTimeout(
+        () => {
+          logger.error({ graceMs: config.shutdownGraceMs }, 'shutdown did not finish in time; exiting');
+          process.exit(1);
+        },
+        2 * config.shutdownGraceMs + 5_000,
+      ).unref();
       close().then(
         () => process.exit(0),
         (err) => {

@@ -17,7 +17,15 @@ export class Forbidden extends DomainError {}
 export class Unauthorized extends DomainError {}
 export class Invalid extends DomainError {}
 export class Conflict extends DomainError {}
-export class TooMany extends DomainError {}
+/** Refused for now; `retryAfterSeconds`, when known, says when asking again can succeed. */
+export class TooMany extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
 export class PayloadTooLarge extends DomainError {}
 
 /** A media file that cannot be ingested; `message` is the reason stored for the uploader. */

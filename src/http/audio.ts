@@ -20,6 +20,8 @@ export interface ServedInfo extends AudioGrant {
 export interface AudioHandlerOptions {
   signer: UrlSigner;
   audioRoot: string;
+  /** Tracks withdrawn since their URLs were signed (src/core/streaming/revocations.ts): answered 410. */
+  revoked?: { has(trackId: string): boolean };
   /** Called once per successful response, when it is dispatched (not when the client has it). */
   onServed?: (info: ServedInfo) => void;
   /** Unexpected failures (a read error, a throwing onServed); the response is already dealt with. */
@@ -53,7 +55,7 @@ const STREAM_CHUNK = 512 * 1024;
 const RANGE = /^bytes=(\d*)-(\d*)$/i;
 
 export function createAudioHandler(options: AudioHandlerOptions): AudioHandler {
-  const { signer, audioRoot, onServed, onError } = options;
+  const { signer, audioRoot, revoked, onServed, onError } = options;
   const files = new OpenFiles(Math.max(1, options.maxOpenFiles ?? 512), options.maxFileAgeMs ?? 60_000);
   const buffers = new BufferPool(options.bufferPoolBytes ?? 64 * 1024 * 1024);
   const cacheBytes = options.cacheBytes ?? 128 * 1024 * 1024;
@@ -148,6 +150,12 @@ export function createAudioHandler(options: AudioHandlerOptions): AudioHandler {
       return;
     }
     const { trackId, version, quality, userId } = verdict;
+    // After the MAC, so "gone" is only ever said about a URL we really issued. Not cacheable (no-store):
+    // a track published again plays again.
+    if (revoked?.has(trackId)) {
+      sendError(res, 410, 'this track is no longer available', head);
+      return;
+    }
     serve(req, res, { trackId, version, quality, userId })
       .then((served) => served && onServed?.(served))
       .catch((err: unknown) => {

@@ -9,6 +9,8 @@ export type Access = 'public' | 'user' | 'artist' | 'admin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** A public route that reads the Authorization header itself: its bearer is not an access token. */
+    ownsAuthorization?: boolean;
   }
   interface FastifyRequest {
     user: User | null;
@@ -48,6 +50,7 @@ export function registerAuth(app: FastifyInstance, accounts: AccountsService): v
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access ?? 'public';
+    if (access === 'public' && request.routeOptions.config.ownsAuthorization) return;
     const token = bearer(request);
     if (token) request.user = await accounts.authenticate(token);
     if (access === 'public') return;

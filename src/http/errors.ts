@@ -51,6 +51,9 @@ export function handleError(err: FastifyError | DomainError | Error, request: Fa
   if (err instanceof DomainError) {
     const status = statusOf(err);
     if (status === 401) reply.header('WWW-Authenticate', 'Bearer realm="cadenza"');
+    if (err instanceof TooMany && err.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(err.retryAfterSeconds));
+    }
     // Name the offending field when the message does not already.
     const message = err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message;
     return reply.code(status).send(errorBody(status, message));
@@ -58,7 +61,11 @@ export function handleError(err: FastifyError | DomainError | Error, request: Fa
   const fe = err as FastifyError;
   if (fe.validation) return reply.code(400).send(errorBody(400, describeValidation(fe)));
   const status = fe.statusCode ?? 500;
-  if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, fe.message));
+  if (status >= 400 && status < 500) {
+    // Fastify's body parser errors (too large, empty, unsupported type, broken JSON) concern the body.
+    const message = fe.code?.startsWith('FST_ERR_CTP_') ? `body: ${fe.message}` : fe.message;
+    return reply.code(status).send(errorBody(status, message));
+  }
   request.log.error({ err }, 'request failed');
   return reply.code(500).send(errorBody(500, 'internal server error'));
 }

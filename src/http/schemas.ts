@@ -10,6 +10,10 @@ export const Paging = {
   offset: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
 };
 
+/** A time as UTC epoch milliseconds, within JavaScript's Date range. */
+export const EpochMs = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000, description });
+
 export const Market = Type.Optional(Type.String({ pattern: '^([A-Z]{2}|from_token)$' }));
 
 export const PagingQuery = Type.Object({ ...Paging, market: Market }, { additionalProperties: false });

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Services } from '../app.js';
 import { registerAuth } from './auth.js';
 import { handleError } from './errors.js';
+import { enforceInputRule } from './input.js';
+import { finishReadingRefusedBodies } from './refused-body.js';
 import { registerBrowseRoutes } from './routes/browse.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -45,6 +47,8 @@ export interface HttpOptions {
   /** Mounts the `/v1` API and `/api/token` (the api role). */
   api: boolean;
   bodyLimit: number;
+  /** The input rule of src/http/input.ts; only `bench/validation.ts` turns it off, to measure its cost. */
+  inputRule?: boolean;
 }
 
 export async function buildHttp(options: HttpOptions): Promise<App> {
@@ -53,7 +57,7 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: services.config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     serverFactory: (handler) =>
       createServer((req, res) => {
@@ -63,6 +67,9 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setErrorHandler(handleError);
+  // A refusal sent before the body was read waits for the rest of it (a reset would hide the answer).
+  app.addHook('onSend', finishReadingRefusedBodies(options.bodyLimit));
+  if (options.inputRule !== false) app.addHook('preHandler', enforceInputRule);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     services.metrics.httpDuration.observe(

@@ -45,11 +45,16 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   );
   const logger = createLogger(config);
   const services = await createServices(config, logger);
+  await services.revocations.start();
   const http = await buildHttp({
     services,
     logger,
     api: true,
-    audioHandler: createAudioHandler({ signer: services.signer, audioRoot: services.paths.audio }),
+    audioHandler: createAudioHandler({
+      signer: services.signer,
+      audioRoot: services.paths.audio,
+      revoked: services.revocations,
+    }),
     bodyLimit: config.maxUploadBytes,
   });
   await services.search.start();

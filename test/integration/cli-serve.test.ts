@@ -19,7 +19,8 @@ before(async () => {
   await chmod(data, 0o755);
   music = await mkdtemp(join(tmpdir(), 'cadenza-embedded-music-'));
   await makeTone(join(music, 'hello.mp3'), { seconds: 2, tags: { title: 'Hello', artist: 'Embedded' } });
-  const env = { DATABASE_URL: '', CADENZA_DATA_DIR: data, HOST: '127.0.0.1' };
+  // Metrics are off unless configured (test/integration/metrics-access.test.ts covers every mode).
+  const env = { DATABASE_URL: '', CADENZA_DATA_DIR: data, HOST: '127.0.0.1', CADENZA_METRICS: 'open' };
   server = cadenza(['serve', '--port', '0'], env);
   let stderr = '';
   server.child.stderr!.on('data', (d) => {

@@ -6,7 +6,15 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { PlaybackEngine } from '../../web/src/player/engine.js';
 import { FetchError, type Network } from '../../web/src/player/track-source.js';
 import type { QueueItem } from '../../web/src/player/types.js';
-import { encodeTrack, ffmpegDecoder, RATE, startRangeServer, TapeOutput, until } from '../helpers/player.js';
+import {
+  encodeTrack,
+  ffmpegDecoder,
+  RATE,
+  sampleExactSkip,
+  startRangeServer,
+  TapeOutput,
+  until,
+} from '../helpers/player.js';
 
 const LENGTHS = { a: 6, b: 5, c: 4, d: 4, long: 70 } as const;
 type Name = keyof typeof LENGTHS;
@@ -91,7 +99,9 @@ describe('player: the playback engine on a sample clock', () => {
     }
   }
 
-  it('plays a queue gaplessly: the next track starts on the frame after the last one ends', async () => {
+  it('plays a queue gaplessly: the next track starts on the frame after the last one ends', {
+    skip: sampleExactSkip,
+  }, async () => {
     const { player, output } = engine();
     await player.playQueue([item('a'), item('b')]);
     assert.equal(player.getState().status, 'playing');
@@ -189,7 +199,9 @@ describe('player: the playback engine on a sample clock', () => {
     assert.equal(spans[0]![0], origin);
   });
 
-  it('follows the queue rules: next, previous, repeat one and all, shuffle, play next', async () => {
+  it('follows the queue rules: next, previous, repeat one and all, shuffle, play next', {
+    skip: sampleExactSkip,
+  }, async () => {
     const { player, moveTo, output } = engine();
     await player.playQueue([item('a'), item('b'), item('c')]);
     await player.next();

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { headerLength, readPages } from '../../web/src/player/ogg.js';
 import { type Chunk, FIRST_DECODE_BYTES, FIRST_FETCH_BYTES, TrackSource } from '../../web/src/player/track-source.js';
-import { encodeTrack, ffmpegDecoder, RATE, type RungName, startRangeServer } from '../helpers/player.js';
+import {
+  encodeTrack,
+  ffmpegDecoder,
+  RATE,
+  type RungName,
+  sampleExactSkip,
+  startRangeServer,
+} from '../helpers/player.js';
 
 const SECONDS = 75;
 
@@ -60,7 +67,9 @@ describe('player: Ogg chunks decoded sample-exactly from byte ranges', () => {
     }
   });
 
-  it('reads a whole track chunk by chunk with no sample missing, repeated or altered', async () => {
+  it('reads a whole track chunk by chunk with no sample missing, repeated or altered', {
+    skip: sampleExactSkip,
+  }, async () => {
     const track = source();
     let at = 0;
     let hint: number | undefined;
@@ -85,7 +94,9 @@ describe('player: Ogg chunks decoded sample-exactly from byte ranges', () => {
     );
   });
 
-  it('starts exactly at any position (a seek) and switches rungs without a gap', async () => {
+  it('starts exactly at any position (a seek) and switches rungs without a gap', {
+    skip: sampleExactSkip,
+  }, async () => {
     const track = source();
     for (const seconds of [0.5, 17.25, 41, 74]) {
       const from = Math.round(seconds * RATE);

@@ -135,6 +135,27 @@ describe('live playlist session (web)', () => {
     assert.deepEqual(s.status, { kind: 'saving', pending: 2 });
   });
 
+  it('tells the listener when access was taken away, and does not subscribe again', () => {
+    const { s, sent } = session();
+    s.receive(state(2, ['a']));
+    s.receive({ type: 'subscribed', playlist_id: PLAYLIST, version: 2 });
+    s.receive({ type: 'unsubscribed', playlist_id: 'q'.repeat(22), reason: 'access_revoked', status: 404 });
+    assert.equal(s.status.kind, 'live', "another playlist's drop is not ours");
+    s.receive({ type: 'unsubscribed', playlist_id: PLAYLIST, reason: 'access_revoked', status: 404, message: 'gone' });
+    assert.deepEqual(s.status, { kind: 'revoked' });
+    const before = sent.length;
+    s.receive({ type: 'welcome' });
+    assert.equal(sent.length, before, 'no subscribe after a reconnect');
+  });
+
+  it('subscribes again when the server could not check access', () => {
+    const { s, sent } = session();
+    s.receive(state(2, ['a']));
+    s.receive({ type: 'unsubscribed', playlist_id: PLAYLIST, reason: 'unavailable', status: 503, message: 'later' });
+    assert.deepEqual(s.status, { kind: 'error', message: 'later' });
+    assert.deepEqual(sent.at(-1), { type: 'subscribe', playlist_id: PLAYLIST, version: 2 });
+  });
+
   it('shows a subscription error (a playlist the listener may not open)', () => {
     const { s } = session();
     s.receive({ type: 'error', playlist_id: PLAYLIST, status: 404, message: 'playlist not found' });

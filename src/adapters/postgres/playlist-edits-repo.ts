@@ -3,13 +3,18 @@ import type { LoggedOp, PlaylistItem } from '../../core/playlists/document.js';
 import type { LockedPlaylist, PlaylistChanges, PlaylistEditsRepository } from '../../core/playlists/editor.js';
 import type { AppliedOp } from '../../core/playlists/positions.js';
 import type { OpMessage } from '../../core/playlists/replica.js';
+import type { AppliedOpId } from '../../core/playlists/resend.js';
 import type { Db } from './database.js';
 import { VISIBLE_TRACK } from './visibility.js';
 
-/** playlist_ops.op: the normalised op and, for adds, the items it created (replayed on resume). */
+/**
+ * playlist_ops.op: the normalised op, for adds the items it created (replayed on resume), and the
+ * digest of the request that made it when it had a client op id (a re-send must ask the same).
+ */
 interface StoredOp {
   op: AppliedOp;
   items: OpMessage['items'];
+  digest?: string;
 }
 
 /** Playlist item writes: every batch of edits in one transaction on the playlist's row lock. */
@@ -31,9 +36,10 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
         public: boolean;
         collaborative: boolean;
         version: string;
+        access_version: string;
         collaborators: string[];
         playable: string[];
-      }>`select p.owner_id, p.public, p.collaborative, p.version,
+      }>`select p.owner_id, p.public, p.collaborative, p.version, p.access_version,
           array(select c.user_id from playlist_collaborators c
                 where c.playlist_id = p.id and c.user_id = any(${ask.users}::text[])) as collaborators,
           array(select t.id from tracks t join albums a on a.id = t.album_id
@@ -46,6 +52,7 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
           public: row.public,
           collaborative: row.collaborative,
           version: Number(row.version),
+          accessVersion: Number(row.access_version),
           collaborators: new Set(row.collaborators),
           playable: new Set(row.playable),
         },
@@ -105,6 +112,16 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
             };
           });
         },
+        async appliedOps(clientOpIds) {
+          const applied = new Map<string, AppliedOpId>();
+          if (clientOpIds.length === 0) return applied;
+          // A statement of its own, after the lock: it sees every batch committed before this one.
+          const rows = await sql<{ client_op_id: string; version: string; digest: string | null }>`
+            select client_op_id, version, op->>'digest' as digest from playlist_ops
+            where playlist_id = ${playlistId} and client_op_id = any(${clientOpIds}::text[])`.execute(tx);
+          for (const r of rows.rows) applied.set(r.client_op_id, { version: Number(r.version), digest: r.digest });
+          return applied;
+        },
         async save(changes: PlaylistChanges) {
           // Every write of the batch in one statement: one round trip however many edits it holds.
           const { deleted, rekeyed, inserted: rows, ops } = changes;
@@ -122,7 +139,7 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
             logged as (insert into playlist_ops (playlist_id, version, user_id, client_op_id, op)
               select ${playlistId}, * from unnest(${ops.map((o) => o.version)}::bigint[],
                 ${ops.map((o) => o.message.userId)}::text[], ${ops.map((o) => o.clientOpId)}::text[],
-                ${ops.map((o) => JSON.stringify({ op: o.op, items: o.message.items } satisfies StoredOp))}::jsonb[]))
+                ${ops.map((o) => JSON.stringify({ op: o.op, items: o.message.items, digest: o.digest ?? undefined } satisfies StoredOp))}::jsonb[]))
             update playlists set version = ${changes.version}, track_count = ${changes.trackCount}, updated_at = now()
             where id = ${playlistId}`.execute(tx);
         },

@@ -22,6 +22,16 @@ export interface TokensTable {
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
   created_at: Timestamp;
+  /** Every token descended from one log-in shares it (014). */
+  family_id: string;
+  /** Set when a refresh token was exchanged for its successors; presenting it again revokes the family. */
+  rotated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
 }
 
 export interface ArtistsTable {
@@ -138,6 +148,8 @@ export interface PlaylistsTable {
   image_key: string | null;
   share_token: string | null;
   version: ColumnType<string, number | string | undefined, number | string>;
+  /** Bumped by triggers whenever someone may lose read access (migration 014). */
+  access_version: Generated<string>;
   track_count: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -223,6 +235,7 @@ export interface PrivateSessionsTable {
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
+  login_throttle: LoginThrottleTable;
   artists: ArtistsTable;
   albums: AlbumsTable;
   album_artists: AlbumArtistsTable;

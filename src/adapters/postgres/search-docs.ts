@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { CatalogChange, CatalogChanges, SearchDocSource } from '../../core/search/types.js';
 import type { SearchDoc } from '../../ports/search-index.js';
 import type { DatabaseHandle, Db } from './database.js';
+import { listenFor } from './listen.js';
 import { VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
 
 interface Row {
@@ -135,37 +136,16 @@ const CHANNEL = 'cadenza_catalog';
 export class PgCatalogChanges implements CatalogChanges {
   constructor(private readonly database: DatabaseHandle) {}
 
-  async subscribe(onChanges: (changes: CatalogChange[]) => void, onReset: () => void) {
-    let stopped = false;
-    let client = await this.database.pool.connect();
-    const attach = async () => {
-      client.on('notification', (msg) => {
-        const [kind, id] = (msg.payload ?? '').split(':');
+  subscribe(onChanges: (changes: CatalogChange[]) => void, onReset: () => void) {
+    return listenFor(
+      this.database.pool,
+      CHANNEL,
+      (payload) => {
+        const [kind, id] = payload.split(':');
         if (id && (kind === 'track' || kind === 'album' || kind === 'artist' || kind === 'playlist'))
           onChanges([{ kind, id }]);
-      });
-      client.on('error', reconnect);
-      await client.query(`listen ${CHANNEL}`);
-    };
-    const reconnect = async () => {
-      if (stopped) return;
-      client.release(true);
-      for (let delay = 100; !stopped; delay = Math.min(delay * 2, 5000)) {
-        try {
-          client = await this.database.pool.connect();
-          await attach();
-          onReset();
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      }
-    };
-    await attach();
-    return async () => {
-      stopped = true;
-      await client.query(`unlisten ${CHANNEL}`).catch(() => {});
-      client.release();
-    };
+      },
+      onReset,
+    );
   }
 }

@@ -2,8 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Conflict, Invalid, Unauthorized } from '../errors.js';
 import { newId } from '../ids.js';
 import { MARKETS } from '../markets.js';
+import type { LoginThrottle } from './login-throttle.js';
 import {
   type AccountsRepository,
+  type NewToken,
+  type NewUser,
   type PasswordHasher,
   PRODUCTS,
   type Product,
@@ -44,16 +47,18 @@ function tokenHash(token: string): Buffer {
 }
 
 export class AccountsService {
-  private readonly recentTokens = new Map<string, { user: User; until: number }>();
+  private readonly recentTokens = new Map<string, { user: User; familyId: string; until: number }>();
 
   constructor(
     private readonly repo: AccountsRepository,
     private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
     private readonly settings: { accessTtlSeconds: number; refreshTtlSeconds: number; defaultCountry: string },
     private readonly now: () => number = Date.now,
   ) {}
 
-  async signUp(input: SignUp): Promise<User> {
+  /** `clientAddress`, when given, shares the log-in throttle's per-address count of failures. */
+  async signUp(input: SignUp, clientAddress?: string): Promise<User> {
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
       throw new Invalid(
         'username must be 3-32 letters, digits, "_", "." or "-", starting with a letter or digit',
@@ -73,19 +78,25 @@ export class AccountsService {
     if (displayName.length === 0 || displayName.length > 100) {
       throw new Invalid('display_name must be 1 to 100 characters', 'display_name');
     }
+    const attempt = await this.throttle.signUp(input.username, clientAddress, this.now());
     if (await this.repo.credentialsByUsername(input.username))
       throw new Conflict('username is already taken', 'username');
-    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.insertUser({
+      id: newId(),
+      username: input.username,
+      displayName,
+      role,
+      product,
+      country,
+      passwordHash: await this.hasher.hash(input.password),
+    });
+    await attempt.succeeded();
+    return user;
+  }
+
+  private async insertUser(user: NewUser): Promise<User> {
     try {
-      return await this.repo.insertUser({
-        id: newId(),
-        username: input.username,
-        displayName,
-        role,
-        product,
-        country,
-        passwordHash,
-      });
+      return await this.repo.insertUser(user);
     } catch (err) {
       // Two sign-ups racing for one name: the unique index decides.
       if ((err as { code?: string }).code === '23505') throw new Conflict('username is already taken', 'username');
@@ -93,32 +104,55 @@ export class AccountsService {
     }
   }
 
-  async logIn(username: string, password: string): Promise<TokenPair> {
+  /**
+   * Throttled per account and per `clientAddress` (see login-throttle.ts): a TooMany while either
+   * waits out its back-off, before the password is even checked.
+   */
+  async logIn(username: string, password: string, clientAddress?: string): Promise<TokenPair> {
+    const attempt = await this.throttle.logIn(username, clientAddress, this.now());
     const found = typeof username === 'string' ? await this.repo.credentialsByUsername(username) : undefined;
     // Verify against a hash even for unknown users, so timing does not reveal which usernames exist.
     const ok = await this.hasher.verify(found?.passwordHash ?? DUMMY_HASH, String(password ?? ''));
     if (!found || !ok) throw new Unauthorized('invalid username or password');
-    return this.issue(found.user.id);
+    await attempt.succeeded();
+    const tokens = this.newTokens();
+    await this.repo.insertTokens(found.user.id, newId(), tokens.stored);
+    return tokens.pair;
   }
 
+  /**
+   * Refresh tokens rotate: each works once, and its successors join its family (the tokens of one
+   * log-in). A refresh token presented again after its rotation means two parties hold it, the user
+   * and a thief, and nothing tells which one is asking; so the whole family is revoked and the user
+   * logs in again, as OAuth 2.1 and the OAuth security BCP (RFC 9700) recommend. Parallel refreshes
+   * with one token look the same, so a client must refresh one at a time.
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const hash = tokenHash(refreshToken);
-    const user = await this.repo.userForToken(hash, 'refresh', new Date(this.now()));
-    if (!user) throw new Unauthorized('refresh_token is invalid, expired or revoked');
-    // Refresh tokens rotate: the old one stops working once used.
-    await this.repo.revokeToken(hash, new Date(this.now()));
-    return this.issue(user.id);
+    const now = new Date(this.now());
+    const tokens = this.newTokens();
+    if (await this.repo.rotateRefreshToken(hash, tokens.stored, now)) return tokens.pair;
+    const family = await this.repo.revokeFamilyOfRotated(hash, now);
+    if (family) this.forgetFamily(family);
+    throw new Unauthorized('refresh_token is invalid, expired or revoked');
   }
 
   async authenticate(accessToken: string): Promise<User> {
     const now = this.now();
     const recent = this.recentTokens.get(accessToken);
     if (recent && recent.until > now) return recent.user;
-    const user = await this.repo.userForToken(tokenHash(accessToken), 'access', new Date(now));
-    if (!user) throw new Unauthorized('access token is invalid, expired or revoked');
+    const owner = await this.repo.tokenOwner(tokenHash(accessToken), 'access', new Date(now));
+    if (!owner) throw new Unauthorized('access token is invalid, expired or revoked');
     if (this.recentTokens.size >= CACHED_TOKENS) this.recentTokens.clear();
-    this.recentTokens.set(accessToken, { user, until: now + TOKEN_CACHE_MS });
-    return user;
+    this.recentTokens.set(accessToken, { ...owner, until: now + TOKEN_CACHE_MS });
+    return owner.user;
+  }
+
+  /** A revoked family's access tokens stop working in this process at once (elsewhere, see TOKEN_CACHE_MS). */
+  private forgetFamily(familyId: string): void {
+    for (const [token, recent] of this.recentTokens) {
+      if (recent.familyId === familyId) this.recentTokens.delete(token);
+    }
   }
 
   async revoke(token: string): Promise<void> {
@@ -126,29 +160,24 @@ export class AccountsService {
     await this.repo.revokeToken(tokenHash(token), new Date(this.now()));
   }
 
-  private async issue(userId: string): Promise<TokenPair> {
+  /** A fresh access and refresh token: what the client gets, and what is stored. */
+  private newTokens(): { pair: TokenPair; stored: NewToken[] } {
     const access = `cza_${randomBytes(32).toString('base64url')}`;
     const refresh = `czr_${randomBytes(32).toString('base64url')}`;
     const now = this.now();
     const { accessTtlSeconds, refreshTtlSeconds } = this.settings;
-    await this.repo.insertToken(tokenHash(access), {
-      userId,
-      kind: 'access',
-      expiresAt: new Date(now + accessTtlSeconds * 1000),
-      revokedAt: null,
-    });
-    await this.repo.insertToken(tokenHash(refresh), {
-      userId,
-      kind: 'refresh',
-      expiresAt: new Date(now + refreshTtlSeconds * 1000),
-      revokedAt: null,
-    });
     return {
-      access_token: access,
-      token_type: 'Bearer',
-      expires_in: accessTtlSeconds,
-      refresh_token: refresh,
-      scope: '',
+      pair: {
+        access_token: access,
+        token_type: 'Bearer',
+        expires_in: accessTtlSeconds,
+        refresh_token: refresh,
+        scope: '',
+      },
+      stored: [
+        { hash: tokenHash(access), kind: 'access', expiresAt: new Date(now + accessTtlSeconds * 1000) },
+        { hash: tokenHash(refresh), kind: 'refresh', expiresAt: new Date(now + refreshTtlSeconds * 1000) },
+      ],
     };
   }
 

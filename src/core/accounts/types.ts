@@ -17,11 +17,13 @@ export interface NewUser extends Omit<User, 'createdAt'> {
   passwordHash: string;
 }
 
-export interface StoredToken {
-  userId: string;
-  kind: 'access' | 'refresh';
+export type TokenKind = 'access' | 'refresh';
+
+/** A token about to be stored: only its SHA-256 is kept. */
+export interface NewToken {
+  hash: Buffer;
+  kind: TokenKind;
   expiresAt: Date;
-  revokedAt: Date | null;
 }
 
 /** Persistence the accounts domain needs; implemented in adapters/postgres. */
@@ -31,9 +33,21 @@ export interface AccountsRepository {
   credentialsByUsername(username: string): Promise<{ user: User; passwordHash: string } | undefined>;
   listUsers(): Promise<User[]>;
   updateUser(id: string, changes: Partial<Pick<User, 'role' | 'product' | 'country'>>): Promise<User | undefined>;
-  insertToken(hash: Buffer, token: StoredToken): Promise<void>;
-  /** The token's owner, when the token exists, is of `kind`, is not revoked and has not expired at `now`. */
-  userForToken(hash: Buffer, kind: 'access' | 'refresh', now: Date): Promise<User | undefined>;
+  /** Stores the tokens of a new log-in; `familyId` groups every token that will descend from it. */
+  insertTokens(userId: string, familyId: string, tokens: NewToken[]): Promise<void>;
+  /**
+   * The token's owner and family, when the token exists, is of `kind`, is not revoked and has not
+   * expired at `now`.
+   */
+  tokenOwner(hash: Buffer, kind: TokenKind, now: Date): Promise<{ user: User; familyId: string } | undefined>;
+  /**
+   * In one statement: marks a usable refresh token rotated and stores `successors` in its family for its
+   * owner. False when the token was not usable (unknown, expired, revoked or already rotated), so of
+   * parallel rotations of one token exactly one succeeds.
+   */
+  rotateRefreshToken(hash: Buffer, successors: NewToken[], now: Date): Promise<boolean>;
+  /** When `hash` is a refresh token already rotated, revokes every token of its family and names it. */
+  revokeFamilyOfRotated(hash: Buffer, now: Date): Promise<string | undefined>;
   revokeToken(hash: Buffer, now: Date): Promise<boolean>;
 }
 

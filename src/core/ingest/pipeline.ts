@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { ImageProcessor } from '../../ports/images.js';
 import type { TagReader } from '../../ports/tags.js';
 import type { Rung, Transcoder } from '../../ports/transcoder.js';
@@ -65,9 +65,23 @@ export class IngestPipeline {
     try {
       await this.ingest(payload, track.albumId, track.albumImageKey, track.mediaVersion, context);
     } catch (err) {
-      if (err instanceof MediaError || context.lastAttempt) await repo.markFailed(track.id, (err as Error).message);
+      if (err instanceof MediaError || context.lastAttempt) {
+        await repo.markFailed(track.id, (err as Error).message);
+        // Failed for good: the reason stays on the track; an upload that never played is not kept.
+        if (track.mediaVersion === null) await this.removeUploadedSource(payload.sourcePath);
+      }
       throw err;
     }
+  }
+
+  /**
+   * Removes an uploaded source and its folder (`sources/<track id>/`). Files of an imported library
+   * live elsewhere and belong to their owner: those are never touched.
+   */
+  private async removeUploadedSource(sourcePath: string): Promise<void> {
+    const folder = dirname(resolve(sourcePath));
+    if (dirname(folder) !== resolve(this.deps.paths.sources)) return;
+    await rm(folder, { recursive: true, force: true });
   }
 
   private async ingest(

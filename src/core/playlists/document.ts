@@ -95,11 +95,12 @@ export class PlaylistDocument {
   private byClientOp: Map<string, number> | undefined;
 
   apply(edit: ItemEdit, base: number, context: EditContext): Outcome {
-    const ops = this.since(base);
     if (context.clientOpId) {
+      // Whatever version a re-send names (the editor checks the rest of the stored log before this).
       const earlier = this.clientOps().get(context.clientOpId);
-      if (earlier !== undefined && earlier > base) return { kind: 'duplicate', version: earlier };
+      if (earlier !== undefined) return { kind: 'duplicate', version: earlier };
     }
+    const ops = this.since(base);
     const plan = this.plan(edit, ops, base === this.version, context);
     if (!plan) return { kind: 'unchanged' };
     return this.commit(plan.op, plan.block, context.clientOpId ?? null);

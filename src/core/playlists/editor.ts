@@ -4,7 +4,9 @@ import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '../errors.j
 import { newId } from '../ids.js';
 import { canEditItems, canRead, type PlaylistRole } from './access.js';
 import { type LoggedOp, PlaylistDocument, type PlaylistItem } from './document.js';
+import type { LiveOp } from './live-topic.js';
 import type { OpMessage } from './replica.js';
+import { type AppliedOpId, earlierAnswer, loggedOpIds, requestDigest } from './resend.js';
 import { snapshotId } from './snapshot.js';
 import type { EditRequest, EditResult } from './types.js';
 
@@ -13,6 +15,8 @@ export interface LockedPlaylistRow {
   public: boolean;
   collaborative: boolean;
   version: number;
+  /** Bumped whenever someone may have lost read access (live-topic.ts); broadcasts carry it. */
+  accessVersion: number;
   /** Which of the asked users are collaborators. */
   collaborators: Set<string>;
   /** Which of the asked tracks are ready and published. */
@@ -25,8 +29,11 @@ export interface PlaylistChanges {
   deleted: string[];
   inserted: PlaylistItem[];
   rekeyed: { itemId: string; sortKey: string }[];
-  /** The log entries, each with the message that broadcast it (replayed to editors that resume). */
-  ops: (LoggedOp & { message: OpMessage })[];
+  /**
+   * The log entries, each with the message that broadcast it (replayed to editors that resume) and
+   * the digest of the request that made it (to tell a re-send from another edit under the same op id).
+   */
+  ops: (LoggedOp & { message: OpMessage; digest: string | null })[];
 }
 
 /** One transaction holding the playlist's row lock; what the editor needs from storage inside it. */
@@ -36,6 +43,8 @@ export interface LockedPlaylist {
   opsAfter(version: number): Promise<LoggedOp[]>;
   /** The broadcasts of the edits after `version`, oldest first, at most `limit`. */
   messagesAfter(version: number, limit: number): Promise<OpMessage[]>;
+  /** Which of these client op ids the whole log holds (read under the lock, after every earlier batch). */
+  appliedOps(clientOpIds: string[]): Promise<Map<string, AppliedOpId>>;
   save(changes: PlaylistChanges): Promise<void>;
 }
 
@@ -89,7 +98,7 @@ export class PlaylistEditor {
    * Edits are committed before they are broadcast: a failed broadcast loses nothing, since editors
    * that missed it catch up from the log when they notice the gap or reconnect.
    */
-  private async broadcast(playlistId: string, messages: OpMessage[]): Promise<void> {
+  private async broadcast(playlistId: string, messages: LiveOp[]): Promise<void> {
     try {
       for (const m of messages) await this.bus.publish(topics.playlist(playlistId), m);
     } catch (err) {
@@ -144,13 +153,18 @@ export class PlaylistEditor {
     let doc = this.documents.get(playlistId);
     if (!doc || doc.version !== row.version)
       doc = new PlaylistDocument(await locked.items(), row.version, [], row.version);
-    const oldest = Math.max(0, Math.min(...batch.map((q) => q.request.baseVersion ?? row.version)));
+    // A version past the current one is refused edit by edit (document.ts): no log to read for it.
+    const oldest = Math.max(0, Math.min(row.version, ...batch.map((q) => q.request.baseVersion ?? row.version)));
     if (!doc.covers(oldest)) doc.replaceLog(await locked.opsAfter(oldest), oldest);
     const { collaborators, playable } = row;
     const before = new Map(doc.items.map((it) => [it.itemId, it.sortKey]));
     const ops: PlaylistChanges['ops'] = [];
     const messages: OpMessage[] = [];
-    const results = batch.map(({ request }) => {
+    // Re-sends are answered edit by edit from the whole log (and from this batch as it goes): one is
+    // never applied twice, so no write of the batch can trip over the log's unique op ids.
+    const opIds = batch.map(({ request }) => loggedOpIds(request.clientOpId, request.edits.length));
+    const applied = await locked.appliedOps(opIds.flat().filter((id) => id !== undefined));
+    const results = batch.map(({ request }, i) => {
       try {
         const role: PlaylistRole =
           request.userId === row.ownerId ? 'owner' : collaborators.has(request.userId) ? 'collaborator' : 'stranger';
@@ -159,7 +173,18 @@ export class PlaylistEditor {
             ? new Forbidden('you may not edit this playlist')
             : new NotFound('playlist not found');
         }
-        return this.applyOne(doc, request, playable, ops, messages);
+        const digest = request.clientOpId ? requestDigest(request.edits) : null;
+        const earlier = digest === null ? undefined : earlierAnswer(opIds[i] ?? [], digest, applied);
+        if (earlier !== undefined) return { version: earlier, snapshotId: snapshotId(playlistId, earlier) };
+        const from = ops.length;
+        try {
+          return this.applyOne(doc, request, playable, ops, messages, digest);
+        } finally {
+          // What will be saved, even of a request refused part-way, so a re-send in this batch finds it.
+          for (const op of ops.slice(from)) {
+            if (op.clientOpId) applied.set(op.clientOpId, { version: op.version, digest });
+          }
+        }
       } catch (err) {
         // A refused write tells the editor which snapshot to start again from.
         if (err instanceof Conflict) {
@@ -175,7 +200,7 @@ export class PlaylistEditor {
     if (ops.length > 0) await locked.save(diff(doc, before, ops));
     doc.trimLog(LOG_IN_MEMORY);
     this.remember(playlistId, doc);
-    return { results, messages };
+    return { results, messages: messages.map((m): LiveOp => ({ ...m, accessVersion: row.accessVersion })) };
   }
 
   private applyOne(
@@ -184,6 +209,7 @@ export class PlaylistEditor {
     playable: Set<string>,
     ops: PlaylistChanges['ops'],
     messages: OpMessage[],
+    digest: string | null,
   ): EditResult {
     const base = request.baseVersion ?? doc.version;
     for (const edit of request.edits) {
@@ -195,9 +221,9 @@ export class PlaylistEditor {
     // Several edits in one request are one change: each is made on the list the one before it left.
     let at = base;
     let answered: number | undefined;
+    const opIds = loggedOpIds(request.clientOpId, request.edits.length);
     for (const [i, edit] of request.edits.entries()) {
-      const clientOpId =
-        request.clientOpId && request.edits.length > 1 ? `${request.clientOpId}#${i}` : request.clientOpId;
+      const clientOpId = opIds[i];
       const outcome = doc.apply(edit, at, {
         userId: request.userId,
         now: this.now(),
@@ -219,7 +245,7 @@ export class PlaylistEditor {
         userId: request.userId,
         clientOpId: entry.clientOpId,
       };
-      ops.push({ ...entry, message });
+      ops.push({ ...entry, message, digest });
       messages.push(message);
     }
     // Nothing applied (a move onto itself, tracks already gone): the answer is the current version.
@@ -229,24 +255,31 @@ export class PlaylistEditor {
 
   /**
    * What an editor that saw `version` missed: the broadcasts since, or the whole list when it saw
-   * nothing or too much has happened since. Refuses who may not read the playlist.
+   * nothing or too much has happened since, with the access version it was read under. Refuses who
+   * may not read the playlist.
    */
   async catchUp(
     playlistId: string,
     userId: string,
     version: number | undefined,
-  ): Promise<{ version: number; items?: PlaylistItem[]; messages: OpMessage[] }> {
+  ): Promise<{ version: number; accessVersion: number; items?: PlaylistItem[]; messages: OpMessage[] }> {
     return this.repo.locked(playlistId, { users: [userId], tracks: [], readOnly: true }, async (locked) => {
-      const row = locked.row;
-      if (!row) throw new NotFound('playlist not found');
-      const collaborator = userId !== row.ownerId && row.collaborators.has(userId);
-      const role: PlaylistRole = userId === row.ownerId ? 'owner' : collaborator ? 'collaborator' : 'stranger';
-      if (!canRead(role, row)) throw new NotFound('playlist not found');
+      const row = readableBy(locked.row, userId);
+      const { accessVersion } = row;
       if (version !== undefined && version <= row.version && row.version - version <= REPLAY_LIMIT) {
-        return { version: row.version, messages: await locked.messagesAfter(version, REPLAY_LIMIT) };
+        return { version: row.version, accessVersion, messages: await locked.messagesAfter(version, REPLAY_LIMIT) };
       }
-      return { version: row.version, items: await locked.items(), messages: [] };
+      return { version: row.version, accessVersion, items: await locked.items(), messages: [] };
     });
+  }
+
+  /** The playlist's access version, when `userId` may read the playlist; NotFound when not. */
+  async authorizeRead(playlistId: string, userId: string): Promise<number> {
+    return this.repo.locked(
+      playlistId,
+      { users: [userId], tracks: [], readOnly: true },
+      async (locked) => readableBy(locked.row, userId).accessVersion,
+    );
   }
 
   private remember(playlistId: string, doc: PlaylistDocument): void {
@@ -257,6 +290,15 @@ export class PlaylistEditor {
       if (oldest !== undefined) this.documents.delete(oldest);
     }
   }
+}
+
+/** The row, when `userId` may read the playlist (followers read what strangers read); NotFound when not. */
+function readableBy(row: LockedPlaylistRow | undefined, userId: string): LockedPlaylistRow {
+  if (!row) throw new NotFound('playlist not found');
+  const role: PlaylistRole =
+    userId === row.ownerId ? 'owner' : row.collaborators.has(userId) ? 'collaborator' : 'stranger';
+  if (!canRead(role, row)) throw new NotFound('playlist not found');
+  return row;
 }
 
 /** What a batch changed, as rows: items gone, items new, items whose order key moved. */

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { type EventBus, topics } from '../../ports/event-bus.js';
 import type { CatalogRepository, Page, Track } from '../catalog/types.js';
 import { Forbidden, Invalid, NotFound } from '../errors.js';
 import { isId, newId } from '../ids.js';
 import { canEditDetails, canEditItems, canRead, type PlaylistRole } from './access.js';
+import { accessNarrowed } from './live-topic.js';
 import type { Playlist, PlaylistChanges, PlaylistItem, PlaylistRepository, UserRef } from './repository.js';
 
 export const MAX_NAME = 200;
@@ -45,7 +47,23 @@ export class PlaylistService {
     private readonly catalog: CatalogRepository,
     /** Writes cover renditions and returns their key (the ingest pipeline's artwork store). */
     private readonly storeArtwork: (image: Buffer) => Promise<string>,
+    /** Where live subscribers hear that their access may have gone (live-topic.ts). */
+    private readonly bus: EventBus,
+    private readonly options: { onPublishError?: (err: unknown) => void } = {},
   ) {}
+
+  /**
+   * Tells the live gateways that someone may have lost the right to read the playlist, after the change
+   * committed. Not fatal when the bus fails: edits made since carry the new access version, and a
+   * listener is checked again before it hears any of them (live-topic.ts).
+   */
+  private async announceNarrowed(id: string): Promise<void> {
+    try {
+      await this.bus.publish(topics.playlist(id), accessNarrowed(id));
+    } catch (err) {
+      this.options.onPublishError?.(err);
+    }
+  }
 
   async create(ownerId: string, asUserId: string, input: PlaylistInput): Promise<Playlist> {
     if (ownerId !== asUserId) throw new Forbidden('you can only create playlists for yourself');
@@ -134,6 +152,7 @@ export class PlaylistService {
       throw new Invalid('public: a collaborative playlist cannot be public; turn collaborative off first', 'public');
     }
     if (Object.keys(changes).length > 0) await this.repo.update(id, changes);
+    if (playlist.public && changes.public === false) await this.announceNarrowed(id);
     return (await this.repo.byId(id))!;
   }
 
@@ -200,6 +219,7 @@ export class PlaylistService {
   async removeCollaborator(userId: string, id: string, collaboratorId: string): Promise<void> {
     await this.owned(userId, id);
     if (!(await this.repo.removeCollaborator(id, collaboratorId))) throw new NotFound('not a collaborator');
+    await this.announceNarrowed(id);
   }
 
   async setCover(userId: string, id: string, image: Buffer): Promise<Playlist> {

@@ -21,16 +21,20 @@ export interface AlbumInput {
   available_markets?: string[] | null;
 }
 
-export interface TrackUpload {
-  /** The uploaded bytes, already on disk in a temporary file this service takes over. */
-  tempPath: string;
-  size: number;
+/** An upload's text fields (as the form gave them) and the name of its file. */
+export interface UploadFields {
   fileName: string;
   title: string | undefined;
   artists: string[];
   explicit: boolean;
   isrc: string | undefined;
   position: number | undefined;
+}
+
+export interface TrackUpload extends UploadFields {
+  /** The uploaded bytes, already on disk in a temporary file this service takes over. */
+  tempPath: string;
+  size: number;
 }
 
 const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
@@ -70,6 +74,27 @@ function validateDraft(input: AlbumInput, partial: boolean): Partial<AlbumDraft>
     out.availableMarkets = input.available_markets;
   }
   return out;
+}
+
+/** The track an upload describes, or Invalid naming the first bad field. */
+function uploadMetadata(album: StudioAlbum, fields: UploadFields) {
+  const ext = extname(fields.fileName).toLowerCase();
+  if (!AUDIO_EXTENSIONS.has(ext)) {
+    throw new Invalid(`file type "${ext || fields.fileName}" is not a supported audio format`, 'file');
+  }
+  const name = text(fields.title ?? fields.fileName.replace(/\.[^.]+$/, ''), 'title', 200)!;
+  const artists = fields.artists.map((a) => text(a, 'artists', 200)!);
+  if (fields.isrc !== undefined && !/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/.test(fields.isrc)) {
+    throw new Invalid('isrc must be 12 characters like USRC17607839', 'isrc');
+  }
+  const live = album.tracks.filter((t) => t.status !== 'retired').length;
+  if (fields.position !== undefined && (fields.position < 0 || fields.position > live)) {
+    throw new Invalid(`position must be from 0 to ${live}`, 'position');
+  }
+  return {
+    ext,
+    track: { name, artists, explicit: fields.explicit, isrc: fields.isrc ?? null, position: fields.position ?? null },
+  };
 }
 
 /**
@@ -123,42 +148,36 @@ export class StudioService {
     return (await this.repo.album(id))!;
   }
 
+  /**
+   * Refuses an upload by its album and fields alone, so the route can answer before storing the file
+   * when the fields come first. `uploadTrack` checks them again: fields may also follow the file.
+   */
+  async checkUpload(user: User, albumId: string, fields: UploadFields): Promise<void> {
+    uploadMetadata(await this.owned(user, albumId), fields);
+  }
+
   async uploadTrack(user: User, albumId: string, upload: TrackUpload): Promise<StudioAlbum> {
     try {
-      const album = await this.owned(user, albumId);
-      const ext = extname(upload.fileName).toLowerCase();
-      if (!AUDIO_EXTENSIONS.has(ext)) {
-        throw new Invalid(`file type "${ext || upload.fileName}" is not a supported audio format`, 'file');
-      }
+      const meta = uploadMetadata(await this.owned(user, albumId), upload);
       if (upload.size === 0) throw new Invalid('file is empty', 'file');
-      const title = text(upload.title ?? upload.fileName.replace(/\.[^.]+$/, ''), 'title', 200)!;
-      if (upload.isrc !== undefined && !/^[A-Z]{2}[A-Z0-9]{3}\d{7}$/.test(upload.isrc)) {
-        throw new Invalid('isrc must be 12 characters like USRC17607839', 'isrc');
-      }
-      const live = album.tracks.filter((t) => t.status !== 'retired').length;
-      if (upload.position !== undefined && (upload.position < 0 || upload.position > live)) {
-        throw new Invalid(`position must be from 0 to ${live}`, 'position');
-      }
       const id = newId();
       const dir = join(this.paths.sources, id);
       await mkdir(dir, { recursive: true });
-      const sourcePath = join(dir, `source${ext}`);
-      await rename(upload.tempPath, sourcePath);
-      const profile = await this.repo.ensureProfile(user.id, user.displayName);
-      await this.repo.addTrack(
-        user.id,
-        profile,
-        {
-          id,
-          albumId,
-          name: title,
-          artists: upload.artists.map((a) => text(a, 'artists', 200)!),
-          explicit: upload.explicit,
-          isrc: upload.isrc ?? null,
-          position: upload.position ?? null,
-        },
-        { name: INGEST_JOB, key: `ingest:${id}:upload`, payload: { trackId: id, sourcePath } },
-      );
+      try {
+        const sourcePath = join(dir, `source${meta.ext}`);
+        await rename(upload.tempPath, sourcePath);
+        const profile = await this.repo.ensureProfile(user.id, user.displayName);
+        await this.repo.addTrack(
+          user.id,
+          profile,
+          { id, albumId, ...meta.track },
+          { name: INGEST_JOB, key: `ingest:${id}:upload`, payload: { trackId: id, sourcePath } },
+        );
+      } catch (err) {
+        // No track row, no job: nothing would ever read or remove this source.
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
       this.jobAdded();
       return (await this.repo.album(albumId))!;
     } finally {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { HISTORY_LIMIT, type PlayedItem, TIME_RANGES } from '../../core/events/listening-service.js';
 import { requireUser } from '../auth.js';
-import { Paging } from '../schemas.js';
+import { EpochMs, Paging } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
 
@@ -34,8 +34,8 @@ export function registerListeningRoutes(app: App, { listening, config }: Service
         querystring: Type.Object(
           {
             limit: Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT, default: 20 }),
-            before: Type.Optional(Type.Integer({ minimum: 0, description: 'UTC ms: plays before this' })),
-            after: Type.Optional(Type.Integer({ minimum: 0, description: 'UTC ms: plays after this' })),
+            before: Type.Optional(EpochMs('UTC ms: plays before this')),
+            after: Type.Optional(EpochMs('UTC ms: plays after this')),
           },
           { additionalProperties: false },
         ),
@@ -104,7 +104,10 @@ export function registerListeningRoutes(app: App, { listening, config }: Service
       config: { access: 'user' },
       schema: {
         tags,
-        querystring: Type.Object({ year: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { year: Type.Optional(Type.Integer({ minimum: 1, maximum: 9999 })) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {

@@ -1,9 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { Invalid, PayloadTooLarge } from '../../core/errors.js';
+import { Invalid } from '../../core/errors.js';
 import { PLAYLIST_FORMATS, type PlaylistFormat } from '../../core/playlists/playlist-transfer.js';
 import { requireUser } from '../auth.js';
+import { bufferFile, readMultipart } from '../multipart.js';
 import { PlaylistShapes } from '../playlist-shapes.js';
 import { IdParams } from '../schemas.js';
 import type { App } from '../server.js';
@@ -35,16 +36,14 @@ function coverBytes(body: Buffer): Buffer {
 }
 
 async function multipartCover(request: FastifyRequest): Promise<Buffer> {
-  try {
-    const part = await request.file();
-    if (part?.fieldname !== 'image') throw new Invalid('send the image in the "image" field', 'image');
-    return await part.toBuffer();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new PayloadTooLarge('image is larger than the upload limit', 'image');
-    }
-    throw err;
-  }
+  const form = await readMultipart(request, {
+    fields: [],
+    file: 'image',
+    maxFileBytes: COVER_LIMIT,
+    store: bufferFile,
+  });
+  if (!form.file) throw new Invalid('send the image in the "image" field', 'image');
+  return form.file;
 }
 
 /** A file name that survives every browser: ASCII in `filename`, the real name in `filename*`. */

@@ -23,7 +23,7 @@ export function registerSocialRoutes(app: App, { social, config }: Services): vo
         body: Type.Object(
           {
             track_id: Type.String(),
-            progress_ms: Type.Integer({ minimum: 0 }),
+            progress_ms: Type.Integer({ minimum: 0, maximum: 86_400_000 }),
             is_playing: Type.Boolean(),
           },
           { additionalProperties: false },

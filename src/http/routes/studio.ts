@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { Invalid, PayloadTooLarge } from '../../core/errors.js';
+import { Invalid } from '../../core/errors.js';
+import type { UploadFields } from '../../core/studio/studio-service.js';
 import type { StudioAlbum } from '../../core/studio/types.js';
 import { requireUser } from '../auth.js';
+import { bufferFile, type IncomingFile, readMultipart } from '../multipart.js';
 import { IdParams } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
@@ -32,7 +34,7 @@ const AlbumBody = Type.Object(
   { additionalProperties: false },
 );
 
-const UPLOAD_FIELDS = new Set(['title', 'artists', 'explicit', 'isrc', 'position']);
+const UPLOAD_FIELDS = ['title', 'artists', 'explicit', 'isrc', 'position'];
 
 function studioAlbum(s: Shapes, a: StudioAlbum) {
   return {
@@ -67,68 +69,36 @@ function studioAlbum(s: Shapes, a: StudioAlbum) {
   };
 }
 
-/**
- * Reads and discards what is left of a refused request body (bounded in time), so the client hears our
- * 4xx instead of a connection reset in the middle of its upload.
- */
-async function drain(request: FastifyRequest): Promise<void> {
-  const raw = request.raw;
-  if (raw.readableEnded) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 10_000);
-    raw.on('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    raw.on('error', () => resolve());
-    raw.resume();
-  });
+/** Artwork is decoded in memory: far below the audio upload limit. */
+const ARTWORK_LIMIT = 32 * 1024 * 1024;
+
+/** The upload's form fields as the studio takes them; a position must be a whole number. */
+function uploadFields(fields: Record<string, string>, fileName: string): UploadFields {
+  const { position } = fields;
+  if (position !== undefined && !/^-?\d{1,9}$/.test(position.trim())) {
+    throw new Invalid('position must be a whole number', 'position');
+  }
+  return {
+    fileName,
+    title: fields.title,
+    artists: fields.artists ? fields.artists.split(',').filter((a) => a.trim()) : [],
+    explicit: fields.explicit === 'true',
+    isrc: fields.isrc,
+    position: position === undefined ? undefined : Number(position),
+  };
 }
 
-function uploadError(err: unknown): Error {
-  const code = (err as { code?: string }).code;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return new PayloadTooLarge('file is larger than the upload limit', 'file');
-  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return new Invalid('body must be multipart/form-data', 'file');
-  return err as Error;
-}
-
-/**
- * Streams the multipart upload's file to a temporary path, collecting its text fields. A refused
- * upload still reads the rest of the body, so the client gets the error rather than a reset.
- */
-async function receiveUpload(request: FastifyRequest, incoming: string) {
-  const fields: Record<string, string> = {};
-  let file: { tempPath: string; fileName: string; size: number } | undefined;
-  let problem: Error | undefined;
+/** Streams an uploaded file into `dir` under a random name; a failed copy leaves nothing behind. */
+async function saveIncoming(file: IncomingFile, dir: string) {
+  await mkdir(dir, { recursive: true });
+  const tempPath = join(dir, randomBytes(12).toString('hex'));
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        if (!UPLOAD_FIELDS.has(part.fieldname))
-          problem ??= new Invalid(`${part.fieldname} is not a known field`, part.fieldname);
-        else fields[part.fieldname] = String(part.value);
-        continue;
-      }
-      if (problem || part.fieldname !== 'file' || file) {
-        problem ??= new Invalid('send exactly one audio file in the "file" field', 'file');
-        part.file.resume();
-        continue;
-      }
-      await mkdir(incoming, { recursive: true });
-      const tempPath = join(incoming, randomBytes(12).toString('hex'));
-      file = { tempPath, fileName: part.filename, size: 0 };
-      await pipeline(part.file, createWriteStream(tempPath));
-      file.size = part.file.bytesRead;
-    }
+    await pipeline(file.stream, createWriteStream(tempPath));
   } catch (err) {
-    problem = uploadError(err);
-    await drain(request);
+    await rm(tempPath, { force: true });
+    throw err;
   }
-  if (problem) {
-    if (file) await rm(file.tempPath, { force: true });
-    throw problem;
-  }
-  if (!file) throw new Invalid('file is required', 'file');
-  return { file, fields };
+  return { tempPath, fileName: file.fileName, size: (await stat(tempPath)).size };
 }
 
 export function registerStudioRoutes(app: App, { studio, config, paths }: Services): void {
@@ -158,12 +128,11 @@ export function registerStudioRoutes(app: App, { studio, config, paths }: Servic
   );
 
   app.put('/v1/studio/albums/:id/image', { config: access, schema: { tags, params: IdParams } }, async (request) => {
-    const part = await request.file().catch(() => undefined);
-    if (!part) throw new Invalid('send the artwork as multipart/form-data in the "file" field', 'file');
-    const image = await part.toBuffer().catch(() => {
-      throw new PayloadTooLarge('artwork is larger than the upload limit', 'file');
-    });
-    return studioAlbum(shapes(request), await studio.setArtwork(requireUser(request), request.params.id, image));
+    const user = requireUser(request);
+    const maxFileBytes = Math.min(ARTWORK_LIMIT, config.maxUploadBytes);
+    const form = await readMultipart(request, { fields: [], file: 'file', maxFileBytes, store: bufferFile });
+    if (!form.file) throw new Invalid('send the artwork in the "file" field', 'file');
+    return studioAlbum(shapes(request), await studio.setArtwork(user, request.params.id, form.file));
   });
 
   app.post(
@@ -171,22 +140,25 @@ export function registerStudioRoutes(app: App, { studio, config, paths }: Servic
     { config: access, schema: { tags, params: IdParams } },
     async (request, reply) => {
       const user = requireUser(request);
-      const { file, fields } = await receiveUpload(request, join(paths.sources, '.incoming'));
-      const position = fields.position === undefined ? undefined : Number(fields.position);
-      if (position !== undefined && !Number.isInteger(position)) {
-        await rm(file.tempPath, { force: true });
-        throw new Invalid('position must be a whole number', 'position');
-      }
-      const album = await studio.uploadTrack(user, request.params.id, {
-        tempPath: file.tempPath,
-        size: file.size,
-        fileName: file.fileName,
-        title: fields.title,
-        artists: fields.artists ? fields.artists.split(',').filter((a) => a.trim()) : [],
-        explicit: fields.explicit === 'true',
-        isrc: fields.isrc,
-        position,
+      const albumId = request.params.id;
+      const form = await readMultipart(request, {
+        fields: UPLOAD_FIELDS,
+        file: 'file',
+        beforeFile: (fields, fileName) => studio.checkUpload(user, albumId, uploadFields(fields, fileName)),
+        store: (file) => saveIncoming(file, join(paths.sources, '.incoming')),
+        discard: (saved) => rm(saved.tempPath, { force: true }),
       });
+      const file = form.file;
+      if (!file) throw new Invalid('file is required', 'file');
+      let fields: UploadFields;
+      try {
+        fields = uploadFields(form.fields, file.fileName); // again: fields may follow the file
+      } catch (err) {
+        await rm(file.tempPath, { force: true });
+        throw err;
+      }
+      // The service takes the temporary file over, and removes it whatever happens.
+      const album = await studio.uploadTrack(user, albumId, { ...fields, tempPath: file.tempPath, size: file.size });
       return reply.code(202).send(studioAlbum(shapes(request), album));
     },
   );

@@ -36,14 +36,23 @@ export function registerTokenRoutes(app: App, { accounts, config }: Services): v
     '/api/token',
     {
       config: { access: 'public' },
-      schema: { tags: ['auth'], summary: 'Exchange a password or refresh token for a bearer token', body: TokenForm },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a password or refresh token for a bearer token',
+        description:
+          'Password log-ins are throttled per account and per client address: after a few failures each ' +
+          'one doubles the wait (429 with Retry-After, in seconds). A refresh token works once; presenting ' +
+          'it again revokes every token of its log-in.',
+        body: TokenForm,
+      },
     },
     async (request) => {
       const form = request.body;
       if (form.grant_type === 'password') {
         if (!form.username) throw new Invalid('username is required for grant_type=password', 'username');
         if (!form.password) throw new Invalid('password is required for grant_type=password', 'password');
-        return accounts.logIn(form.username, form.password);
+        // request.ip honours X-Forwarded-For (trustProxy): the throttle counts the client, not the proxy.
+        return accounts.logIn(form.username, form.password, request.ip);
       }
       if (form.grant_type === 'refresh_token') {
         if (!form.refresh_token)
@@ -78,14 +87,17 @@ export function registerTokenRoutes(app: App, { accounts, config }: Services): v
     },
     async (request, reply) => {
       const b = request.body;
-      const user = await accounts.signUp({
-        username: b.username,
-        password: b.password,
-        displayName: b.display_name,
-        country: b.country,
-        role: b.role,
-      });
-      const tokens = await accounts.logIn(b.username, b.password);
+      const user = await accounts.signUp(
+        {
+          username: b.username,
+          password: b.password,
+          displayName: b.display_name,
+          country: b.country,
+          role: b.role,
+        },
+        request.ip,
+      );
+      const tokens = await accounts.logIn(b.username, b.password, request.ip);
       return reply.code(201).send({ user: new Shapes(baseUrl(request, config.publicUrl)).me(user), ...tokens });
     },
   );

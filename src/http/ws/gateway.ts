@@ -3,12 +3,12 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Services } from '../../app.js';
 import { DomainError } from '../../core/errors.js';
-import { snapshotId } from '../../core/playlists/snapshot.js';
 import { topics, type Unsubscribe } from '../../ports/event-bus.js';
 import { requireUser } from '../auth.js';
 import { statusOf } from '../errors.js';
 import type { App } from '../server.js';
 import { type ClientFrame, parseFrame } from './messages.js';
+import { PlaylistSubscription } from './playlist-subscription.js';
 
 /**
  * The live gateway, one WebSocket per client for every live feature: playlist editing (subscribe,
@@ -54,7 +54,7 @@ export async function registerLiveGateway(app: App, services: Services): Promise
 }
 
 class LiveConnection {
-  private readonly playlists = new Map<string, Promise<Unsubscribe>>();
+  private readonly playlists = new Map<string, PlaylistSubscription>();
   private userTopic: Promise<Unsubscribe> | undefined;
   private alive = true;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -83,26 +83,24 @@ class LiveConnection {
       this.alive = false;
       this.socket.ping();
     }, this.services.config.liveHeartbeatMs);
-    this.userTopic = this.listen(topics.user(this.userId));
+    this.userTopic = this.listen(topics.user(this.userId), (m) => this.push(m));
     this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: this.services.config.liveHeartbeatMs });
   }
 
   /** Subscribes this socket to a topic; when the bus cannot, the client is told to reconnect later. */
-  private listen(topic: string): Promise<Unsubscribe> {
-    return this.services.bus
-      .subscribe(topic, (m) => this.push(m))
-      .catch((err) => {
-        this.request.log.warn({ err, topic }, 'live subscription failed');
-        this.socket.close(1011, 'live updates are unavailable; reconnect later');
-        return async () => {};
-      });
+  private listen(topic: string, handler: (message: unknown) => void): Promise<Unsubscribe> {
+    return this.services.bus.subscribe(topic, handler).catch((err) => {
+      this.request.log.warn({ err, topic }, 'live subscription failed');
+      this.socket.close(1011, 'live updates are unavailable; reconnect later');
+      return async () => {};
+    });
   }
 
   private async stop(): Promise<void> {
     clearInterval(this.heartbeat);
-    const subscriptions = [...this.playlists.values(), ...(this.userTopic ? [this.userTopic] : [])];
+    const playlists = [...this.playlists.values()];
     this.playlists.clear();
-    await Promise.all(subscriptions.map(async (s) => (await s)()));
+    await Promise.all([...playlists.map((s) => s.close()), this.userTopic?.then((unsubscribe) => unsubscribe())]);
   }
 
   private send(frame: unknown): void {
@@ -161,7 +159,7 @@ class LiveConnection {
       case 'unsubscribe': {
         const subscription = this.playlists.get(frame.playlist_id);
         this.playlists.delete(frame.playlist_id);
-        if (subscription) await (await subscription)();
+        await subscription?.close();
         return this.send({ type: 'unsubscribed', playlist_id: frame.playlist_id });
       }
       case 'edit':
@@ -169,34 +167,22 @@ class LiveConnection {
     }
   }
 
-  /**
-   * Listens first, then catches up: a broadcast racing the catch-up arrives twice at worst, and
-   * replicas ignore versions they already hold.
-   */
+  /** A new subscription replaces the socket's previous one to the same playlist (a resume). */
   private async subscribe(playlistId: string, version: number | undefined): Promise<void> {
+    const subscription: PlaylistSubscription = new PlaylistSubscription(playlistId, this.userId, {
+      editor: this.services.playlistEditor,
+      listen: (topic, handler) => this.listen(topic, handler),
+      send: (frame) => this.send(frame),
+      push: (frame) => this.push(frame),
+      ended: () => {
+        if (this.playlists.get(playlistId) === subscription) this.playlists.delete(playlistId);
+      },
+      log: this.request.log,
+    });
     const previous = this.playlists.get(playlistId);
-    const subscription = this.listen(topics.playlist(playlistId));
     this.playlists.set(playlistId, subscription);
-    if (previous) await (await previous)();
-    try {
-      const caught = await this.services.playlistEditor.catchUp(playlistId, this.userId, version);
-      if (caught.items) {
-        this.send({
-          type: 'playlist_state',
-          playlistId,
-          version: caught.version,
-          snapshot_id: snapshotId(playlistId, caught.version),
-          items: caught.items.map(({ itemId, trackId, addedBy, addedAt }) => ({ itemId, trackId, addedBy, addedAt })),
-        });
-      }
-      for (const m of caught.messages) this.send(m);
-      this.send({ type: 'subscribed', playlist_id: playlistId, version: caught.version });
-    } catch (err) {
-      if (this.playlists.get(playlistId) === subscription) this.playlists.delete(playlistId);
-      await (await subscription)();
-      if (!(err instanceof DomainError)) throw err;
-      this.send({ type: 'error', playlist_id: playlistId, status: statusOf(err), message: err.message });
-    }
+    await previous?.close();
+    await subscription.start(version);
   }
 
   private async edit(frame: Extract<ClientFrame, { type: 'edit' }>): Promise<void> {

@@ -1,11 +1,14 @@
 import { type Static, Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { inputProblem } from '../input.js';
 
 /** Frames a client may send on the live gateway; anything else is answered with an error frame. */
 
 const Id = Type.String({ pattern: '^[0-9A-Za-z]{22}$' });
 const TrackIds = Type.Array(Id, { minItems: 0, maxItems: 100 });
 const Index = Type.Integer({ minimum: 0, maximum: 10_000 });
+/** Playlist versions are PostgreSQL bigints, counted from 0; JavaScript holds them exactly up to 2^53 - 1. */
+const Version = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 const Edit = Type.Union([
   Type.Object(
@@ -42,14 +45,14 @@ const Frames = {
   subscribe: Type.Object({
     type: Type.Literal('subscribe'),
     playlist_id: Id,
-    version: Type.Optional(Type.Integer({ minimum: 0 })),
+    version: Type.Optional(Version),
   }),
   unsubscribe: Type.Object({ type: Type.Literal('unsubscribe'), playlist_id: Id }),
   edit: Type.Object({
     type: Type.Literal('edit'),
     playlist_id: Id,
     client_op_id: Type.String({ minLength: 1, maxLength: 100 }),
-    version: Type.Integer({ minimum: 0 }),
+    version: Version,
     edits: Type.Array(Edit, { minItems: 1, maxItems: 10 }),
   }),
 };
@@ -70,7 +73,7 @@ export function parseFrame(data: string): ClientFrame | string {
   const type = (value as { type?: unknown } | null)?.type;
   const check = typeof type === 'string' ? checks.get(type) : undefined;
   if (!check) return `type must be one of ${[...checks.keys()].join(', ')}`;
-  if (check.Check(value)) return value as ClientFrame;
+  if (check.Check(value)) return inputProblem(value, 'frame') ?? (value as ClientFrame);
   const first = check.Errors(value).First();
   const where = first?.path.replace(/^\//, '').replace(/\//g, '.') || 'frame';
   return `${where}: ${first?.message ?? 'is invalid'}`;

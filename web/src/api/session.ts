@@ -133,26 +133,49 @@ export const session = {
 };
 
 function refresh(): Promise<Tokens | null> {
-  refreshing ??= (async () => {
-    // Another tab may have rotated the refresh token already.
-    const stored = load();
-    if (stored && tokens && stored.refreshToken !== tokens.refreshToken && stored.expiresAt > Date.now() + EARLY_MS) {
-      store(stored);
-      return stored;
-    }
-    if (!tokens) return null;
-    try {
-      const next = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
-      store(next);
-      return next;
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 400 || err.status === 401)) store(null);
-      throw err;
-    }
-  })().finally(() => {
+  refreshing ??= acrossTabs(rotate).finally(() => {
     refreshing = null;
   });
   return refreshing;
+}
+
+/**
+ * Runs `task` while no other tab of this origin runs one (the Web Locks API, where the browser has it).
+ * A refresh token works once, and presenting a used one signs the whole log-in out (the server takes it
+ * for a stolen copy), so two tabs must never refresh with the same token.
+ */
+function acrossTabs(task: () => Promise<Tokens | null>): Promise<Tokens | null> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  // The lock's promise settles with what the task's promise settles with (the DOM typings nest them).
+  return locks ? (locks.request('cadenza.refresh', task) as unknown as Promise<Tokens | null>) : task();
+}
+
+/** The tokens another tab stored after rotating ours, if it did. */
+function rotatedElsewhere(): Tokens | null {
+  const stored = load();
+  return stored && tokens && stored.refreshToken !== tokens.refreshToken ? stored : null;
+}
+
+async function rotate(): Promise<Tokens | null> {
+  const elsewhere = rotatedElsewhere();
+  if (elsewhere && elsewhere.expiresAt > Date.now() + EARLY_MS) {
+    store(elsewhere);
+    return elsewhere;
+  }
+  if (!tokens) return null;
+  try {
+    const next = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+    store(next);
+    return next;
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 400 || err.status === 401)) {
+      // A tab without the lock may have won the race: its tokens are ours too.
+      const won = rotatedElsewhere();
+      store(won);
+      if (won) return won;
+    }
+    throw err;
+  }
 }
 
 window.addEventListener('storage', (event) => {

@@ -12,7 +12,9 @@ export type SyncStatus =
   | { kind: 'connecting' | 'live' | 'offline' }
   | { kind: 'saving'; pending: number }
   | { kind: 'saved'; version: number }
-  | { kind: 'rejected' | 'error'; message: string };
+  | { kind: 'rejected' | 'error'; message: string }
+  /** The gateway dropped the subscription: the listener may no longer read the playlist. */
+  | { kind: 'revoked' };
 
 const randomId = () => Math.random().toString(36).slice(2, 10);
 
@@ -26,6 +28,8 @@ const randomId = () => Math.random().toString(36).slice(2, 10);
 export class LivePlaylistSession {
   readonly replica: PlaylistReplica;
   private ready = false;
+  /** Access was taken away: the items are stale and the session does not subscribe again. */
+  private revoked = false;
   status: SyncStatus = { kind: 'connecting' };
   /** The last change made by someone else (or by this listener elsewhere), to announce. */
   remote: OpMessage | null = null;
@@ -48,6 +52,7 @@ export class LivePlaylistSession {
 
   /** Subscribes, from the replica's version when it has one (the gateway then sends only what was missed). */
   subscribe(): void {
+    if (this.revoked) return;
     this.send({
       type: 'subscribe',
       playlist_id: this.playlistId,
@@ -60,6 +65,7 @@ export class LivePlaylistSession {
   }
 
   edit = (edit: ItemEdit): void => {
+    if (this.revoked) return;
     const pending = this.replica.edit(edit);
     this.setStatus({ kind: 'saving', pending: this.replica.unacknowledged().length });
     // Offline, the edit waits in the replica and goes out after the next `subscribed`.
@@ -74,6 +80,13 @@ export class LivePlaylistSession {
     else if (f.type === 'subscribed' && f.playlist_id === this.playlistId) {
       for (const p of this.replica.unacknowledged()) this.sendEdit(p);
       this.setStatus(this.saving() ?? { kind: 'live' });
+    } else if (f.type === 'unsubscribed' && f.playlist_id === this.playlistId && f.reason === 'access_revoked') {
+      this.revoked = true;
+      this.setStatus({ kind: 'revoked' });
+    } else if (f.type === 'unsubscribed' && f.playlist_id === this.playlistId && f.reason) {
+      // Dropped because the server could not check access just then: ask again.
+      this.setStatus({ kind: 'error', message: String(f.message) });
+      this.subscribe();
     } else if (f.type === 'error' && f.playlist_id === this.playlistId) {
       this.setStatus({ kind: 'error', message: String(f.message) });
     } else if ((f.type === 'ack' || f.type === 'rejected') && this.isMine(f.client_op_id)) {

@@ -11,7 +11,7 @@ import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItem } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { Icon } from '../ui/icons.js';
-import { Hero, Loading } from '../ui/page.js';
+import { Empty, Hero, Loading } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
 import { toast } from '../ui/toasts.js';
 import { useBusy } from '../ui/use-busy.js';
@@ -37,6 +37,8 @@ function statusText(s: SyncStatus): string {
       return `Not saved: ${s.message}`;
     case 'error':
       return s.message;
+    case 'revoked':
+      return 'You no longer have access to this playlist';
   }
 }
 
@@ -54,9 +56,10 @@ export function PlaylistScreen({ id }: { id: string }) {
   useEffect(() => {
     if (live.remote) toast('The playlist was changed by another editor');
   }, [live.remote]);
-  // A refused edit may mean this listener's rights changed: read the playlist again.
+  // A refused edit or a dropped subscription means this listener's rights changed: read the playlist
+  // again (it answers "not found" when the listener may no longer read it).
   useEffect(() => {
-    if (live.status.kind !== 'rejected') return;
+    if (live.status.kind !== 'rejected' && live.status.kind !== 'revoked') return;
     toast(statusText(live.status), 'error');
     setVersion((v) => v + 1);
   }, [live.status]);
@@ -116,7 +119,9 @@ export function PlaylistScreen({ id }: { id: string }) {
                   onClose={() => setEditing(false)}
                 />
               )}
-              {live.items === null ? (
+              {live.status.kind === 'revoked' ? (
+                <Empty title="No longer available">{statusText(live.status)}</Empty>
+              ) : live.items === null ? (
                 <div className="page-loading" role="status" aria-label="Loading tracks">
                   <span className="spinner" />
                 </div>
