@@ -88,6 +88,21 @@ describe('text with NUL or broken surrogates', () => {
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /body\.username/);
   });
 
+  test('an imported playlist file holding a NUL is refused naming body, whatever its content type', async () => {
+    for (const type of ['audio/x-mpegurl', 'image/jpeg', 'application/octet-stream']) {
+      const res = await server.request('/v1/me/playlists/import?format=m3u8&name=Imported', {
+        method: 'POST',
+        token: owner.token,
+        headers: { 'Content-Type': type },
+        body: '#EXTM3U\n#EXTINF:1,Artist - Ti\u0000tle\nsomewhere.mp3\n',
+      });
+      assert.equal(res.status, 400, `${type}: ${await res.clone().text()}`);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /^body must not contain NUL/);
+    }
+    const mine = await server.json('/v1/me/playlists', { token: owner.token });
+    assert.ok(!mine.body.items.some((p: { name: string }) => p.name === 'Imported'), 'no playlist was made');
+  });
+
   test('a NUL in a path segment is a 400 naming the parameter', async () => {
     const r = await server.json('/v1/users/ab%00cd', { token: owner.token });
     assert.equal(r.status, 400);

@@ -4,6 +4,7 @@ import type { Services } from '../../app.js';
 import { Invalid } from '../../core/errors.js';
 import { PLAYLIST_FORMATS, type PlaylistFormat } from '../../core/playlists/playlist-transfer.js';
 import { requireUser } from '../auth.js';
+import { checkInput } from '../input.js';
 import { bufferFile, readMultipart } from '../multipart.js';
 import { PlaylistShapes } from '../playlist-shapes.js';
 import { IdParams } from '../schemas.js';
@@ -125,6 +126,8 @@ export function registerPlaylistFileRoutes(app: App, { playlists, playlistTransf
         const body = request.body;
         const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : undefined;
         if (!text) throw new Invalid(`body must be the ${request.query.format} file`, 'body');
+        // Sent as bytes (any content type), the file meets the input rule only once it is text.
+        checkInput(text, 'body');
         const me = requireUser(request).id;
         const report = await playlistTransfer.import(me, request.query.format, text, request.query.name);
         return reply.code(201).send({
