@@ -108,12 +108,15 @@ export async function startRangeServer(files: Map<string, Uint8Array>): Promise<
   origin: string;
   log: RangeLog;
   expire(track: string): void;
+  /** From now on the track's audio answers 410, as the edge does once a track is withdrawn (or not). */
+  withdraw(track: string, gone?: boolean): void;
   api: PlayerApi & { calls: string[] };
   network: Network;
   close(): Promise<void>;
 }> {
   const log: RangeLog = { requests: [], faults: [] };
   const signatures = new Map<string, number>();
+  const withdrawn = new Set<string>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const [, , track = '', rung = ''] = url.pathname.split('/');
@@ -123,7 +126,7 @@ export async function startRangeServer(files: Map<string, Uint8Array>): Promise<
     const end = Math.min(Number(match?.[2] ?? Number.MAX_SAFE_INTEGER) + 1, body?.length ?? 0);
     const fault = log.faults.shift();
     const stale = Number(url.searchParams.get('sig')) !== (signatures.get(track) ?? 0);
-    const status = fault ?? (!body ? 404 : stale ? 403 : start >= body.length ? 416 : 206);
+    const status = fault ?? (!body ? 404 : withdrawn.has(track) ? 410 : stale ? 403 : start >= body.length ? 416 : 206);
     log.requests.push({ path: `${track}/${rung}`, start, end, status });
     if (status !== 206 || !body) return res.writeHead(status).end();
     res.writeHead(206, { 'Content-Range': `bytes ${start}-${end - 1}/${body.length}`, 'Content-Length': end - start });
@@ -163,6 +166,7 @@ export async function startRangeServer(files: Map<string, Uint8Array>): Promise<
     origin,
     log,
     expire: (track) => signatures.set(track, (signatures.get(track) ?? 0) + 1),
+    withdraw: (track, gone = true) => (gone ? withdrawn.add(track) : withdrawn.delete(track)),
     api,
     network,
     close: () => new Promise((resolve) => server.close(() => resolve())),

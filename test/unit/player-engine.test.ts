@@ -116,6 +116,22 @@ describe('player: the playback engine on a sample clock', () => {
     assertBackToBack(output, spans[0]![0], ['a', 'b']);
   });
 
+  it('passes over a queued track withdrawn since (410) and plays the one after it, without stopping', async () => {
+    server.withdraw('b');
+    try {
+      const { player, output, moveTo } = engine();
+      await player.playQueue([item('c'), item('b'), item('d')]);
+      const origin = output.spans()[0]![0];
+      await until(() => output.spans().at(-1)![1] === origin + (LENGTHS.c + LENGTHS.d) * RATE, 20_000, 'd lined up');
+      assert.equal(player.getState().status, 'playing');
+      moveTo(origin + LENGTHS.c * RATE);
+      assert.equal(player.getState().index, 2, 'd follows c');
+      assert.equal(player.getState().error, null);
+    } finally {
+      server.withdraw('b', false);
+    }
+  });
+
   it('hands over to the next track when the play head reaches it, and ends after the last', async () => {
     const { player, output, moveTo } = engine();
     await player.playQueue([item('c'), item('d')]);

@@ -146,8 +146,37 @@ function refresh(): Promise<Tokens | null> {
  */
 function acrossTabs(task: () => Promise<Tokens | null>): Promise<Tokens | null> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return task();
   // The lock's promise settles with what the task's promise settles with (the DOM typings nest them).
-  return locks ? (locks.request('cadenza.refresh', task) as unknown as Promise<Tokens | null>) : task();
+  const run = (options: LockOptions, body: (lock: Lock | null) => Promise<Tokens | null | undefined>) =>
+    locks.request('cadenza.refresh', options, body) as unknown as Promise<Tokens | null | undefined>;
+  return run({ ifAvailable: true }, async (lock) => (lock ? task() : undefined)).then((done) =>
+    done !== undefined
+      ? done
+      : // Another tab was refreshing. Its write to localStorage reaches this tab a moment after its
+        // lock is released (Chromium syncs storage between tabs asynchronously): wait for it, briefly.
+        (run({}, async () => {
+          await storageSettles();
+          return task();
+        }) as Promise<Tokens | null>),
+  );
+}
+
+/** Resolves at the next change of the session in another tab, or after half a second. */
+function storageSettles(): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener('storage', onStorage);
+      resolve();
+    };
+    const onStorage = (event: StorageEvent) => {
+      if (event.key === KEY) done();
+    };
+    timer = setTimeout(done, 500);
+    window.addEventListener('storage', onStorage);
+  });
 }
 
 /** The tokens another tab stored after rotating ours, if it did. */

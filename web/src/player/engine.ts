@@ -9,6 +9,12 @@ import {
 } from './track-source.js';
 import type { Player, PlayerApi, PlayerSettings, PlayerState, PlayerStatus, QueueItem, RepeatMode } from './types.js';
 
+/** A track that cannot be had any more (404, or 410 from the edge once it is withdrawn). */
+function gone(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 404 || status === 410;
+}
+
 /** Seconds of audio kept decoded and scheduled ahead of the play head. */
 export const BUFFER_TARGET_S = 30;
 /** How far ahead of "now" the first sound of a start or seek is scheduled. */
@@ -93,6 +99,8 @@ export class PlaybackEngine implements Player {
   private retiring: { voice: Voice; until: number }[] = [];
   private status: PlayerStatus = 'idle';
   private error: string | null = null;
+  /** Tracks of the queue found gone (withdrawn or deleted) while lining them up; skipped. */
+  private unavailable = new Set<string>();
   private shuffle = false;
   private repeat: RepeatMode = 'off';
   private volume: number;
@@ -149,6 +157,8 @@ export class PlaybackEngine implements Player {
   async playQueue(items: QueueItem[], startIndex = 0, positionMs = 0): Promise<void> {
     this.queue = [...items];
     this.order = this.queue.map((_, i) => i);
+    // A new queue gives every track another chance (a withdrawn album may have come back).
+    this.unavailable.clear();
     if (this.shuffle) this.reshuffle(startIndex);
     await this.start(startIndex, Math.max(0, Math.round((positionMs / 1000) * this.rate)));
   }
@@ -377,14 +387,35 @@ export class PlaybackEngine implements Player {
     if (chunk.final) active.end = chunk.end;
   }
 
-  /** Puts the next track of the order on the timeline right where the current one ends. */
+  /**
+   * Puts the next track of the order on the timeline right where the current one ends. A track that
+   * is gone (withdrawn or deleted since it was queued: 404, or 410 from the edge) is passed over, so
+   * the one after it is lined up next, while the current track plays on.
+   */
   private async lineUp(cur: Active, generation: number): Promise<boolean> {
     const index = this.following(cur.index, false);
     const item = index === undefined ? undefined : this.queue[index];
     if (index === undefined || !item || cur.end === undefined) return false;
+    try {
+      await this.lineUpItem(cur, index, item, generation);
+    } catch (error) {
+      if (!gone(error) || generation !== this.generation) throw error;
+      if (this.upcoming?.item === item) {
+        this.upcoming.voice.stop();
+        this.upcoming = undefined;
+      }
+      cur.voice.clearFades();
+      this.unavailable.add(item.id);
+      this.emit();
+    }
+    return true;
+  }
+
+  private async lineUpItem(cur: Active, index: number, item: QueueItem, generation: number): Promise<void> {
+    if (cur.end === undefined) return;
     const source = this.source(item);
     const gain = await this.gainOf(source);
-    if (generation !== this.generation || this.upcoming) return true;
+    if (generation !== this.generation || this.upcoming) return;
     const expected = (item.durationMs / 1000) * this.rate;
     const fade = Math.round(Math.min(this.settings.crossfadeSeconds * this.rate, cur.end / 2, expected / 2));
     const trackEnd = cur.origin + cur.end;
@@ -402,15 +433,19 @@ export class PlaybackEngine implements Player {
     }
     this.upcoming = next;
     await this.fill(next, generation);
-    return true;
   }
 
-  /** The queue index after `index` in play order; `skipping` when the listener pressed next. */
+  /**
+   * The queue index after `index` in play order; `skipping` when the listener pressed next. Tracks
+   * found gone are passed over.
+   */
   private following(index: number, skipping: boolean): number | undefined {
     if (this.repeat === 'one' && !skipping) return index;
     const at = this.order.indexOf(index);
-    if (at >= 0 && at + 1 < this.order.length) return this.order[at + 1];
-    return this.repeat === 'off' ? undefined : this.order[0];
+    const playable = (i: number) => !this.unavailable.has(this.queue[i]?.id ?? '');
+    const after = this.order.slice(at + 1).find(playable);
+    if (after !== undefined) return after;
+    return this.repeat === 'off' ? undefined : this.order.find(playable);
   }
 
   /** Advances the play head: hands over to the next track, ends the queue, retires old voices. */
