@@ -11,21 +11,21 @@
  * This file is also its own child processes: `audio-revocation.ts <serve|load> <json>`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { newId } from '../src/core/ids.js';
-import { audioKey } from '../src/core/ingest/ladder.js';
 import { RevocationList } from '../src/core/streaming/revocations.js';
 import { UrlSigner } from '../src/core/streaming/signer.js';
 import { createAudioHandler } from '../src/http/audio.js';
 import { nextJsonLine } from './lib/child.js';
+import { writeSignedAudio } from './lib/signed-audio.js';
+import { cpuMs, median } from './lib/stats.js';
 
 const HOST = '127.0.0.1';
 const SECONDS = Math.max(2, Math.round(Number(process.env.BENCH_SECONDS ?? 8)));
@@ -114,18 +114,6 @@ function child(mode: string, arg: unknown = null): ChildProcess {
   });
 }
 
-/** Server CPU time (user + system) from /proc, in ms; NaN where /proc is missing. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
-
 /** ns per call of `fn` over `n` calls, best of 5 runs (the least disturbed by neighbours). */
 function nsPerCall(n: number, fn: (i: number) => unknown): number {
   let best = Number.POSITIVE_INFINITY;
@@ -143,18 +131,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-revocation-'));
   const procs: ChildProcess[] = [];
   try {
-    const keyId = 'bench';
-    const secret = randomBytes(32);
-    const signer = new UrlSigner({ keys: [{ id: keyId, secret }], ttlSeconds: 3600 });
-    const userId = newId();
-    const paths: string[] = [];
-    for (let i = 0; i < FILES; i++) {
-      const trackId = newId();
-      const key = audioKey(trackId, 'v1', 'vorbis_160');
-      await mkdir(dirname(join(dir, key)), { recursive: true });
-      await writeFile(join(dir, key), randomBytes(FILE_BYTES));
-      paths.push(signer.sign({ trackId, version: 'v1', quality: 'vorbis_160', userId }).path);
-    }
+    const audio = await writeSignedAudio(dir, FILES, FILE_BYTES);
+    const { signer, signed: paths } = audio;
     const revoked = Array.from({ length: REVOKED }, () => newId());
 
     // 1. The check alone, next to the signature check every request already pays.
@@ -179,7 +157,7 @@ async function main(): Promise<void> {
     );
 
     // 2. Whole requests over HTTP, the two servers measured in alternating 1 s rounds.
-    const base = { root: dir, keyId, secret: secret.toString('base64') };
+    const base = { root: dir, keyId: audio.keyId, secret: audio.secret };
     // A second server without the list is the control: how far apart two identical servers measure here.
     const targets: Target[] = [];
     for (const [name, list] of [

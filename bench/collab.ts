@@ -18,6 +18,7 @@ import { releaseEmbedded, startEmbedded } from '../src/adapters/postgres/embedde
 import { newId } from '../src/core/ids.js';
 import { createDatabaseOn } from '../test/helpers/db.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
+import { pct } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 6);
 const EDITOR_COUNTS = (process.env.BENCH_COLLAB_EDITORS ?? '10,100,1000').split(',').map(Number);
@@ -31,8 +32,6 @@ const DELIVERIES_PER_SECOND = Number(process.env.BENCH_COLLAB_DELIVERIES ?? 20_0
 const IN_FLIGHT = Number(process.env.BENCH_COLLAB_IN_FLIGHT ?? 8);
 const rateFor = (editors: number) => Math.min(EDITS_PER_SECOND, DELIVERIES_PER_SECOND / editors);
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A connection that notes when each edit's broadcast arrives, reading just the fields it needs. */

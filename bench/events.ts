@@ -16,6 +16,7 @@ import pg from 'pg';
 import { newId } from '../src/core/ids.js';
 import { startCadenzaServe } from './lib/child.js';
 import { closeHttp, cpuSeconds, freshDatabase, http, natsAnswers } from './lib/events-client.js';
+import { pct } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_EVENTS_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_EVENTS_CLIENTS ?? 100);
@@ -26,8 +27,6 @@ const USERS = 20;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 

@@ -7,13 +7,11 @@ import { makeTone } from '../test/helpers/audio.js';
 import { buildWebApp } from '../test/helpers/web.js';
 import type {} from '../web/src/player/index.js';
 import { runCadenza, startCadenzaServe } from './lib/child.js';
+import { pct } from './lib/stats.js';
 
 const PLAYS = Number(process.env.BENCH_PLAYER_PLAYS ?? 50);
 const WARM_UP = 3;
 const TRACKS = 16;
-
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 /** Installs the sound detector on the player's output (and on a baseline <audio> element). */
 async function installProbe(page: Page): Promise<void> {

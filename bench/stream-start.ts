@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTone } from '../test/helpers/audio.js';
 import { runCadenza, startCadenzaServe } from './lib/child.js';
+import { pct } from './lib/stats.js';
 
 const SAMPLES = Number(process.env.BENCH_STREAM_START_SAMPLES ?? 500);
 
@@ -25,9 +26,6 @@ function firstByte(agent: Agent, url: URL, headers: Record<string, string>): Pro
     req.end();
   });
 }
-
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 export async function measureStreamStart(): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-start-'));

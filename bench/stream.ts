@@ -9,21 +9,21 @@
  * This file is also its own child processes: `stream.ts <serve-cadenza|serve-node|load> <json>`.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { newId } from '../src/core/ids.js';
-import { audioKey } from '../src/core/ingest/ladder.js';
 import { UrlSigner } from '../src/core/streaming/signer.js';
 import { createAudioHandler } from '../src/http/audio.js';
 import { nextJsonLine } from './lib/child.js';
+import { writeSignedAudio } from './lib/signed-audio.js';
+import { cpuMs, median } from './lib/stats.js';
 import { measureStreamStart } from './stream-start.js';
 
 const HOST = '127.0.0.1';
@@ -234,19 +234,7 @@ http {
   throw new Error(`nginx did not start: ${readFileSync(log, 'utf8')}`);
 }
 
-/** Server CPU time (user + system, all threads) from /proc, in ms; NaN where /proc is missing. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in USER_HZ ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-'));
@@ -261,20 +249,8 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    const keyId = 'bench';
-    const secret = randomBytes(32);
-    const signer = new UrlSigner({ keys: [{ id: keyId, secret }], ttlSeconds: 3600 });
-    const userId = newId();
-    const signed: string[] = [];
-    const plain: string[] = [];
-    for (let i = 0; i < FILES; i++) {
-      const trackId = newId();
-      const key = audioKey(trackId, 'v1', 'vorbis_160');
-      await mkdir(dirname(join(root, key)), { recursive: true });
-      await writeFile(join(root, key), randomBytes(FILE_BYTES));
-      signed.push(signer.sign({ trackId, version: 'v1', quality: 'vorbis_160', userId }).path);
-      plain.push(`/audio/${key}`);
-    }
+    const audio = await writeSignedAudio(root, FILES, FILE_BYTES);
+    const { signed, plain } = audio;
     const targets: Target[] = [];
     const started = (t: Target | undefined): boolean => {
       if (t === undefined) return false;
@@ -282,7 +258,7 @@ async function main(): Promise<void> {
       stoppers.push(t.stop);
       return true;
     };
-    const cadenzaArg = { root, keyId, secret: secret.toString('base64') };
+    const cadenzaArg = { root, keyId: audio.keyId, secret: audio.secret };
     started(await startNodeTarget('cadenza', 'serve-cadenza', cadenzaArg, signed));
     if (!started(await startNginx(dir, root, plain))) console.log(`(no nginx at ${NGINX}: skipped)`);
     started(await startNodeTarget('bare-node', 'serve-node', { root }, plain));

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nextJsonLine } from './lib/child.js';
+import { pct } from './lib/stats.js';
 
 const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 10));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
@@ -73,7 +74,7 @@ if (process.argv[2] === 'load') {
   process.exit(0);
 }
 
-const percentile = (sorted: number[], p: number) =>
+const _percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 const scratch = await mkdtemp(join(tmpdir(), 'cadenza-bench-validation-'));
@@ -134,12 +135,11 @@ try {
     const rates = new Map<string, number>();
     console.log(`\nconcurrency ${concurrency}`);
     for (const [name, t] of totals) {
-      const sorted = t.latencies.sort((a, b) => a - b);
       const rate = t.requests / (t.elapsedMs / 1000);
       rates.set(name, rate);
       console.log(
-        `  ${name.padEnd(20)} ${rate.toFixed(0).padStart(6)} req/s  p50 ${percentile(sorted, 0.5).toFixed(3)} ms` +
-          `  p99 ${percentile(sorted, 0.99).toFixed(3)} ms  errors ${t.errors}`,
+        `  ${name.padEnd(20)} ${rate.toFixed(0).padStart(6)} req/s  p50 ${pct(t.latencies, 0.5).toFixed(3)} ms` +
+          `  p99 ${pct(t.latencies, 0.99).toFixed(3)} ms  errors ${t.errors}`,
       );
     }
     const [withRule, without] = [...rates.values()] as [number, number];

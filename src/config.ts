@@ -257,7 +257,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     signingKeys,
     activeSigningKeyId,
-    // At most a day: migration 014 keeps a withdrawn track's revocation for 25 hours, longer than any URL.
+    // At most a day: migration 016 keeps a withdrawn track's revocation for 25 hours, longer than any URL.
     streamUrlTtlSeconds: r.int('CADENZA_STREAM_URL_TTL', 3600, 10, 86_400),
     liveHeartbeatMs: r.int('CADENZA_LIVE_HEARTBEAT_MS', 15_000, 100, 300_000),
     shutdownGraceMs: r.int('CADENZA_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

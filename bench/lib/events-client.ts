@@ -1,8 +1,7 @@
-/** What bench/events.ts needs to drive `cadenza serve`: a kept-alive HTTP client, a fresh database, NATS probing. */
-import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createDatabaseOn } from '../../test/helpers/db.js';
 import { serviceAnswers } from '../../test/helpers/services.js';
+import { cpuMs } from './stats.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 200 });
 /** One request; retried once when a kept-alive socket was closed by the server meanwhile (intake is idempotent). */
@@ -45,16 +44,10 @@ function once(base: string, method: string, path: string, token?: string, body?:
   });
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 where it is missing. */
 export async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
+  const ms = cpuMs(pid);
+  return Number.isNaN(ms) ? 0 : ms / 1000;
 }
 
 /** A new database for one run on the server at `adminUrl`. */

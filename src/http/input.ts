@@ -54,9 +54,13 @@ export function checkInput(value: unknown, where: string): void {
  * path parameters, query string and parsed body. Callback style: no promise per request.
  */
 export function enforceInputRule(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
-  const problem =
-    inputProblem(request.params, 'params') ??
-    inputProblem(request.query, 'querystring') ??
-    inputProblem(request.body, 'body');
-  done(problem ? new Invalid(problem, problem.split(' ')[0]) : undefined);
+  try {
+    checkInput(request.params, 'params');
+    checkInput(request.query, 'querystring');
+    checkInput(request.body, 'body');
+  } catch (err) {
+    done(err as Error);
+    return;
+  }
+  done();
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import { runImport } from '../../src/cli/import.js';
 import { makeTone } from '../helpers/audio.js';
-import { cadenza } from '../helpers/cli.js';
+import { type ServeProcess, startServe } from '../helpers/cli.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -150,22 +150,15 @@ describe('withdrawn tracks stop streaming', () => {
 });
 
 describe('an edge in a process of its own (CADENZA_ROLES=edge, only DATABASE_URL shared)', () => {
-  let edge: ReturnType<typeof cadenza>;
-  let edgeUrl: string;
+  let edge: ServeProcess;
 
   before(async () => {
     // Same database and data folder (media files and the generated signing key) as the API's server.
-    edge = cadenza(['serve', '--port', '0'], {
+    edge = await startServe({
       DATABASE_URL: server.services.config.databaseUrl!,
       CADENZA_DATA_DIR: server.dataDir,
       CADENZA_ROLES: 'edge',
-      HOST: '127.0.0.1',
     });
-    let stderr = '';
-    edge.child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    edgeUrl = await eventually(async () => /"url":"(http:[^"]+)"/.exec(stderr)?.[1], 90_000, 'the edge to listen');
   });
   after(async () => {
     edge.child.kill('SIGTERM');
@@ -174,14 +167,14 @@ describe('an edge in a process of its own (CADENZA_ROLES=edge, only DATABASE_URL
 
   test('refuses a withdrawn track within moments, serves it again once re-published', async (t) => {
     const { albumId, tracks } = await publishedAlbum('Far Away', ['Four']);
-    const url = await streamUrl(tracks[0]!, edgeUrl);
+    const url = await streamUrl(tracks[0]!, edge.url);
     assert.equal(await rangeStatus(url), 206);
 
     assert.equal((await post(`/v1/studio/albums/${albumId}/unpublish`)).status, 200);
     await refused(t, url, 'an unpublished track at a separate edge');
 
     assert.equal((await post(`/v1/studio/albums/${albumId}/publish`)).status, 200);
-    const fresh = await streamUrl(tracks[0]!, edgeUrl);
+    const fresh = await streamUrl(tracks[0]!, edge.url);
     await eventually(async () => (await rangeStatus(fresh)) === 206, REFUSED_WITHIN_MS, 'the edge to serve it again');
   });
 });

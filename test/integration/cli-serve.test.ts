@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeTone } from '../helpers/audio.js';
-import { cadenza } from '../helpers/cli.js';
-import { eventually } from '../helpers/server.js';
+import { cadenza, type ServeProcess, startServe } from '../helpers/cli.js';
 
 // The README's path: no DATABASE_URL, so the server runs its own embedded PostgreSQL in the data folder.
 let data: string;
 let music: string;
-let server: ReturnType<typeof cadenza>;
+let server: ServeProcess;
 let url: string;
 
 before(async () => {
@@ -20,13 +19,8 @@ before(async () => {
   music = await mkdtemp(join(tmpdir(), 'cadenza-embedded-music-'));
   await makeTone(join(music, 'hello.mp3'), { seconds: 2, tags: { title: 'Hello', artist: 'Embedded' } });
   // Metrics are off unless configured (test/integration/metrics-access.test.ts covers every mode).
-  const env = { DATABASE_URL: '', CADENZA_DATA_DIR: data, HOST: '127.0.0.1', CADENZA_METRICS: 'open' };
-  server = cadenza(['serve', '--port', '0'], env);
-  let stderr = '';
-  server.child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  url = await eventually(async () => /"url":"(http:[^"]+)"/.exec(stderr)?.[1], 120_000, 'the server to listen');
+  server = await startServe({ DATABASE_URL: '', CADENZA_DATA_DIR: data, CADENZA_METRICS: 'open' });
+  url = server.url;
 });
 after(async () => {
   server.child.kill('SIGKILL');

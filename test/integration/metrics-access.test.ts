@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MetricsAccess } from '../../src/config.js';
 import { buildHttp } from '../../src/http/server.js';
-import { cadenza } from '../helpers/cli.js';
+import { type ServeProcess, startServe } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -79,22 +79,13 @@ describe('/metrics on the main port', () => {
 describe('/metrics on a port of its own (cadenza serve)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let data: string;
-  let run: ReturnType<typeof cadenza>;
-  let stderr = '';
+  let run: ServeProcess;
 
   before(async () => {
     database = await createTestDatabase();
     data = await mkdtemp(join(tmpdir(), 'cadenza-metrics-'));
     await chmod(data, 0o755);
-    run = cadenza(['serve', '--port', '0'], {
-      DATABASE_URL: database.url,
-      CADENZA_DATA_DIR: data,
-      HOST: '127.0.0.1',
-      CADENZA_METRICS: 'port:0',
-    });
-    run.child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
+    run = await startServe({ DATABASE_URL: database.url, CADENZA_DATA_DIR: data, CADENZA_METRICS: 'port:0' });
   });
   after(async () => {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
@@ -104,8 +95,8 @@ describe('/metrics on a port of its own (cadenza serve)', () => {
   });
 
   test('served on loopback only there, 404 on the main port, and closed on SIGTERM', { timeout: 120_000 }, async () => {
-    const main = await eventually(async () => /"url":"(http:[^"]+)"/.exec(stderr)?.[1], 90_000, 'the server');
-    const metrics = await eventually(async () => /"metrics":"(http:[^"]+)"/.exec(stderr)?.[1], 30_000, 'metrics');
+    const main = run.url;
+    const metrics = await eventually(async () => /"metrics":"(http:[^"]+)"/.exec(run.stderr())?.[1], 30_000, 'metrics');
     assert.match(metrics, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     assert.notEqual(new URL(metrics).port, new URL(main).port);
 

@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cadenza } from '../helpers/cli.js';
+import { type ServeProcess, startServe } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { LiveSocket } from '../helpers/live-client.js';
 import { eventually } from '../helpers/server.js';
@@ -19,8 +19,7 @@ import { eventually } from '../helpers/server.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let data: string;
-let server: ReturnType<typeof cadenza>;
-let stderr = '';
+let server: ServeProcess;
 let url: URL;
 const raw: Socket[] = [];
 
@@ -28,20 +27,14 @@ before(async () => {
   database = await createTestDatabase();
   data = await mkdtemp(join(tmpdir(), 'cadenza-shutdown-'));
   await chmod(data, 0o755);
-  server = cadenza(['serve', '--port', '0'], {
+  server = await startServe({
     DATABASE_URL: database.url,
     CADENZA_DATA_DIR: data,
-    HOST: '127.0.0.1',
     CADENZA_SHUTDOWN_GRACE_MS: '5000',
     CADENZA_WORKER_CONCURRENCY: '1',
     CADENZA_TRANSCODE_CONCURRENCY: '1',
   });
-  server.child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  url = new URL(
-    await eventually(async () => /"url":"(http:[^"]+)"/.exec(stderr)?.[1], 120_000, 'the server to listen'),
-  );
+  url = new URL(server.url);
 });
 after(async () => {
   server.child.kill('SIGKILL');
@@ -93,7 +86,7 @@ test('SIGTERM with live sessions, silent sockets and a request that never ends: 
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: 'stayer', password: 'correct horse battery' }),
   });
-  assert.equal(signUp.status, 201, stderr.slice(-3000));
+  assert.equal(signUp.status, 201, server.stderr().slice(-3000));
   const { access_token: token } = (await signUp.json()) as { access_token: string };
 
   const live = await Promise.all([LiveSocket.open(url.origin, token), LiveSocket.open(url.origin, token)]);
@@ -110,7 +103,7 @@ test('SIGTERM with live sessions, silent sockets and a request that never ends: 
 
   const exited = once(server.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   server.child.kill('SIGTERM');
-  await eventually(async () => stderr.includes('"msg":"shutting down"'), 10_000, 'shutdown to start');
+  await eventually(async () => server.stderr().includes('"msg":"shutting down"'), 10_000, 'shutdown to start');
   inFlight.socket.write(finishing.slice(5));
 
   // A liveness bound, far above the grace period; before the fix one such client held it open for good.
@@ -121,7 +114,7 @@ test('SIGTERM with live sessions, silent sockets and a request that never ends: 
   const outcome = await Promise.race([exited, limit]);
   clearTimeout(timer);
   assert.notEqual(outcome, 'still running', 'the server was still running 30 s after SIGTERM');
-  assert.deepEqual(outcome, [0, null], stderr.slice(-2000));
+  assert.deepEqual(outcome, [0, null], server.stderr().slice(-2000));
 
   for (const socket of live) {
     assert.deepEqual(await socket.waitClosed(), { code: 1001, reason: 'server shutting down' });

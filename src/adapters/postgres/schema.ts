@@ -148,7 +148,7 @@ export interface PlaylistsTable {
   image_key: string | null;
   share_token: string | null;
   version: ColumnType<string, number | string | undefined, number | string>;
-  /** Bumped by triggers whenever someone may lose read access (migration 014). */
+  /** Bumped by triggers whenever someone may lose read access (migration 015). */
   access_version: Generated<string>;
   track_count: Generated<number>;
   created_at: Timestamp;
