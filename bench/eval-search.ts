@@ -1,284 +1,249 @@
 /**
- * Offline relevance evaluation of the in-memory search engine: a labelled set of queries made from the
- * real rows of the benchmark catalogue (bench/search-catalogue.ts), run against `MemorySearchIndex`
- * loaded with the full 1 M-track catalogue. Prints MRR@10 and success@1 per class and overall, and the
- * worst misses.
+ * Relevance evaluation of search: Cadenza's in-memory engine (MemorySearchIndex) side by side with
+ * MiniSearch (npm) on the same tracks, in the same run, with labels that do not come from either
+ * engine. Queries are made from real catalogue rows by a typing-error model and labelled with the row
+ * they were made from (bench/eval-queries.ts, bench/typing-errors.ts). Prints success@1, MRR@10 and the
+ * share of empty answers per class and overall for both, their ratios, and a few of Cadenza's misses.
  *
  *   node --import tsx bench/eval-search.ts        (npm run eval:search)
- *   EVAL_PER_CLASS=100 EVAL_SHOW=50 npm run eval:search
- *   EVAL_SEED=7 npm run eval:search        (another draw of queries: a held-out check against tuning to one set)
+ *   EVAL_SEED=7 npm run eval:search               (another draw; EVAL_SEED=random picks one and prints it)
+ *   EVAL_CATALOGUE=1m npm run eval:search         (the real rows within the 1 M-track synthetic expansion)
+ *   EVAL_PER_CLASS=300 EVAL_SHOW=10 npm run eval:search
+ *   EVAL_MINISEARCH=0 npm run eval:search         (Cadenza alone: MiniSearch takes seconds a query at 1 M)
  *
- * The intended result of each query follows the rule documented on `Labeller`: the most popular track
- * in the whole catalogue matching what the query meant (its title, and its artist when named); when
- * several tie on popularity any of them counts. Classes:
- * - exact: "title artist" as written (or lowercased);
- * - prefix: the last word of the title cut short (kept ≥ half its letters), after the artist or alone;
- * - typo: keyboard typos in one word of "title artist" or of the title: 1 edit in a word of 4+ letters,
- *   2 edits in a word of 8+, counted on the word as meant and as typed (never the first letter, never
- *   landing on another catalogue word; an adjacent swap is one edit);
- * - accents: "title artist" with the Latin accents dropped (Beyoncé → Beyonce);
- * - reordered: the words of title and artist shuffled (neither title-first nor artist-first);
- * - artist+title: "artist title";
- * - non-latin: real rows in other scripts: the non-Latin fragment of the title (강남스타일), or title and
- *   artist when the artist's name is non-Latin.
+ * Defaults: 80 queries a class over the real rows (about 2 minutes, nearly all of it MiniSearch's
+ * queries), 20 a class at 1 M (about 4 minutes of building and loading, then MiniSearch's seconds a query).
+ *
+ * Documents: the 169,802 real rows of ../shared/data/catalog/mpd-tracks.tsv (title, artist, popularity
+ * from the playlist count), the catalogue the held-out queries were typed against; with
+ * EVAL_CATALOGUE=1m, the benchmark's 1 M-track expansion (bench/search-catalogue.ts), albums included.
+ *
+ * MiniSearch is set up the way its documentation's examples do: fields name (boost 2), artist and album;
+ * terms lower-cased and without accents; fuzzy 0.2; prefix search for typeahead queries only; AND of
+ * the words first and, when that finds nothing, OR; scores multiplied by 1 + popularity/100
+ * (`boostDocument`).
  */
-import { fileURLToPath } from 'node:url';
+import MiniSearch from 'minisearch';
 import { MemorySearchIndex } from '../src/adapters/memory-search/index.js';
 import { parseQuery } from '../src/core/search/query.js';
 import type { SearchDoc } from '../src/ports/search-index.js';
-import {
-  allDocs,
-  allowedEdits,
-  buildCatalogue,
-  type Catalogue,
-  coreTitle,
-  dropAccents,
-  hasLatinAccent,
-  isNonLatin,
-  Labeller,
-  type RealRow,
-  Rng,
-  sampleRows,
-  typo,
-} from './search-catalogue.js';
+import { buildQueries, CLASSES, type LabelledQuery } from './eval-queries.js';
+import { buildCatalogue, Rng, readRealRows, today } from './search-catalogue.js';
 
-const PER_CLASS = Number(process.env.EVAL_PER_CLASS ?? 60);
-const SHOW = Number(process.env.EVAL_SHOW ?? 30);
-const SEED = Number(process.env.EVAL_SEED ?? 2024);
-const CLASSES = ['exact', 'prefix', 'typo', 'accents', 'reordered', 'artist+title', 'non-latin'] as const;
-type QueryClass = (typeof CLASSES)[number];
+const CATALOGUE = process.env.EVAL_CATALOGUE ?? 'real';
+/** MiniSearch takes 0.1–0.2 s a query over the real rows and seconds over 1 M tracks: fewer there. */
+const PER_CLASS = Number(process.env.EVAL_PER_CLASS ?? (CATALOGUE === '1m' ? 20 : 80));
+const SHOW = Number(process.env.EVAL_SHOW ?? 3);
+const WITH_MINISEARCH = process.env.EVAL_MINISEARCH !== '0';
+const SEED = process.env.EVAL_SEED === 'random' ? Math.floor(Math.random() * 1e9) : Number(process.env.EVAL_SEED ?? 15);
 
-export interface LabelledQuery {
-  cls: QueryClass;
-  q: string;
-  /** Typeahead: the last word is still being typed. */
-  prefix: boolean;
-  /** The intended track; several when they tie on popularity (any of them counts). */
-  expect: string[];
-  source: RealRow;
-  /** What was done to the query (the typo made), for reading the misses. */
-  note?: string;
-}
-
-const words = (text: string) => text.split(/\s+/).filter(Boolean);
-const asTyped = (q: string, rng: Rng) => (rng.chance(0.5) ? q.toLowerCase() : q);
-const latin = (row: RealRow) => !isNonLatin(row.name + row.artist);
-
-/** The labelled set: PER_CLASS queries per class, each from a distinct real row, deterministic. */
-export function buildEvalSet(catalogue: Catalogue, labeller: Labeller): LabelledQuery[] {
-  const rng = new Rng(SEED);
-  const out: LabelledQuery[] = [];
-  const seen = new Set<string>();
-  const add = (query: Omit<LabelledQuery, 'expect'>, title: string, artist: string | undefined, how = 'exact') => {
-    const key = `${query.cls}|${query.q.toLowerCase()}`;
-    if (seen.has(key) || !query.q.trim()) return;
-    seen.add(key);
-    const expect =
-      how === 'prefix'
-        ? labeller.titlePrefix(title, artist)
-        : how === 'fragment'
-          ? labeller.containing(title)
-          : labeller.exact(title, artist);
-    if (expect.length === 0) throw new Error(`no track matches "${query.q}", made from ${query.source.id}`);
-    out.push({ ...query, expect });
-  };
-  const rows = (accept: (row: RealRow) => boolean) => sampleRows(catalogue.real, PER_CLASS, rng, accept);
-
-  for (const source of rows(latin)) {
-    add(
-      { cls: 'exact', q: asTyped(`${coreTitle(source.name)} ${source.artist}`, rng), prefix: false, source },
-      coreTitle(source.name),
-      source.artist,
-    );
-  }
-  for (const source of rows(latin)) {
-    add(
-      { cls: 'artist+title', q: asTyped(`${source.artist} ${coreTitle(source.name)}`, rng), prefix: false, source },
-      coreTitle(source.name),
-      source.artist,
-    );
-  }
-  const lastWordLong = (row: RealRow) => /\p{L}{4,}$/u.test(coreTitle(row.name));
-  for (const source of rows((r) => latin(r) && lastWordLong(r))) {
-    const title = coreTitle(source.name);
-    const last = /\p{L}+$/u.exec(title)![0];
-    const keep = Math.ceil(last.length / 2) + rng.int(Math.floor(last.length / 2));
-    const typed = title.slice(0, title.length - last.length + keep);
-    const alone = words(title).length >= 2 && rng.chance(0.5);
-    const q = asTyped(alone ? typed : `${source.artist} ${typed}`, rng);
-    add({ cls: 'prefix', q, prefix: true, source }, typed, alone ? undefined : source.artist, 'prefix');
-  }
-  const typoable = (w: string) => /^[A-Za-z]{4,}$/.test(w);
-  for (const source of rows((r) => latin(r) && words(`${coreTitle(r.name)} ${r.artist}`).some(typoable))) {
-    const title = coreTitle(source.name);
-    const alone = words(title).length >= 2 && words(title).some(typoable) && rng.chance(0.4);
-    const ws = words(alone ? title : `${title} ${source.artist}`);
-    // Long words half the time, so that two-edit typos are well represented.
-    const long = ws.flatMap((w, i) => (typoable(w) && w.length >= 8 ? [i] : []));
-    const any = ws.flatMap((w, i) => (typoable(w) ? [i] : []));
-    const at = long.length && rng.chance(0.5) ? rng.pick(long) : rng.pick(any);
-    const word = ws[at]!;
-    const edits = allowedEdits(word) === 2 && rng.chance(0.7) ? 2 : 1;
-    const wrong = typo(word, edits, rng, labeller.vocabulary);
-    // The rule holds for the word as typed too: a 4-letter word that lost a letter is a 3-letter word.
-    if (wrong === undefined || allowedEdits(wrong) < edits) continue;
-    ws[at] = wrong;
-    const note = `${word}→${wrong} (${edits} edit${edits > 1 ? 's' : ''})`;
-    add(
-      { cls: 'typo', q: asTyped(ws.join(' '), rng), prefix: false, source, note },
-      title,
-      alone ? undefined : source.artist,
-    );
-  }
-  for (const source of rows((r) => latin(r) && hasLatinAccent(coreTitle(r.name) + r.artist))) {
-    const title = coreTitle(source.name);
-    const q = rng.chance(0.7) ? `${title} ${source.artist}` : `${source.artist} ${title}`;
-    add({ cls: 'accents', q: asTyped(dropAccents(q), rng), prefix: false, source }, title, source.artist);
-  }
-  for (const source of rows((r) => latin(r) && words(`${coreTitle(r.name)} ${r.artist}`).length >= 3)) {
-    const title = coreTitle(source.name);
-    const canonical = [`${title} ${source.artist}`, `${source.artist} ${title}`].map((s) => words(s).join(' '));
-    let q = canonical[0]!;
-    for (let tries = 0; tries < 20 && canonical.includes(q); tries++) q = rng.shuffle(words(q)).join(' ');
-    if (canonical.includes(q)) continue;
-    add({ cls: 'reordered', q: asTyped(q, rng), prefix: false, source }, title, source.artist);
-  }
-  for (const source of rows((r) => !latin(r))) {
-    const title = coreTitle(source.name);
-    if (isNonLatin(source.artist)) {
-      const q = rng.chance(0.5) ? `${title} ${source.artist}` : `${source.artist} ${title}`;
-      add({ cls: 'non-latin', q, prefix: false, source }, title, source.artist);
-    } else {
-      const fragment = nonLatinFragment(source.name);
-      if (fragment) add({ cls: 'non-latin', q: fragment, prefix: false, source }, fragment, undefined, 'fragment');
-    }
-  }
-  return out;
-}
-
-/** The first run of words with non-Latin letters in a title: "Gangnam Style (강남스타일)" → "강남스타일". */
-function nonLatinFragment(title: string): string | undefined {
-  const run: string[] = [];
-  for (const word of title.split(/[\s()[\]\-–,;:!?"]+/).filter(Boolean)) {
-    if (isNonLatin(word) && !/\p{Script=Latin}/u.test(word)) run.push(word);
-    else if (run.length) break;
-  }
-  return run.length ? run.join(' ') : undefined;
+interface System {
+  name: string;
+  /** Ids of the top 10 tracks. */
+  search(query: LabelledQuery): string[];
 }
 
 interface Outcome {
   query: LabelledQuery;
-  /** 1-based rank of the intended track in the top 10; 0 when absent. */
+  /** 1-based rank of a labelled track in the top 10; 0 when absent. */
   rank: number;
+  empty: boolean;
   top: string | undefined;
 }
 
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+function cadenza(docs: SearchDoc[], now: number): System {
+  const index = new MemorySearchIndex({});
+  const started = performance.now();
+  index.load(docs);
+  console.log(`Cadenza (MemorySearchIndex) loaded in ${seconds(started)}`);
+  return {
+    name: 'Cadenza',
+    search(query) {
+      const { text, filters } = parseQuery(query.q);
+      const results = index.search({
+        text,
+        filters,
+        types: ['track'],
+        limit: 10,
+        offset: 0,
+        prefix: query.prefix,
+        now,
+      });
+      if (results instanceof Promise) throw new Error('the in-thread index answers at once');
+      return results.track?.items.map((hit) => hit.id) ?? [];
+    },
+  };
+}
+
+function miniSearch(docs: SearchDoc[]): System {
+  const index = new MiniSearch<SearchDoc>({
+    fields: ['name', 'artist', 'album'],
+    storeFields: ['popularity'],
+    extractField: (doc, field) => (field === 'artist' ? doc.artists.join(' ') : doc[field as keyof SearchDoc]),
+    processTerm: (term) => term.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase(),
+  });
+  const started = performance.now();
+  index.addAll(docs);
+  console.log(`MiniSearch loaded in ${seconds(started)}`);
+  const options = (query: LabelledQuery, combineWith: 'AND' | 'OR') => ({
+    combineWith,
+    fuzzy: 0.2,
+    prefix: query.prefix,
+    boost: { name: 2 },
+    boostDocument: (_id: unknown, _term: string, stored?: Record<string, unknown>) =>
+      1 + Number(stored?.popularity ?? 0) / 100,
+  });
+  return {
+    name: 'MiniSearch',
+    search(query) {
+      let hits = index.search(query.q, options(query, 'AND'));
+      if (hits.length === 0) hits = index.search(query.q, options(query, 'OR'));
+      return hits.slice(0, 10).map((hit) => hit.id as string);
+    },
+  };
+}
+
+function run(system: System, queries: LabelledQuery[]): Outcome[] {
+  const started = performance.now();
+  const outcomes = queries.map((query) => {
+    const ids = system.search(query);
+    return { query, rank: ids.findIndex((id) => query.expect.includes(id)) + 1, empty: ids.length === 0, top: ids[0] };
+  });
+  const ms = (performance.now() - started) / queries.length;
+  console.log(`${system.name}: ${queries.length} queries, ${ms.toFixed(2)} ms each on average`);
+  return outcomes;
+}
+
 function summarise(outcomes: Outcome[]) {
-  const n = outcomes.length;
-  const mrr = outcomes.reduce((s, o) => s + (o.rank ? 1 / o.rank : 0), 0) / n;
-  const at1 = outcomes.filter((o) => o.rank === 1).length / n;
-  const at10 = outcomes.filter((o) => o.rank > 0).length / n;
-  return { n, mrr, at1, at10 };
+  const n = outcomes.length || 1;
+  return {
+    n: outcomes.length,
+    at1: outcomes.filter((o) => o.rank === 1).length / n,
+    mrr: outcomes.reduce((sum, o) => sum + (o.rank ? 1 / o.rank : 0), 0) / n,
+    empty: outcomes.filter((o) => o.empty).length / n,
+  };
+}
+
+/** The rows of the table: each class, a few subclasses worth reading apart, and overall. */
+function groups(): [string, (q: LabelledQuery) => boolean][] {
+  const out: [string, (q: LabelledQuery) => boolean][] = [];
+  for (const cls of CLASSES) {
+    out.push([cls, (q) => q.cls === cls]);
+    if (cls === 'space-slip') {
+      for (const kind of ['moved', 'dropped', 'inserted']) {
+        out.push([`  space ${kind}`, (q) => q.cls === cls && q.note === `space ${kind}`]);
+      }
+    }
+    if (cls === 'versions') {
+      out.push(['  no version more popular', (q) => q.cls === cls && !q.note.includes('more popular')]);
+      out.push(['  a version more popular', (q) => q.cls === cls && q.note.includes('more popular')]);
+    }
+  }
+  out.push(['overall', () => true]);
+  return out;
+}
+
+/** Half the width of the 95 % interval of a share p measured on n queries. */
+const margin = (p: number, n: number) => 1.96 * Math.sqrt((p * (1 - p)) / Math.max(1, n));
+
+/** Cadenza's outcomes `a` beside MiniSearch's `b` (empty when it was not run: its columns show —). */
+function printTable(a: Outcome[], b: Outcome[]): void {
+  const ratio = (x: number, y: number) => (y === 0 ? (x === 0 ? '1.00' : '—') : (x / y).toFixed(2));
+  const f = (x: number) => x.toFixed(3);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const cols = [26, 5, 9, 9, 7, 9, 9, 7, 9, 9];
+  const line = (cells: string[]) =>
+    console.log(cells.map((c, i) => (i ? c.padStart(cols[i]!) : c.padEnd(cols[i]!))).join(''));
+  console.log('\nsuccess@1, MRR@10 and the share of empty answers (C = Cadenza, M = MiniSearch, ratio = C/M):');
+  line(['class', 'n', 'C s@1', 'M s@1', 'ratio', 'C MRR', 'M MRR', 'ratio', 'C empty', 'M empty']);
+  for (const [name, member] of groups()) {
+    const [sa, sb] = [summarise(a.filter((o) => member(o.query))), summarise(b.filter((o) => member(o.query)))];
+    if (sa.n === 0) continue;
+    const m = (cell: string) => (b.length ? cell : '—');
+    line([
+      name,
+      String(sa.n),
+      f(sa.at1),
+      m(f(sb.at1)),
+      m(ratio(sa.at1, sb.at1)),
+      f(sa.mrr),
+      m(f(sb.mrr)),
+      m(ratio(sa.mrr, sb.mrr)),
+      pct(sa.empty),
+      m(pct(sb.empty)),
+    ]);
+  }
+  const all = summarise(a);
+  console.log(
+    `(95 % intervals: Cadenza's overall success@1 ±${margin(all.at1, all.n).toFixed(3)}; ` +
+      `a class's ±${margin(0.5, PER_CLASS).toFixed(2)} at 0.5, ±${margin(0.9, PER_CLASS).toFixed(2)} at 0.9)`,
+  );
+}
+
+function printMisses(a: Outcome[], b: Outcome[], byId: Map<string, SearchDoc>): void {
+  const describe = (id: string | undefined) => {
+    const doc = id === undefined ? undefined : byId.get(id);
+    return doc ? `${doc.name} — ${doc.artists.join(', ')} (pop ${doc.popularity})` : '(nothing)';
+  };
+  console.log(`\nCadenza's misses, the first ${SHOW} of each class (MiniSearch's rank of the same track in brackets):`);
+  for (const cls of CLASSES) {
+    const misses = a.flatMap((o, i) => (o.query.cls === cls && o.rank !== 1 ? [[o, b[i]] as const] : []));
+    if (misses.length === 0) continue;
+    console.log(`[${cls}] ${misses.length} of ${a.filter((o) => o.query.cls === cls).length}`);
+    for (const [o, m] of misses.slice(0, SHOW)) {
+      const where = (x: Outcome | undefined) =>
+        x === undefined ? '—' : x.empty ? 'empty' : x.rank ? `rank ${x.rank}` : 'not in top 10';
+      console.log(`  "${o.query.q}"${o.query.prefix ? ' (typeahead)' : ''}  ${o.query.note}`);
+      console.log(`    wanted: ${describe(o.query.source.id)}  — ${where(o)} [${where(m)}]`);
+      if (!o.empty) console.log(`    first:  ${describe(o.top)}`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
-  let t0 = performance.now();
-  const catalogue = buildCatalogue();
-  const docs = allDocs(catalogue);
-  const labeller = new Labeller(catalogue.tracks);
-  const set = buildEvalSet(catalogue, labeller);
+  if (!Number.isSafeInteger(SEED))
+    throw new Error(`EVAL_SEED is a whole number or "random", not "${process.env.EVAL_SEED}"`);
+  const started = performance.now();
+  const real = readRealRows();
+  let docs: SearchDoc[];
+  let now = today();
+  if (CATALOGUE === '1m') {
+    const catalogue = buildCatalogue();
+    docs = catalogue.tracks;
+    now = catalogue.now;
+  } else if (CATALOGUE === 'real') {
+    docs = real.map((row) => ({
+      type: 'track',
+      id: row.id,
+      name: row.name,
+      artists: [row.artist],
+      album: null,
+      genres: [],
+      releaseDate: null,
+      popularity: row.popularity,
+      markets: null,
+    }));
+  } else {
+    throw new Error(`EVAL_CATALOGUE is "real" (the 170 k real rows, default) or "1m", not "${CATALOGUE}"`);
+  }
+  const queries = buildQueries(docs, real, PER_CLASS, new Rng(SEED));
   console.log(
-    `catalogue: ${catalogue.tracks.length.toLocaleString('en')} tracks (${catalogue.real.length.toLocaleString('en')} real), ` +
-      `${catalogue.albums.length.toLocaleString('en')} albums, ${catalogue.artists.length.toLocaleString('en')} artists; ` +
-      `${set.length} labelled queries (seed ${SEED}), built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `${docs.length.toLocaleString('en')} tracks (${real.length.toLocaleString('en')} real; EVAL_CATALOGUE=${CATALOGUE}), ` +
+      `${queries.length} queries, ${PER_CLASS} per class, seed ${SEED} (EVAL_SEED); built in ${seconds(started)}`,
   );
-  const index = new MemorySearchIndex({});
-  t0 = performance.now();
-  index.load(docs);
-  console.log(`MemorySearchIndex.load: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-  const outcomes: Outcome[] = set.map((query) => {
-    const { text, filters } = parseQuery(query.q);
-    const results = index.search({
-      text,
-      filters,
-      types: ['track'],
-      limit: 10,
-      offset: 0,
-      prefix: query.prefix,
-      now: catalogue.now,
-    });
-    const ids = results.track?.items.map((h) => h.id) ?? [];
-    return { query, rank: ids.findIndex((id) => query.expect.includes(id)) + 1, top: ids[0] };
-  });
-  printScores(outcomes);
-  printMisses(outcomes, new Map(catalogue.tracks.map((t) => [t.id, t])));
+  const a = run(cadenza(docs, now), queries);
+  // Cadenza's index is garbage by now: one index in memory at a time (at 1 M tracks both need over 3 GB).
+  const b = WITH_MINISEARCH ? run(miniSearch(docs), queries) : [];
+  printTable(a, b);
+  printMisses(a, b, new Map(docs.map((d) => [d.id, d])));
+  console.log(`\nseed ${SEED}; whole run ${seconds(started)}`);
 }
 
-function printScores(outcomes: Outcome[]): void {
-  const row = (name: string, list: Outcome[], target = '') => {
-    const s = summarise(list);
-    const cells = [
-      name.padEnd(18),
-      String(s.n).padStart(5),
-      s.mrr.toFixed(3).padStart(9),
-      s.at1.toFixed(3).padStart(11),
-    ];
-    console.log(`${cells.join('')}${s.at10.toFixed(3).padStart(12)}   ${target}`);
-  };
-  console.log(
-    `\n${'class'.padEnd(18)}${'n'.padStart(5)}${'MRR@10'.padStart(9)}${'success@1'.padStart(11)}${'success@10'.padStart(12)}`,
-  );
-  for (const cls of CLASSES) {
-    const list = outcomes.filter((o) => o.query.cls === cls);
-    row(cls, list, cls === 'typo' ? `(target ≥ 0.8: ${summarise(list).mrr >= 0.8 ? 'met' : 'MISSED'})` : '');
-    if (cls === 'typo') {
-      row(
-        '  typo, 1 edit',
-        list.filter((o) => o.query.note?.endsWith('(1 edit)')),
-      );
-      row(
-        '  typo, 2 edits',
-        list.filter((o) => o.query.note?.endsWith('(2 edits)')),
-      );
-    }
-  }
-  const overall = summarise(outcomes);
-  row('overall', outcomes, `(target MRR@10 ≥ 0.9: ${overall.mrr >= 0.9 ? 'met' : 'MISSED'})`);
-}
-
-function printMisses(outcomes: Outcome[], byId: Map<string, SearchDoc>): void {
-  const describe = (id: string | undefined) => {
-    const t = id === undefined ? undefined : byId.get(id);
-    return t ? `${t.name} — ${t.artists.join(', ')} (pop ${t.popularity}, ${t.id})` : '(nothing)';
-  };
-  // Worst first: absent from the top 10, then lowest rank; among equals the more popular intent first.
-  const misses = outcomes
-    .filter((o) => o.rank !== 1)
-    .sort((a, b) =>
-      (a.rank || 99) - (b.rank || 99) === 0
-        ? byId.get(b.query.expect[0]!)!.popularity - byId.get(a.query.expect[0]!)!.popularity
-        : (b.rank || 99) - (a.rank || 99),
-    );
-  console.log(
-    `\n${misses.length} queries where the intended track is not first; the worst ${Math.min(SHOW, misses.length)}:`,
-  );
-  for (const o of misses.slice(0, SHOW)) {
-    const where = o.rank ? `rank ${o.rank}` : 'not in top 10';
-    console.log(
-      `- [${o.query.cls}] "${o.query.q}"${o.query.prefix ? ' (prefix)' : ''}${o.query.note ? `  ${o.query.note}` : ''}`,
-    );
-    const ties = o.query.expect.length > 1 ? ` (or ${o.query.expect.length - 1} as popular)` : '';
-    console.log(`    expected (${where}): ${describe(o.query.expect[0])}${ties}`);
-    console.log(`    got first:           ${describe(o.top)}`);
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    await main();
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
+try {
+  await main();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
 }

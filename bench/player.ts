@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     buildWebApp(),
     runCadenza(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env),
   ]);
-  await runCadenza(['import', join(dir, 'music'), '--json'], env);
+  await runCadenza(['import', join(dir, 'music'), '--transcode', 'eager', '--json'], env);
   const { base, stop } = await startCadenzaServe(env);
   const browser = await launchBrowser().catch(async (error) => {
     await stop();

@@ -11,7 +11,8 @@
  * process can rebuild exactly what its parent built.
  *
  * The text helpers here (fold, core title, typos) and the labelling rule (`Labeller`) are shared by
- * bench/search.ts and bench/eval-search.ts.
+ * bench/search.ts and bench/search-engine-smoke.ts. The relevance evaluation (bench/eval-search.ts)
+ * uses the rows, the expansion and the text helpers, not `Labeller`: its labels are the rows themselves.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

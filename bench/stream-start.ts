@@ -34,7 +34,7 @@ export async function measureStreamStart(): Promise<string[]> {
   await mkdir(join(dir, 'music'));
   await makeTone(join(dir, 'music', 'start.flac'), { seconds: 30, tags: { title: 'Start', artist: 'Bench' } });
   await runCadenza(['user', 'add', '--username', 'bench', '--password', 'bench-password', '--product', 'premium'], env);
-  const imported = JSON.parse(await runCadenza(['import', join(dir, 'music'), '--json'], env));
+  const imported = JSON.parse(await runCadenza(['import', join(dir, 'music'), '--transcode', 'eager', '--json'], env));
   const trackId: string = imported.tracks[0].id;
 
   const { base, stop } = await startCadenzaServe(env);

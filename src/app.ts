@@ -60,6 +60,7 @@ import { FollowService } from './core/social/follow-service.js';
 import { SocialService } from './core/social/social-service.js';
 import { PlaybackService } from './core/streaming/playback-service.js';
 import { RevocationList } from './core/streaming/revocations.js';
+import { RungBuilds } from './core/streaming/rung-builds.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
 import { Shapes } from './http/shapes.js';
@@ -97,6 +98,8 @@ export interface Services {
   importer: LibraryImporter;
   ingestRepo: PgIngestRepository;
   pipeline: IngestPipeline;
+  /** Rungs of lazy libraries made on their first request; the edge role serves them as they are written. */
+  rungBuilds: RungBuilds;
   jobs: JobQueue;
   worker: Worker;
   signer: UrlSigner;
@@ -145,11 +148,11 @@ export async function createServices(config: Config, logger: Logger = createLogg
   await mkdir(config.dataDir, { recursive: true });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });
   const { db } = database;
-  const media = join(config.dataDir, 'media');
+  const mediaRoot = join(config.dataDir, 'media');
   const paths: MediaPaths = {
-    audio: join(media, 'audio'),
-    images: join(media, 'images'),
-    sources: join(media, 'sources'),
+    audio: join(mediaRoot, 'audio'),
+    images: join(mediaRoot, 'images'),
+    sources: join(mediaRoot, 'sources'),
   };
   await Promise.all(Object.values(paths).map((p) => mkdir(p, { recursive: true })));
 
@@ -187,13 +190,17 @@ export async function createServices(config: Config, logger: Logger = createLogg
   const tags = new MusicMetadataTags();
   const ingestRepo = new PgIngestRepository(db);
   const binaries = findFfmpeg({ ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath });
+  // One transcoder per process: its concurrency limit holds across the pipeline's jobs (first-request
+  // builds bypass it; they are bounded by listeners asking).
+  const transcoder = new FfmpegTranscoder({
+    binaries,
+    concurrency: config.transcodeConcurrency,
+    maxDurationMs: config.maxTrackSeconds * 1000,
+  });
+  const rungBuilds = new RungBuilds({ media: transcoder, audioRoot: paths.audio });
   const pipeline = new IngestPipeline({
     repo: ingestRepo,
-    media: new FfmpegTranscoder({
-      binaries,
-      concurrency: config.transcodeConcurrency,
-      maxDurationMs: config.maxTrackSeconds * 1000,
-    }),
+    media: transcoder,
     tags,
     artwork: new SharpImages(),
     paths,
@@ -270,9 +277,14 @@ export async function createServices(config: Config, logger: Logger = createLogg
     search,
     playback: new PlaybackService(new PgPlaybackRepository(db), signer),
     studio,
-    importer: new LibraryImporter(ingestRepo, tags),
+    importer: new LibraryImporter(ingestRepo, tags, {
+      paths,
+      loudnessTargetLufs: config.loudnessTargetLufs,
+      maxTrackSeconds: config.maxTrackSeconds,
+    }),
     ingestRepo,
     pipeline,
+    rungBuilds,
     jobs,
     worker,
     signer,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, createServices, type Services } from './app.js';
 import { EVENTS_USAGE, eventsCommand } from './cli/events.js';
-import { runImport } from './cli/import.js';
+import { printReport, runImport, watchLibrary } from './cli/import.js';
 import { ROYALTIES_USAGE, royaltiesCommand } from './cli/royalties.js';
 import { serve } from './cli/serve.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
@@ -12,7 +12,11 @@ const USAGE = `Usage: cadenza <command> [options]
 
 Commands:
   serve [--port N] [--data DIR]          run the server (roles from CADENZA_ROLES: api,worker,edge)
-  import DIR [--data DIR] [--json]       import a music folder and wait for the transcode ladder
+  import DIR [--transcode lazy|eager] [--wait] [--watch] [--data DIR] [--json]
+                                         import a music folder: lazy (the default for a new folder,
+                                         remembered) lists it at once and builds the transcode ladder in
+                                         the background of \`cadenza serve\`; eager (or --wait) waits for
+                                         the ladder; --watch keeps following the folder's changes
   user add --username U --password P [--product free|premium] [--role listener|artist|admin] [--country CC]
   user set-product --username U --product free|premium
   user set-role --username U --role listener|artist|admin
@@ -43,6 +47,9 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       data: { type: 'string' },
       json: { type: 'boolean', default: false },
+      transcode: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
       username: { type: 'string' },
       password: { type: 'string' },
       product: { type: 'string' },
@@ -80,12 +87,25 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'import': {
       const dir = positionals[0] ?? fail('import needs a folder: cadenza import DIR');
-      const report = await withServices(config, (s) => runImport(s, dir, { json: values.json }));
-      if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-      else {
-        process.stdout.write(`imported ${report.tracks.length} tracks, ${report.failed.length} failed\n`);
-        for (const f of report.failed) process.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
+      const transcode = values.transcode;
+      if (transcode !== undefined && transcode !== 'lazy' && transcode !== 'eager')
+        fail('--transcode must be lazy or eager');
+      const options = { json: values.json, transcode, wait: values.wait } as const;
+      if (values.watch) {
+        const stop = new AbortController();
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+        await withServices(config, (s) =>
+          watchLibrary(s, dir, {
+            ...options,
+            signal: stop.signal,
+            log: (line) => (values.json ? process.stdout : process.stderr).write(`${line}\n`),
+          }),
+        );
+        return 0;
       }
+      const report = await withServices(config, (s) => runImport(s, dir, { ...options, details: values.json }));
+      if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else printReport(report);
       return report.failed.length > 0 ? 1 : 0;
     }
     case 'user':

@@ -1,10 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { MediaError } from '../core/errors.js';
 import { LOUDNESS_FLOOR_DB } from '../core/ingest/loudness.js';
-import type { Loudness, ProbeResult, Rung, Transcoder } from '../ports/transcoder.js';
+import type {
+  Loudness,
+  ProbeResult,
+  Quality,
+  Rung,
+  RunOptions,
+  TranscodeOptions,
+  Transcoder,
+} from '../ports/transcoder.js';
 import { type FfmpegBinaries, findFfmpeg } from './ffmpeg-binaries.js';
 
 export interface FfmpegTranscoderOptions {
@@ -24,6 +33,13 @@ export class FfmpegError extends Error {
     super(message);
     this.name = 'FfmpegError';
   }
+}
+
+/** How one child process is run. */
+interface SpawnOptions extends RunOptions {
+  urgent?: boolean;
+  /** Called once the process has started. */
+  onSpawn?: () => void;
 }
 
 /** What `probe` returns plus what only the FLAC rung needs. */
@@ -88,10 +104,11 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   /** Decodes the whole file; rejects when the decoder reports errors or stops well short of the duration. */
-  async verifyDecodes(path: string): Promise<void> {
+  async verifyDecodes(path: string, options: RunOptions = {}): Promise<void> {
     const source = await this.inspect(path);
     const args = ['-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', path];
-    const result = await this.run(this.binaries.ffmpeg, [...args, '-map', '0:a:0', '-f', 'null', '-'], source);
+    const decode = [...args, '-map', '0:a:0', '-f', 'null', '-'];
+    const result = await this.run(this.binaries.ffmpeg, decode, source, options);
     const problem = firstLine(result.stderr);
     if (result.code !== 0 || problem) {
       throw new MediaError(`audio is truncated or corrupt: ${problem ?? `decoder exited with ${result.code}`}`);
@@ -104,7 +121,7 @@ export class FfmpegTranscoder implements Transcoder {
     }
   }
 
-  async transcode(input: string, rung: Rung, output: string): Promise<void> {
+  async transcode(input: string, rung: Rung, output: string, options: TranscodeOptions = {}): Promise<void> {
     const source = await this.inspect(input);
     if (rung.codec === 'flac' && !source.lossless) throw new Error('a FLAC rung needs a lossless source');
     // A crash or failure must never leave a partial file under the final name: write aside, then rename.
@@ -113,8 +130,14 @@ export class FfmpegTranscoder implements Transcoder {
     // or encoder version either: outputs carry audio only and are reproducible.
     const args = ['-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0'];
     const strip = ['-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact'];
+    // A rung being made for a waiting listener is followed as it grows: each packet goes straight to
+    // the file (which changes when bytes land, never which bytes).
+    const flush = options.onPartial ? ['-flush_packets', '1'] : [];
     try {
-      await this.ffmpeg([...args, ...strip, ...encoderArgs(rung, source), partial], source);
+      await this.ffmpeg([...args, ...strip, ...encoderArgs(rung, source), ...flush, partial], source, {
+        ...options,
+        onSpawn: () => options.onPartial?.(partial),
+      });
       await rename(partial, output);
     } catch (error) {
       await rm(partial, { force: true });
@@ -122,13 +145,14 @@ export class FfmpegTranscoder implements Transcoder {
     }
   }
 
-  async measureLoudness(input: string): Promise<Loudness> {
+  async measureLoudness(input: string, options: RunOptions = {}): Promise<Loudness> {
     const source = await this.inspect(input);
     // framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info level.
     // Mono counts as dual mono: players put it on both speakers, and the stereo rungs duplicate it.
     const ebur128 = 'ebur128=peak=true:framelog=verbose:dualmono=true';
     const filter = ['-map', '0:a:0', '-af', ebur128, '-f', 'null', '-'];
-    const stderr = await this.ffmpeg(['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter], source);
+    const args = ['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter];
+    const stderr = await this.ffmpeg(args, source, options);
     const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
     const integrated = /I:\s+(-?inf|-?[\d.]+) LUFS/.exec(summary)?.[1];
     const peak = /True peak:\s+Peak:\s+(-?inf|-?[\d.]+) dBFS/.exec(summary)?.[1];
@@ -136,11 +160,11 @@ export class FfmpegTranscoder implements Transcoder {
     return { integratedLufs: decibels(integrated), truePeakDbtp: decibels(peak) };
   }
 
-  async silenceRatio(input: string, durationMs: number): Promise<number> {
+  async silenceRatio(input: string, durationMs: number, options: RunOptions = {}): Promise<number> {
     if (!(durationMs > 0)) throw new RangeError('durationMs must be positive');
     const filter = ['-map', '0:a:0', '-af', 'silencedetect=n=-60dB:d=0.5', '-f', 'null', '-'];
     const args = ['-nostdin', '-hide_banner', '-nostats', '-i', input, ...filter];
-    const stderr = await this.ffmpeg(args, { durationMs });
+    const stderr = await this.ffmpeg(args, { durationMs }, options);
     let silentSeconds = 0;
     let openedAt: number | undefined;
     for (const [, kind, value] of stderr.matchAll(/silence_(start|end): (-?[\d.e+-]+)/g)) {
@@ -203,8 +227,8 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   /** Runs ffmpeg and returns its stderr; a non-zero exit becomes an FfmpegError quoting the first error. */
-  private async ffmpeg(args: string[], source: { durationMs: number }): Promise<string> {
-    const result = await this.run(this.binaries.ffmpeg, args, source);
+  private async ffmpeg(args: string[], source: { durationMs: number }, options: SpawnOptions = {}): Promise<string> {
+    const result = await this.run(this.binaries.ffmpeg, args, source, options);
     if (result.code !== 0) {
       const reason = firstLine(result.stderr) ?? `exit code ${result.code}`;
       throw new FfmpegError(`ffmpeg failed: ${reason}`, result.stderr);
@@ -212,31 +236,59 @@ export class FfmpegTranscoder implements Transcoder {
     return result.stderr;
   }
 
-  /** Spawns (no shell) once a slot is free; kills the child if it outlives a generous, duration-based limit. */
-  private run(binary: string, args: string[], source: { durationMs: number } | undefined): Promise<RunResult> {
-    const timeout = source ? 60_000 + 2 * source.durationMs : PROBE_TIMEOUT_MS;
+  /**
+   * Spawns (no shell) once a slot is free; kills the child if it outlives a generous, duration-based
+   * limit. Background work runs at the lowest CPU priority and, as it may rightly wait behind busier
+   * processes for the CPU, gets four times as long.
+   */
+  private run(
+    binary: string,
+    args: string[],
+    source: { durationMs: number } | undefined,
+    spawnOptions: SpawnOptions = {},
+  ): Promise<RunResult> {
+    const patience = spawnOptions.background ? 4 : 1;
+    const timeout = source ? patience * (60_000 + 2 * source.durationMs) : PROBE_TIMEOUT_MS;
     const options = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 256 << 20, encoding: 'utf8' as const };
-    return this.slots.use(
-      () =>
-        new Promise<RunResult>((resolve, reject) => {
-          execFile(binary, args, options, (error, stdout, stderr) => {
-            if (!error) resolve({ code: 0, stdout, stderr });
-            else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-            else if (error.killed && error.code == null) {
-              reject(new FfmpegError(`${basename(binary)} timed out after ${timeout} ms`, stderr));
-            } else reject(error); // could not start, too much output, or killed from outside
-          });
-        }),
-    );
+    const start = () =>
+      new Promise<RunResult>((resolve, reject) => {
+        const child = execFile(binary, args, options, (error, stdout, stderr) => {
+          if (!error) resolve({ code: 0, stdout, stderr });
+          else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+          else if (error.killed && error.code == null) {
+            reject(new FfmpegError(`${basename(binary)} timed out after ${timeout} ms`, stderr));
+          } else reject(error); // could not start, too much output, or killed from outside
+        });
+        if (child.pid !== undefined) {
+          if (spawnOptions.background) lowestPriority(child.pid);
+          spawnOptions.onSpawn?.();
+        }
+      });
+    // A listener waiting for a rung's first bytes does not queue behind background work.
+    return spawnOptions.urgent ? start() : this.slots.use(start);
+  }
+}
+
+/**
+ * Nice 19: the process only gets the CPU time nothing of normal priority wants, so a ladder built in
+ * the background never slows the API or a listener's rung. Set right after the spawn, before the child
+ * has done any real work; one that has already exited (ESRCH) has nothing left to lower.
+ */
+function lowestPriority(pid: number): void {
+  try {
+    setPriority(pid, 19);
+  } catch {
+    // The process is gone, or the system refuses (then it runs at normal priority, still correct).
   }
 }
 
 /**
  * Output options per rung.
  * - Lossy rungs are 44.1 kHz stereo whatever the source: one format per rung for every client.
- * - Vorbis uses libvorbis's managed average bitrate with a 1.25x ceiling. Plain `-b:a` only maps the
- *   bitrate to a quality, which lands near the target for dense music but far below it for sparse
- *   material, and never bounds a stream's peak; managed mode keeps each rung at its advertised size.
+ * - Vorbis uses libvorbis's quality mode (`-q:a`, see VORBIS_QUALITY): each file spends what its music
+ *   needs, so a quiet or spoken track comes out smaller at the same quality, and the whole Vorbis
+ *   ladder costs a quarter of the CPU that managed average bitrate (`-b:a` with `-maxrate`) did. The
+ *   catalog records each file's real average bitrate.
  * - vorbis_24 is 22.05 kHz mono: libvorbis has no 44.1 kHz (or 22.05 kHz stereo) mode that small.
  * - FLAC keeps the source's sample rate up to 48 kHz; hi-res sources go down to 44.1 kHz (from the
  *   88.2/176.4 kHz family) or 48 kHz (others), which halves their size for no audible loss. Depth is
@@ -253,10 +305,28 @@ function encoderArgs(rung: Rung, source: Inspection): string[] {
   const kbps = rung.bitrateKbps;
   if (kbps === null) throw new Error(`rung ${rung.quality} has no bitrate`);
   const small = rung.codec === 'vorbis' && kbps < 48;
-  const format = ['-ar', small ? '22050' : '44100', ...channelArgs(source.channels, small ? 1 : 2), '-b:a', `${kbps}k`];
-  if (rung.codec === 'aac') return [...format, '-c:a', 'aac', '-movflags', '+faststart', '-f', 'ipod'];
-  return [...format, '-c:a', 'libvorbis', '-maxrate', `${Math.round(kbps * 1.25)}k`, '-f', 'ogg'];
+  const format = ['-ar', small ? '22050' : '44100', ...channelArgs(source.channels, small ? 1 : 2)];
+  if (rung.codec === 'aac') {
+    return [...format, '-b:a', `${kbps}k`, '-c:a', 'aac', '-movflags', '+faststart', '-f', 'ipod'];
+  }
+  const quality = VORBIS_QUALITY[rung.quality];
+  if (quality === undefined) throw new Error(`rung ${rung.quality} has no Vorbis quality`);
+  return [...format, '-q:a', String(quality), '-c:a', 'libvorbis', '-f', 'ogg'];
 }
+
+/**
+ * libvorbis quality per Vorbis rung, measured (README, "What each rung costs"): about 5 % under the
+ * rung's bitrate on real music, so that denser music still stays under it; vorbis_160 must stay within
+ * the free tier's 160 kbps, which q 5 (165 kbps on the Galway clip) does not. vorbis_24 takes q 0, the
+ * lowest that helps at 22.05 kHz mono (24 to 31 kbps on music): below it libvorbis changes mode and the
+ * files grow to ~40 kbps.
+ */
+export const VORBIS_QUALITY: Partial<Record<Quality, number>> = {
+  vorbis_24: 0,
+  vorbis_96: 2,
+  vorbis_160: 4.75,
+  vorbis_320: 8.75,
+};
 
 /**
  * Channel conversion the way players treat mono: a mono file sounds from both speakers at full level,

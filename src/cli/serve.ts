@@ -19,6 +19,7 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     ? createAudioHandler({
         signer: services.signer,
         revoked: services.revocations,
+        builds: services.rungBuilds,
         audioRoot: services.paths.audio,
         cacheBytes: config.edgeCacheBytes,
         onError: (err) => logger.warn({ err }, 'audio delivery failed'),

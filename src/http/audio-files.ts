@@ -1,4 +1,5 @@
 import { close, fstat, open, read } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 
 /** File-side machinery of the edge: cached descriptors, reusable read buffers and a hot-block cache. */
@@ -253,4 +254,23 @@ export class BlockCache {
       this.#bytes -= old.length;
     }
   }
+}
+
+/** Resolves when the response can take more (or has closed). */
+export function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** The `Server-Timing` entry for the wait on an encoder since `startedAt`. */
+export function buildTiming(startedAt: number): string {
+  return `build;dur=${(performance.now() - startedAt).toFixed(1)}`;
 }

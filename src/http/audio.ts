@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { audioKey, rungFor } from '../core/ingest/ladder.js';
+import type { RungBuilds } from '../core/streaming/rung-builds.js';
 import type { AudioGrant, UrlSigner, VerifyFailure } from '../core/streaming/signer.js';
-import { BlockCache, BufferPool, type OpenFile, OpenFiles, readFully } from './audio-files.js';
+import { serveWhileBuilding } from './audio-builds.js';
+import { BlockCache, BufferPool, buildTiming, drained, type OpenFile, OpenFiles, readFully } from './audio-files.js';
 
 /**
  * The edge: serves signed, immutable audio objects with byte ranges, straight from node:http (no
@@ -13,13 +15,18 @@ export interface ServedInfo extends AudioGrant {
   status: 200 | 206 | 304;
   /** Body bytes handed to the socket (0 for HEAD and 304). */
   bytes: number;
-  /** Size of the whole object. */
-  size: number;
+  /** Size of the whole object; undefined for a range served while the object is still being made. */
+  size: number | undefined;
 }
 
 export interface AudioHandlerOptions {
   signer: UrlSigner;
   audioRoot: string;
+  /**
+   * Makes a missing rung of a lazy library's track on its first request (src/core/streaming/rung-builds.ts);
+   * without it a missing object is a 404.
+   */
+  builds?: RungBuilds;
   /** Tracks withdrawn since their URLs were signed (src/core/streaming/revocations.ts): answered 410. */
   revoked?: { has(trackId: string): boolean };
   /** Called once per successful response, when it is dispatched (not when the client has it). */
@@ -55,7 +62,7 @@ const STREAM_CHUNK = 512 * 1024;
 const RANGE = /^bytes=(\d*)-(\d*)$/i;
 
 export function createAudioHandler(options: AudioHandlerOptions): AudioHandler {
-  const { signer, audioRoot, revoked, onServed, onError } = options;
+  const { signer, audioRoot, revoked, builds, onServed, onError } = options;
   const files = new OpenFiles(Math.max(1, options.maxOpenFiles ?? 512), options.maxFileAgeMs ?? 60_000);
   const buffers = new BufferPool(options.bufferPoolBytes ?? 64 * 1024 * 1024);
   const cacheBytes = options.cacheBytes ?? 128 * 1024 * 1024;
@@ -70,11 +77,24 @@ export function createAudioHandler(options: AudioHandlerOptions): AudioHandler {
   /** Answers a verified request; resolves to what was served, or undefined for a 404 or 416. */
   async function serve(req: IncomingMessage, res: ServerResponse, grant: AudioGrant): Promise<ServedInfo | undefined> {
     const head = req.method === 'HEAD';
-    const file = await files.acquire(join(audioRoot, audioKey(grant.trackId, grant.version, grant.quality)));
+    const path = join(audioRoot, audioKey(grant.trackId, grant.version, grant.quality));
+    const etag = `"${grant.trackId}.${grant.version}.${grant.quality}"`;
+    let file = await files.acquire(path);
+    // Time spent waiting for an encoder, told to the player (Server-Timing) so that it does not take it
+    // for a slow network: its throughput estimate picks the rungs.
+    let building: string | undefined;
+    if (file === undefined && builds !== undefined) {
+      const startedAt = performance.now();
+      const build = await builds.start(grant.trackId, grant.version, grant.quality);
+      if (build === undefined) return void sendError(res, 404, 'not found', head);
+      const served = await serveWhileBuilding(req, res, { grant, build, etag, immutable: IMMUTABLE, startedAt });
+      if (served !== 'finished') return served;
+      building = buildTiming(startedAt);
+      file = await files.acquire(path);
+    }
     if (file === undefined) return void sendError(res, 404, 'not found', head);
     try {
       const { size } = file;
-      const etag = `"${grant.trackId}.${grant.version}.${grant.quality}"`;
       if (noneMatch(req.headers['if-none-match'], etag)) {
         res.writeHead(304, { ETag: etag, 'Cache-Control': IMMUTABLE, 'Accept-Ranges': 'bytes' });
         res.end();
@@ -101,6 +121,7 @@ export function createAudioHandler(options: AudioHandlerOptions): AudioHandler {
         'Content-Length': length,
       };
       if (range !== undefined) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+      if (building !== undefined) headers['Server-Timing'] = building;
       const status = range === undefined ? 200 : 206;
       const parts = !head && length > 0 && length <= BUFFERED_MAX ? await fromCache(file, start, end) : undefined;
 
@@ -231,17 +252,4 @@ async function streamRange(fd: number, start: number, end: number, res: ServerRe
     if (position > end) res.end(slab.subarray(0, length), reuse);
     else if (!res.write(slab.subarray(0, length), reuse)) await drained(res);
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

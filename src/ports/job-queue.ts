@@ -22,8 +22,16 @@ export interface JobStatus {
 }
 
 export interface JobQueue {
-  /** Adds a job unless one with the same key exists (any state); returns whether it was added. */
-  enqueue(name: string, key: string, payload: unknown, options?: { maxAttempts?: number }): Promise<boolean>;
+  /**
+   * Adds a job unless one with the same key exists (any state); returns whether it was added. Due jobs
+   * of higher `priority` (default 0) are claimed first.
+   */
+  enqueue(
+    name: string,
+    key: string,
+    payload: unknown,
+    options?: { maxAttempts?: number; priority?: number },
+  ): Promise<boolean>;
   /** Takes up to `limit` due jobs of the given names, leasing each to `worker` for `leaseMs`. */
   claim(worker: string, names: string[], limit: number, leaseMs: number): Promise<Job[]>;
   /** Extends the lease and records progress (0..1); false when the lease was lost. */

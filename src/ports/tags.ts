@@ -14,6 +14,41 @@ export interface AudioTags {
   label: string | undefined;
   explicit: boolean;
   picture: { data: Buffer; mimeType: string } | undefined;
+  /** What the container's header says about the audio, read in-process (no FFmpeg). */
+  header: AudioHeader;
+  /** ReplayGain tags, the loudness estimate until the ladder job measures it. */
+  replayGain: ReplayGain | undefined;
+  musicBrainz: MusicBrainzIds;
+  /** Embedded lyrics (unsynchronised text, or LRC when the tag holds timestamps), kept for the lyrics service. */
+  lyrics: string | undefined;
+}
+
+export interface AudioHeader {
+  /** Container as the reader names it, e.g. "FLAC", "MPEG", "Ogg", "M4A/mp42", "WAVE". */
+  container: string;
+  codec: string | undefined;
+  durationMs: number | undefined;
+  sampleRate: number | undefined;
+  channels: number | undefined;
+  /** Average bits per second, when known. */
+  bitrate: number | undefined;
+  lossless: boolean;
+}
+
+export interface ReplayGain {
+  /** Track gain in dB relative to ReplayGain's reference (-18 LUFS for ReplayGain 2). */
+  trackGainDb: number;
+  /** Track peak as a linear sample value (1.0 = full scale), when tagged. */
+  trackPeak: number | undefined;
+}
+
+export interface MusicBrainzIds {
+  recordingId?: string;
+  trackId?: string;
+  releaseId?: string;
+  releaseGroupId?: string;
+  artistIds?: string[];
+  albumArtistIds?: string[];
 }
 
 export interface TagReader {

@@ -31,15 +31,27 @@ export interface Loudness {
   truePeakDbtp: number;
 }
 
+export interface RunOptions {
+  /** Background work (a lazy library's ladder): the process runs at the lowest CPU priority. */
+  background?: boolean;
+}
+
+export interface TranscodeOptions extends RunOptions {
+  /** A listener is waiting (a rung's first request): start now, ahead of queued work. */
+  urgent?: boolean;
+  /** Told the temporary file the output is written to, once the encoder has started. */
+  onPartial?: (partialPath: string) => void;
+}
+
 export interface Transcoder {
   /** Reads the audio stream's properties; throws MediaError when the file is not decodable audio. */
   probe(path: string): Promise<ProbeResult>;
   /** Decodes the whole file; throws MediaError when it is truncated or corrupt. */
-  verifyDecodes(path: string): Promise<void>;
+  verifyDecodes(path: string, options?: RunOptions): Promise<void>;
   /** Writes one ladder rung of `input` to `output` (overwrites). */
-  transcode(input: string, rung: Rung, output: string): Promise<void>;
+  transcode(input: string, rung: Rung, output: string, options?: TranscodeOptions): Promise<void>;
   /** EBU R128 integrated loudness and true peak of the whole file. */
-  measureLoudness(input: string): Promise<Loudness>;
+  measureLoudness(input: string, options?: RunOptions): Promise<Loudness>;
   /** Fraction (0..1) of the file that is digital silence below -60 dBFS. */
-  silenceRatio(input: string, durationMs: number): Promise<number>;
+  silenceRatio(input: string, durationMs: number, options?: RunOptions): Promise<number>;
 }

@@ -283,7 +283,7 @@ describe('library, playlists and friend activity in Chromium', { skip: chromiumM
       frequency: 440,
       tags: { title: 'First Light', artist: 'The Oscillators', album: 'Tone Poems', track: '1', date: '2026-03-01' },
     });
-    const report = await runImport(server.services, music, { json: true });
+    const report = await runImport(server.services, music, { json: true, transcode: 'eager' });
     assert.equal(report.failed.length, 0, JSON.stringify(report.failed));
     await server.services.accounts.setProduct(username, 'premium');
     await server.services.follows.follow(await idOf(other), 'user', [ownerId]);

@@ -83,7 +83,7 @@ describe('web player in Chromium', { skip: chromiumMissing }, () => {
     await server.services.accounts.setProduct(username, 'premium');
 
     await makeFixtures(music);
-    const report = await runImport(server.services, music, { json: true });
+    const report = await runImport(server.services, music, { json: true, transcode: 'eager' });
     assert.equal(report.failed.length, 0, JSON.stringify(report.failed));
     await page.reload();
     await page.getByRole('list', { name: 'New releases' }).getByText('Tone Poems').waitFor();
@@ -184,14 +184,16 @@ describe('web player in Chromium', { skip: chromiumMissing }, () => {
     await waitForState(`s.queue[s.index] && s.queue[s.index].title === 'Long Horizon' && s.bufferedMs > 25000`);
     assert.equal((await state()).quality, 'vorbis_320');
 
-    kbps = 350;
+    // Below what the 320 kbps rung of this noise really takes (about 210 kbps in quality mode) with the
+    // ABR's 30 % safety margin.
+    kbps = 250;
     await page.evaluate(() => window.cadenza!.player.seek(20_000));
     await waitForState(`s.quality !== 'vorbis_320'`, 40_000);
     const down = await state();
     await screenshot(page, 'throttled');
     kbps = undefined;
     await waitForState(`s.quality === 'vorbis_320'`, 60_000);
-    console.log(`# ABR: 350 kbps link -> ${down.quality}; unthrottled -> vorbis_320`);
+    console.log(`# ABR: 250 kbps link -> ${down.quality}; unthrottled -> vorbis_320`);
     await page.unroute('**/audio/**');
     await page.evaluate(() => window.cadenza!.player.pause());
   });

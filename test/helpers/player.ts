@@ -104,7 +104,16 @@ export interface RangeLog {
  * A real HTTP server with byte ranges over loopback, serving `/audio/<track>/<rung>?sig=<n>`. URLs
  * signed with an older `sig` than the track's current one are refused with 403, like expired ones.
  */
-export async function startRangeServer(files: Map<string, Uint8Array>): Promise<{
+export async function startRangeServer(
+  files: Map<string, Uint8Array>,
+  options: {
+    /**
+     * Answer like the edge does while a rung is still being made: `bytes a-b/*` without the size, and a
+     * range past the end 416 naming the size.
+     */
+    sizeUnknown?: boolean;
+  } = {},
+): Promise<{
   origin: string;
   log: RangeLog;
   expire(track: string): void;
@@ -128,8 +137,13 @@ export async function startRangeServer(files: Map<string, Uint8Array>): Promise<
     const stale = Number(url.searchParams.get('sig')) !== (signatures.get(track) ?? 0);
     const status = fault ?? (!body ? 404 : withdrawn.has(track) ? 410 : stale ? 403 : start >= body.length ? 416 : 206);
     log.requests.push({ path: `${track}/${rung}`, start, end, status });
+    if (status === 416 && body && options.sizeUnknown) {
+      return res.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
+    }
     if (status !== 206 || !body) return res.writeHead(status).end();
-    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end - 1}/${body.length}`, 'Content-Length': end - start });
+    // While a rung is made the size is unknown, and a range is answered only up to its real end.
+    const size = options.sizeUnknown && end < body.length ? '*' : body.length;
+    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end - 1}/${size}`, 'Content-Length': end - start });
     res.end(body.subarray(start, end));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -157,9 +171,11 @@ export async function startRangeServer(files: Map<string, Uint8Array>): Promise<
   const network: Network = {
     async range(url, start, end) {
       const response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` } });
-      if (response.status !== 206) throw new FetchError(response.status, `answered ${response.status}`);
+      const size = Number(response.headers.get('Content-Range')?.split('/')[1]);
+      const total = Number.isFinite(size) ? size : undefined;
+      if (response.status !== 206) throw new FetchError(response.status, `answered ${response.status}`, total);
       const bytes = new Uint8Array(await response.arrayBuffer());
-      return { bytes, total: Number(response.headers.get('Content-Range')?.split('/')[1]) };
+      return { bytes, total };
     },
   };
   return {

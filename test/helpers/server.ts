@@ -54,6 +54,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       signer: services.signer,
       audioRoot: services.paths.audio,
       revoked: services.revocations,
+      builds: services.rungBuilds,
     }),
     bodyLimit: config.maxUploadBytes,
   });

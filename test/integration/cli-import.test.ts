@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,6 +19,9 @@ before(async () => {
   music = await mkdtemp(join(tmpdir(), 'cadenza-cli-music-'));
   await makeTone(join(music, 'good.opus'), { seconds: 2, tags: { title: 'Good', artist: 'CLI' } });
   await writeFile(join(music, 'broken.flac'), 'fLaC but not really');
+  // Its header is fine; only the pipeline's full decode finds the missing audio.
+  const cut = await makeTone(join(music, 'cut.flac'), { seconds: 6, tags: { title: 'Cut', artist: 'CLI' } });
+  await truncate(cut, Math.floor((await readFile(cut)).length / 3));
   env = { DATABASE_URL: database.url, CADENZA_DATA_DIR: data };
 });
 after(async () => {
@@ -28,24 +31,26 @@ after(async () => {
 });
 
 test('import finishes the good files, then exits 1 naming each failed one', { timeout: 120_000 }, async () => {
-  const r = await cadenza(['import', music], env).done;
+  const r = await cadenza(['import', music, '--transcode', 'eager'], env).done;
   assert.equal(r.code, 1);
-  assert.match(r.stdout, /imported 1 tracks, 1 failed/);
-  assert.match(r.stdout, /failed: .*broken\.flac: not a readable audio file/);
+  assert.match(r.stdout, /imported 1 tracks, 2 failed/);
+  assert.match(r.stdout, /failed: .*broken\.flac: the audio header/);
+  assert.match(r.stdout, /failed: .*cut\.flac: .*(truncated|corrupt|not a readable)/);
   const json = await cadenza(['import', music, '--json'], env).done;
   assert.equal(json.code, 1);
   const report = JSON.parse(json.stdout);
-  assert.deepEqual(Object.keys(report).sort(), ['failed', 'tracks']);
+  assert.deepEqual(Object.keys(report).sort(), ['failed', 'summary', 'tracks']);
   assert.deepEqual(Object.keys(report.tracks[0]).sort(), ['id', 'path', 'title']);
   assert.equal(report.tracks[0].title, 'Good');
   assert.match(report.failed[0].path, /broken\.flac$/);
+  assert.equal(report.summary.transcode, 'eager', 'the library remembers its mode');
 });
 
 test('cadenza jobs shows the operator each failure with its reason', async () => {
   const r = await cadenza(['jobs', '--state', 'failed'], env).done;
   assert.equal(r.code, 0);
   assert.match(r.stdout, /failed 1/);
-  assert.match(r.stdout, /broken\.flac\n\s+reason: not a readable audio file/);
+  assert.match(r.stdout, /cut\.flac\n\s+reason: .*(truncated|corrupt|not a readable)/);
   const bad = await cadenza(['jobs', '--state', 'sleeping'], env).done;
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--state must be/);

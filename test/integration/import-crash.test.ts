@@ -64,12 +64,16 @@ test('killing an import mid-ladder and running it again converges to the uninter
   const cleanData = await tempDir('cadenza-crash-a-');
   const crashData = await tempDir('cadenza-crash-b-');
 
-  const reference = await cadenza(['import', music, '--json', '--data', cleanData], { DATABASE_URL: clean.url }).done;
+  const reference = await cadenza(['import', music, '--transcode', 'eager', '--json', '--data', cleanData], {
+    DATABASE_URL: clean.url,
+  }).done;
   assert.equal(reference.code, 0, reference.stderr);
   const expected = JSON.parse(reference.stdout);
   assert.equal(expected.tracks.length, 6);
 
-  const first = cadenza(['import', music, '--json', '--data', crashData], { DATABASE_URL: crashed.url });
+  const first = cadenza(['import', music, '--transcode', 'eager', '--json', '--data', crashData], {
+    DATABASE_URL: crashed.url,
+  });
   // Kill it hard once the ladder is under way but not finished.
   await eventually(
     async () => {
@@ -95,7 +99,9 @@ test('killing an import mid-ladder and running it again converges to the uninter
     'no ready track is missing files',
   );
 
-  const second = await cadenza(['import', music, '--json', '--data', crashData], { DATABASE_URL: crashed.url }).done;
+  const second = await cadenza(['import', music, '--transcode', 'eager', '--json', '--data', crashData], {
+    DATABASE_URL: crashed.url,
+  }).done;
   assert.equal(second.code, 0, second.stderr);
   const resumed = JSON.parse(second.stdout);
   const summary = (r: { tracks: { path: string; title: string }[]; failed: unknown[] }) => ({

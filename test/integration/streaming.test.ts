@@ -28,7 +28,7 @@ before(async () => {
     tags: { title: 'Lossless', artist: 'Grace', album: 'Tiers' },
   });
   await makeTone(join(music, 'lossy.mp3'), { seconds: 4, tags: { title: 'Lossy', artist: 'Grace', album: 'Tiers' } });
-  const report = await runImport(server.services, music, { json: true });
+  const report = await runImport(server.services, music, { json: true, transcode: 'eager' });
   flacTrack = report.tracks.find((t) => t.title === 'Lossless')!.id;
   mp3Track = report.tracks.find((t) => t.title === 'Lossy')!.id;
 });

@@ -114,4 +114,21 @@ describe('player: adaptive bitrate', () => {
     assert.equal(abr.initial(RUNGS).quality, 'vorbis_160');
     assert.equal(abr.next(RUNGS, rung('vorbis_160'), { now: 60, peak: 60 }, 1e9).quality, 'vorbis_160');
   });
+
+  it('caps by the rung a file is, not by the bitrate it came out at', () => {
+    // Quality-mode encodes land near their rung's bitrate, above it for dense music.
+    const measured = [
+      { quality: 'vorbis_24', kbps: 28, nominalKbps: 24 },
+      { quality: 'vorbis_96', kbps: 101, nominalKbps: 96 },
+      { quality: 'vorbis_160', kbps: 163, nominalKbps: 160 },
+      { quality: 'vorbis_320', kbps: 331, nominalKbps: 320 },
+    ];
+    const normal = new Abr(preferenceKbps('normal'));
+    assert.equal(normal.initial(measured).quality, 'vorbis_96');
+    const high = new Abr(preferenceKbps('high'));
+    download(high, 100_000);
+    assert.equal(high.initial(measured).quality, 'vorbis_160');
+    const current = measured[2]!;
+    assert.equal(high.next(measured, current, { now: 60, peak: 60 }, 1e9).quality, 'vorbis_160');
+  });
 });

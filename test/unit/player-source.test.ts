@@ -164,4 +164,28 @@ describe('player: Ogg chunks decoded sample-exactly from byte ranges', () => {
       await other.close();
     }
   });
+
+  it('does not count the time the edge waited for its encoder as network time', async () => {
+    const samples: { bytes: number; ms: number }[] = [];
+    let now = 0;
+    const track = new TrackSource('a', SECONDS * RATE, {
+      api: server.api,
+      // Each range takes 900 ms, of which the server says 850 ms went on making the rung.
+      network: {
+        async range(url, start, end) {
+          const result = await server.network.range(url, start, end);
+          now += 900;
+          return { ...result, serverWaitMs: 850 };
+        },
+      },
+      decoder: ffmpegDecoder,
+      sampleRate: RATE,
+      sleep: async () => undefined,
+      clock: () => now,
+      onFetch: (bytes, ms) => samples.push({ bytes, ms }),
+    });
+    await track.read('vorbis_160', 0);
+    assert.ok(samples.length > 0);
+    for (const sample of samples) assert.equal(sample.ms, 50);
+  });
 });

@@ -113,7 +113,8 @@ export class Expansion {
       typoMatches(segment.typos, dict, term.text, term.typos, (id, distance) =>
         this.add(id, id + 1, distance === 1 ? TYPO1 : TYPO2, -1),
       );
-      if (term.prefix === TYPEAHEAD) {
+      // A typo'd prefix of three letters would begin too many words ("kil" → kel…, kal…, ki…).
+      if (term.prefix === TYPEAHEAD && term.text.length > 3) {
         for (const variant of prefixVariants(dict, term.text)) {
           const [a, b] = prefixRange(dict, variant);
           this.add(a, b, TYPO_PREFIX, segment.big.nodes.get(variant) ?? -1);

@@ -11,7 +11,9 @@
  * A search is planned once (plan.ts), each word expanded against each segment's dictionary (expand.ts;
  * expansions are kept per segment for later queries), candidates found by key (lookups.ts) and by
  * scanning the cheapest word's postings in popularity order (scan.ts), scored by the Matcher (match.ts)
- * and ranked with core/search/ranking.ts (search.ts). On worker threads: pool.ts.
+ * and ranked with core/search/ranking.ts (search.ts). Other readings of the query (space slips mended,
+ * a word left out) are tried when the query as typed finds too little (readings.ts). On worker threads:
+ * pool.ts.
  * `total` is exact when the scans read every candidate, else an estimate (search.ts says how).
  */
 import { DEFAULT_WEIGHTS } from '../../core/search/ranking.js';
@@ -24,10 +26,11 @@ import type {
   SearchType,
 } from '../../ports/search-index.js';
 import { TYPE_NUMBER } from './batch.js';
-import { expansionOf } from './expand.js';
 import { unpackInSlices } from './merge.js';
-import { type Plan, planRequest, widened } from './plan.js';
-import { Matchers, searchType } from './search.js';
+import { type Plan, planRequest, widened, withShortTypos } from './plan.js';
+import { partials, respellings } from './readings.js';
+import { type MoreReadings, Reading, TypeSearch } from './search.js';
+import type { Segment } from './segment.js';
 import { type LoadedStore, SegmentStore, type StoreOptions } from './store.js';
 
 export interface MemorySearchOptions extends StoreOptions {
@@ -85,21 +88,42 @@ export class MemorySearchIndex implements SearchIndex {
   }
 
   /**
-   * A full search whose words found nothing whole, in every type asked, is asked again with every word
-   * allowed to be cut short (plan.ts, `cutShort`): "bohem rhapsody". A query that finds anything never
-   * pays for those wider ranges.
+   * A search tries, in turn, until one step finds something in some type asked:
+   * 1. the query as planned (plan.ts). When its words as typed find nothing whole (tier 1) in any type,
+   *    also its space slips mended (readings.ts `respellings`) and one edit in its uncommon 3-letter
+   *    words (plan.ts `withShortTypos`), beside its typos (search.ts);
+   * 2. in full search, every word allowed to be cut short (plan.ts `widened`: "bohem rhapsody");
+   * 3. partial readings, each leaving one word out (readings.ts `partials`), scored below any full match.
+   * A query that finds its words never pays for the later readings and steps. A caller that splits a
+   * search in parts (pool.ts) decides as a whole with `request.cutShort`: false runs step 1 alone; true
+   * says that step 1 found nothing in the whole query, and runs the later steps (in typeahead too).
    */
   search(request: SearchRequest): SearchResults {
-    const plan = planRequest(request, this.store.tables);
-    if (request.prefix || request.cutShort === false) return this.searchWith(plan, request);
-    if (request.cutShort === true) return this.searchWith(widened(plan) ?? plan, request);
-    const results = this.searchWith(plan, request);
-    if (Object.values(results).some((r) => r.total > 0)) return results;
-    const wide = widened(plan);
-    return wide === null ? results : this.searchWith(wide, request);
+    const segments = this.store.segments;
+    const plan = planRequest(request, this.store.tables, segments);
+    if (request.cutShort === false) return this.searchWith([plan], request, true, false);
+    let results: SearchResults | null = null;
+    if (request.cutShort !== true) {
+      results = this.searchWith([plan], request, true, false);
+      if (foundAny(results)) return results;
+    }
+    let last = withShortTypos(plan) ?? plan;
+    const wide = request.prefix ? null : widened(last);
+    if (wide !== null) {
+      results = this.searchWith([wide], request, false, false);
+      if (foundAny(results)) return results;
+      last = wide;
+    }
+    const readings = partials(last, segments);
+    if (readings.length > 0) return this.searchWith(readings, request, false, true);
+    return results ?? this.searchWith([], request, false, false);
   }
 
-  private searchWith(plan: Plan, request: SearchRequest): SearchResults {
+  /**
+   * Every type asked, searched with `plans` as its first readings (several: side by side). With `more`,
+   * when they find nothing whole in any type, the other readings of the first plan are tried too.
+   */
+  private searchWith(plans: Plan[], request: SearchRequest, more: boolean, partial: boolean): SearchResults {
     const segments = this.store.segments;
     const { filters } = request;
     const filtered =
@@ -108,17 +132,38 @@ export class MemorySearchIndex implements SearchIndex {
       filters.yearTo !== undefined ||
       filters.tagNew === true;
     const results: SearchResults = {};
-    const searchable = plan.terms.length > 0 || filtered;
-    const expansions = searchable ? segments.map((s) => plan.terms.map((t) => expansionOf(s, t))) : [];
-    const matchers = new Matchers(plan, expansions);
+    const main = plans[0];
+    const searchable = main !== undefined && (main.terms.length > 0 || filtered);
+    const first = searchable ? plans.map((p) => new Reading(p, segments)) : [];
     const { weights } = this;
+    const searches: [SearchType, TypeSearch][] = [];
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);
       if (typeNumber === undefined) continue;
-      results[type] = searchable
-        ? searchType({ type, typeNumber, plan, segments, expansions, matchers, request, weights })
-        : { items: [], total: 0 };
+      if (!searchable) {
+        results[type] = { items: [], total: 0 };
+        continue;
+      }
+      const search = new TypeSearch({ type, typeNumber, first, partial, segments, request, weights });
+      search.begin();
+      searches.push([type, search]);
     }
+    const others =
+      more && main !== undefined && !searches.some(([, s]) => s.found) ? otherReadings(main, segments) : null;
+    for (const [type, search] of searches) results[type] = search.finish(others);
     return results;
   }
+}
+
+/** The readings tried when the words as typed find nothing whole: space slips, typos in short words. */
+function otherReadings(plan: Plan, segments: Segment[]): MoreReadings {
+  const short = withShortTypos(plan);
+  return {
+    slips: respellings(plan, segments).map((p) => new Reading(p, segments)),
+    shortTypos: short === null ? null : new Reading(short, segments),
+  };
+}
+
+function foundAny(results: SearchResults): boolean {
+  return Object.values(results).some((r) => r.total > 0);
 }

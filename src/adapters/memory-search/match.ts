@@ -5,6 +5,11 @@
  * query order, each query word covers its first match in a group that no earlier word covers ("la la
  * land" covers two words with "la"); a word whose matches are all covered by earlier ones (`cayu` after
  * `cayucas`) overlaps. Runs for every candidate, so it works on typed arrays and allocates nothing.
+ *
+ * A reading with a space slip mended (readings.ts) weighs the words the slip made (Term.weight), has
+ * SLIP_WORDS rather than EXACT_WORDS, and wants the two halves of a word typed as one ("bythe" → by,
+ * the) side by side. While reading the document's words it also notes whether its name's tail makes it
+ * a version (versions.ts), for ranking originals above their versions when the query names none.
  */
 import {
   ALBUM,
@@ -20,8 +25,9 @@ import {
 } from '../../core/search/ranking.js';
 import { SEARCH_TYPES } from '../../ports/search-index.js';
 import type { Expansion, Ranges } from './expand.js';
-import { fieldMask, isFree, type Term } from './plan.js';
+import { fieldMask, isFree, type Plan, type Term } from './plan.js';
 import type { Segment } from './segment.js';
+import { versionWords } from './versions.js';
 
 const MAX_BITS = 30;
 const WHOLE = MATCH[EXACT]!;
@@ -36,6 +42,8 @@ export class Matcher {
   possible = false;
   /** After `evaluate`: whether every word had a first-tier match (so the first tier counted it). */
   allFirstTier = false;
+  /** After `evaluate`: whether the document is a version (looked for only when the query names none). */
+  isVersion = false;
   /** After `evaluate`: whether the query's words begin the name or an artist's name (START)… */
   started = false;
   /** …all of them the same one. */
@@ -48,6 +56,15 @@ export class Matcher {
   private readonly first: Uint8Array;
   private readonly mask: Int32Array;
   private readonly free: Uint8Array;
+  /** Per query word: the factor on its match, and whether it must sit right before the next word. */
+  private readonly weight: Float64Array;
+  private readonly glued: Uint8Array;
+  private readonly anyGlued: boolean;
+  private readonly terms: Term[];
+  private readonly bonuses: Bonuses;
+  private readonly respelt: boolean;
+  /** The segment's version words (versions.ts), when the query names no version; else null. */
+  private readonly versions: Uint32Array | null;
   private artistType = false;
   // Per query word, for the document being evaluated.
   private readonly best: Float64Array;
@@ -72,6 +89,7 @@ export class Matcher {
     matchSum: 0,
     words: 0,
     exactWords: false,
+    slipWords: false,
     complete: false,
     start: false,
     oneGroupStart: false,
@@ -81,15 +99,15 @@ export class Matcher {
   };
 
   /**
-   * Built once per query, segment and tier (the ranges are the same for every type), then pointed at
-   * each type in turn with `forType`.
+   * Built once per reading of the query, segment and tier (the ranges are the same for every type), then
+   * pointed at each type in turn with `forType`.
    */
-  constructor(
-    private readonly terms: Term[],
-    expansions: Expansion[],
-    firstTierOnly: boolean,
-    private readonly bonuses: Bonuses,
-  ) {
+  constructor(plan: Plan, segment: Segment, expansions: Expansion[], firstTierOnly: boolean) {
+    const terms = plan.terms;
+    this.terms = terms;
+    this.bonuses = plan.bonuses;
+    this.respelt = plan.respelt;
+    this.versions = plan.originalsFirst && process.env.NOVER === undefined ? versionWords(segment) : null;
     const n = terms.length;
     this.size = n;
     this.start = new Int32Array(n + 1);
@@ -109,6 +127,9 @@ export class Matcher {
     }
     this.mask = new Int32Array(n);
     this.free = Uint8Array.from(terms.map((term) => (isFree(term) ? 1 : 0)));
+    this.weight = Float64Array.from(terms.map((term) => term.weight));
+    this.glued = Uint8Array.from(terms.map((term, t) => (term.glued && t + 1 < n ? 1 : 0)));
+    this.anyGlued = this.glued.includes(1);
     this.best = new Float64Array(n);
     this.bestMeta = new Int32Array(n);
     this.firstHit = new Uint8Array(n);
@@ -146,9 +167,13 @@ export class Matcher {
     const words = segment.forwardWords;
     const metas = segment.forwardMeta;
     const to = segment.forwardOffsets[d + 1]!;
+    const versions = this.versions;
+    let version = false;
     for (let k = segment.forwardOffsets[d]!; k < to; k++) {
       const w = words[k]!;
       const meta = metas[k]!;
+      // A word of the name's tail (field NAME, tail bit) that says "version".
+      if (versions !== null && (meta & 7) === 4 && (versions[w >>> 5]! & (1 << (w & 31))) !== 0) version = true;
       const field = meta & 3;
       const weight = fieldWeight[meta & 7]!;
       let g = -1;
@@ -198,21 +223,57 @@ export class Matcher {
     }
     let sum = 0;
     let allFirst = true;
+    const weight = this.weight;
     for (let t = 0; t < n; t++) {
       if (best[t] === 0) return -1;
-      sum += best[t]!;
+      sum += best[t]! * weight[t]!;
       if (!firstHit[t]) allFirst = false;
     }
     this.allFirstTier = allFirst;
+    this.isVersion = version;
     this.started = false;
     this.startedOneGroup = false;
     if (n === 0) return 0;
+    if (this.anyGlued && !this.gluedSideBySide(groups)) return -1;
     const m = this.text;
     m.matchSum = sum;
     m.words = n;
-    m.exactWords = allFirst;
+    m.exactWords = allFirst && !this.respelt;
+    m.slipWords = allFirst && this.respelt;
     this.cover(groups);
     return textScore(m, this.bonuses);
+  }
+
+  /**
+   * Whether each word typed as one with the next sits right before one of the next's matches: in one
+   * group, or at the end of a group with the next word beginning another ("richardsonlost" for a track
+   * "Lost" by Sorcha Richardson, typed artist first).
+   */
+  private gluedSideBySide(groups: number): boolean {
+    const { glued, matchBits, matchCount, groupLength } = this;
+    for (let t = 0; t + 1 < this.size; t++) {
+      if (!glued[t]) continue;
+      let found = false;
+      let ends = -1;
+      let begins = -1;
+      for (let g = 0; g < groups && !found; g++) {
+        const a = t * MAX_GROUPS + g;
+        const b = a + MAX_GROUPS;
+        const length = groupLength[g]!;
+        const last = length > 0 && length <= MAX_BITS ? 1 << (length - 1) : 0;
+        for (let j = 0; j < matchCount[b]!; j++) if ((matchBits[b * MATCHES_KEPT + j]! & 1) === 1) begins = g;
+        for (let i = 0; i < matchCount[a]! && !found; i++) {
+          const high = 1 << (31 - Math.clz32(matchBits[a * MATCHES_KEPT + i]!));
+          if (high === last) ends = g;
+          for (let j = 0; j < matchCount[b]! && !found; j++) {
+            const after = matchBits[b * MATCHES_KEPT + j]!;
+            if ((after & -after) === high << 1) found = true;
+          }
+        }
+      }
+      if (!found && !(ends >= 0 && begins >= 0 && ends !== begins)) return false;
+    }
+    return true;
   }
 
   /** Group coverage → COMPLETE, ARTIST_COMPLETE, START, overlap and order. */

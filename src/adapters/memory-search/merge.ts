@@ -98,13 +98,13 @@ function copyLive(segment: MergeSource, batch: DocBatch): void {
   }
 }
 
-/** A segment as a worker sends it: no string array (the dictionary comes packed), no Map. */
-export type SegmentMessage = Omit<Segment, 'dict' | 'big' | 'expansions'> & {
+/** A segment as a worker sends it: no string array (the dictionary comes packed), no Map, no caches. */
+export type SegmentMessage = Omit<Segment, 'dict' | 'big' | 'expansions' | 'versions'> & {
   big: Omit<Segment['big'], 'nodes'> & { prefixes: string[] };
 };
 
 export function toMessage(segment: Segment): { message: SegmentMessage; transfer: ArrayBuffer[] } {
-  const { dict: _dict, big, expansions: _expansions, ...rest } = segment;
+  const { dict: _dict, big, expansions: _expansions, versions: _versions, ...rest } = segment;
   const prefixes: string[] = [];
   for (const [prefix, node] of big.nodes) prefixes[node] = prefix;
   const message: SegmentMessage = {

@@ -14,6 +14,16 @@
  * 3+ characters still matches as a prefix, second tier, which helps queries cut short. Only when that
  * finds nothing does every word get that allowance (`widened`: "bohem rhapsody"), so the common query
  * does not pay for the wider ranges.
+ *
+ * Typos (typos.ts): one edit from 4 characters, two from 8. A word of three letters gets one edit ("ths"
+ * for "this", "kil" for "kill") only beside another free-text word (alone it would match hundreds of
+ * short words), only when it is not a common word of the index (in fewer than COMMON_SHORT documents:
+ * "the", "you" or "one" typed right mean themselves), and only once the query's words as typed found
+ * nothing whole in any type (`withShortTypos`, tried by index.ts): a query that found its track does
+ * not pay for the many short words one letter away. Like every typo, it ranks after whole words.
+ *
+ * Other readings of the same words: `respellings` (readings.ts) reads space slips; `partials` drops one
+ * word when nothing matched them all (index.ts says when each is tried).
  */
 import { analyze, isCjkToken } from '../../core/search/normalize.js';
 import type { Bonuses } from '../../core/search/ranking.js';
@@ -25,11 +35,12 @@ import {
   TYPEAHEAD_BONUSES,
 } from '../../core/search/ranking.js';
 import { SEARCH_TYPES, type SearchRequest } from '../../ports/search-index.js';
-import { hashString } from './arrays.js';
+import { findWord, hashString } from './arrays.js';
 import { nameKey } from './prepare.js';
-import { START_WORDS } from './segment.js';
+import { type Segment, START_WORDS } from './segment.js';
 import type { Tables } from './tables.js';
 import { maxTypos } from './typos.js';
+import { namesVersion } from './versions.js';
 
 export const NO_PREFIX = 0;
 export const TYPEAHEAD = 1;
@@ -46,6 +57,10 @@ export interface Term {
   prefix: number;
   typos: number;
   source: number;
+  /** Factor on the word's match: 1, or SPACE_SLIP for a word a space slip made (readings.ts). */
+  weight: number;
+  /** Typed as one word with the next term ("bythe" → by, the): the document must have them side by side. */
+  glued: boolean;
 }
 
 export interface Plan {
@@ -68,18 +83,34 @@ export interface Plan {
   markets: Uint8Array | null;
   bonuses: Bonuses;
   typeahead: boolean;
+  /** A reading of the query with a space slip mended (readings.ts): SLIP_WORDS, never EXACT_WORDS. */
+  respelt: boolean;
+  /** The query names no version (versions.ts): an original ranks above its versions of about its score. */
+  originalsFirst: boolean;
+  /** Terms of three letters that may take one edit when the words as typed find nothing (`withShortTypos`). */
+  shortTypos: number[];
 }
 
 const DAY_MS = 86_400_000;
 const NEW_DAYS = 14;
 
-export function planRequest(request: SearchRequest, tables: Tables): Plan {
+/** A 3-letter word in at least this many documents is taken as meant: it gets no typo. */
+export const COMMON_SHORT = 50;
+
+export function planRequest(request: SearchRequest, tables: Tables, segments: readonly Segment[]): Plan {
   // A word said twice stays twice: "la la land" covers two words of La La Land.
   const terms: Term[] = [];
-  const add = (text: string, prefix: number, source: number) => {
-    terms.push({ text, prefix, typos: maxTypos(text), source });
-  };
   const textWords = parts(request.text ?? '');
+  const shortTypos: number[] = [];
+  const add = (text: string, prefix: number, source: number) => {
+    const short =
+      textWords.length >= 2 &&
+      source === TEXT &&
+      maxTypos(text, true) > maxTypos(text) &&
+      documentsWith(segments, text) < COMMON_SHORT;
+    if (short) shortTypos.push(terms.length);
+    terms.push({ text, prefix, typos: maxTypos(text), source, weight: 1, glued: false });
+  };
   textWords.forEach((word, i) => {
     const last = i === textWords.length - 1;
     let prefix = NO_PREFIX;
@@ -93,12 +124,11 @@ export function planRequest(request: SearchRequest, tables: Tables): Plan {
   for (const word of parts(filters.track ?? '')) add(word, NO_PREFIX, TRACK_FILTER);
 
   const nowDay = Math.floor(request.now / DAY_MS);
-  const startWords = request.prefix ? Math.min(START_WORDS, textWords.length - 1) : 0;
-  return {
+  const plan: Plan = {
     terms,
-    nameKey: textWords.length > 0 ? nameKey(textWords.map(wordHash)) : null,
-    startKey: startWords > 0 ? nameKey(textWords.slice(0, startWords).map(wordHash)) : null,
-    startWords: Array.from({ length: startWords }, (_, i) => i),
+    nameKey: null,
+    startKey: null,
+    startWords: [],
     textWords,
     genres: filters.genre ? tables.genresMatching(filters.genre) : null,
     yearFrom: filters.yearFrom ?? 0,
@@ -108,7 +138,61 @@ export function planRequest(request: SearchRequest, tables: Tables): Plan {
     markets: request.market ? tables.availableIn(request.market) : null,
     bonuses: request.prefix ? TYPEAHEAD_BONUSES : FULL_SEARCH_BONUSES,
     typeahead: request.prefix,
+    respelt: false,
+    originalsFirst: !namesVersion([...textWords, ...parts(filters.track ?? '')], request.prefix),
+    shortTypos,
   };
+  return withKeys(plan);
+}
+
+/** The plan with one edit allowed in its uncommon 3-letter words; null when it has none. */
+export function withShortTypos(plan: Plan): Plan | null {
+  if (plan.shortTypos.length === 0) return null;
+  const terms = plan.terms.map((term, t) =>
+    plan.shortTypos.includes(t) ? { ...term, typos: maxTypos(term.text, true) } : term,
+  );
+  return { ...plan, terms, shortTypos: [] };
+}
+
+/** The plan with its lookup keys (exact name, typeahead start) worked out from its free-text words. */
+function withKeys(plan: Plan): Plan {
+  const { textWords } = plan;
+  const startWords = plan.typeahead ? Math.min(START_WORDS, textWords.length - 1) : 0;
+  plan.nameKey = textWords.length > 0 ? nameKey(textWords.map(wordHash)) : null;
+  plan.startKey = startWords > 0 ? nameKey(textWords.slice(0, startWords).map(wordHash)) : null;
+  plan.startWords = Array.from({ length: startWords }, (_, i) => i);
+  return plan;
+}
+
+/**
+ * The plan with other free-text terms (the filters' terms kept): a reading of the query with a space
+ * slip mended (`respelt`), or with a word left out (a partial reading).
+ */
+export function withText(plan: Plan, text: Term[], respelt: boolean): Plan {
+  const rest = plan.terms.filter((t) => t.source !== TEXT);
+  const textWords = text.map((t) => t.text);
+  const terms = [...text, ...rest];
+  return withKeys({ ...plan, terms, textWords, respelt: plan.respelt || respelt, shortTypos: [] });
+}
+
+/** A free-text term. */
+export function textTerm(text: string, prefix: number, weight: number, glued: boolean): Term {
+  return { text, prefix, typos: 0, source: TEXT, weight, glued };
+}
+
+/** The free-text terms of a plan, in query order (they come first). */
+export function textTerms(plan: Plan): Term[] {
+  return plan.terms.filter((t) => t.source === TEXT);
+}
+
+/** Documents having `word`, in all segments (deleted ones included: an estimate). */
+export function documentsWith(segments: readonly Segment[], word: string): number {
+  let n = 0;
+  for (const segment of segments) {
+    const w = findWord(segment.dict, word);
+    if (w >= 0) n += segment.postingOffsets[w + 1]! - segment.postingOffsets[w]!;
+  }
+  return n;
 }
 
 /** Whether a word may stand for a longer one it begins: three characters or more, or a CJK character. */

@@ -153,13 +153,13 @@ export class SearchWorkerPool implements SearchIndex {
 
   /**
    * With the pool idle: here, the tracks on a worker at the same time when other types are asked for. A
-   * full search split so decides for the whole whether its words may be cut short (`cutShort`), as one
-   * index would: only if neither part found anything.
+   * search split so decides for the whole whether to try its fallbacks (`cutShort`: words cut short,
+   * partial matches; index.ts), as one index would: only if neither part found anything.
    */
   private answerIdle(here: MemorySearchIndex, request: SearchRequest): SearchResults | Promise<SearchResults> {
     const others = request.types.filter((t) => t !== 'track');
     if (others.length === request.types.length || !others.some((t) => here.count(t) > 0)) return here.search(request);
-    const split = request.prefix || request.cutShort !== undefined ? request : { ...request, cutShort: false };
+    const split = request.cutShort !== undefined ? request : { ...request, cutShort: false };
     const tracks = this.searchOnWorker({ ...split, types: ['track'] });
     let rest: SearchResults;
     try {

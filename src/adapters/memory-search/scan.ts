@@ -26,11 +26,56 @@ export class Pool {
   readonly segments: Segment[] = [];
   readonly docs: number[] = [];
   readonly text: number[] = [];
+  /** Whether each is a version (versions.ts; only looked for when the query names none). */
+  readonly version: boolean[] = [];
+  /** Once several readings of the query are pooled: where each document is (per segment, by number). */
+  private where: Map<Segment, Map<number, number>> | null = null;
 
-  add(segment: Segment, doc: number, text: number): void {
+  /** Adds a candidate; false when `dedupe` is on and it was there already (it keeps the better score). */
+  add(segment: Segment, doc: number, text: number, version: boolean): boolean {
+    if (this.where !== null && !this.first(segment, doc, text)) return false;
     this.segments.push(segment);
     this.docs.push(doc);
     this.text.push(text);
+    this.version.push(version);
+    return true;
+  }
+
+  /** With `dedupe` on: whether the document is new here (if not, it keeps the better score). */
+  private first(segment: Segment, doc: number, text: number): boolean {
+    const where = this.where!;
+    let docs = where.get(segment);
+    if (docs === undefined) {
+      docs = new Map();
+      where.set(segment, docs);
+    }
+    const at = docs.get(doc);
+    if (at !== undefined) {
+      if (text > this.text[at]!) this.text[at] = text;
+      return false;
+    }
+    docs.set(doc, this.docs.length);
+    return true;
+  }
+
+  /**
+   * From now on a document offered again keeps one place, with its best score: other readings of the
+   * query (readings.ts: space slips, partial readings) find some of the same documents. Tiers of one reading do not
+   * need it, so most searches never pay for the map.
+   */
+  dedupe(): void {
+    if (this.where !== null) return;
+    const where = new Map<Segment, Map<number, number>>();
+    for (let i = 0; i < this.docs.length; i++) {
+      const segment = this.segments[i]!;
+      let docs = where.get(segment);
+      if (docs === undefined) {
+        docs = new Map();
+        where.set(segment, docs);
+      }
+      docs.set(this.docs[i]!, i);
+    }
+    this.where = where;
   }
 }
 
@@ -128,8 +173,7 @@ export function scan(input: ScanInput): ScanResult {
     if (!firstTier && matcher.allFirstTier) continue;
     matched++;
     if (skip.has(d)) continue;
-    pool.add(segment, d, text);
-    added++;
+    if (pool.add(segment, d, text, matcher.isVersion)) added++;
   }
   checks.release();
   driver.release();

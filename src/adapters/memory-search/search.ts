@@ -2,27 +2,37 @@
  * One type's results across segments, in tiers:
  * 0. documents whose name is exactly the query, and in typeahead those whose name or an artist's name
  *    begins with the query's complete words (lookups.ts);
- * 1. documents matching every word exactly or, in typeahead, as a prefix;
- * 2. only when tier 1 did not fill the requested page: documents needing a typo (or a word's prefix,
- *    plan.ts) for some word. They rank after every tier-1 document anyway (ranking.ts EXACT_WORDS).
+ * 1. documents matching every word exactly or, in typeahead, as a prefix. When no type found any
+ *    (index.ts decides, over every type asked), the same for the query's space slips mended
+ *    (readings.ts: "bythe river" as "by the river"), which rank after every exact match of the words as
+ *    typed (ranking.ts SLIP_WORDS) and before any typo;
+ * 2. only when the page is not full yet: documents needing a typo (or a word's prefix, plan.ts) for some
+ *    word, with typos in short words too when tier 1 found nothing anywhere; and, only when nothing at
+ *    all was found, the same for the slip readings ("bythe rivr"). They rank after every tier-1 document
+ *    anyway (ranking.ts EXACT_WORDS).
+ * A document found by several readings keeps its best score. A partial search (index.ts) has several
+ * first readings, each with one word left out, tried side by side, and its scores are put below any full
+ * match's (ranking.ts `partialDrop`).
  * The pooled candidates are then ranked with the full formula (ranking.ts), the listener's affinities
  * looked up for them only, and the requested page cut out.
  *
  * `total` is exact when every scan read all its candidates; otherwise (a scan stopped after POOL matches
  * or BUDGET candidates) it is extrapolated from the share of candidates that matched, so it is an
  * estimate, never less than what can be paged through. It counts second-tier (typo) matches only when
- * the page asked for needed them. Pages are served from the pooled candidates:
- * at most POOL per segment, so paging reaches at least the first 1000 results.
+ * the page asked for needed them, and of the other readings only the documents they added. Pages are
+ * served from the pooled candidates: at most POOL per segment and reading, so paging reaches at least
+ * the first 1000 results.
  */
-import { freshness, rankScore } from '../../core/search/ranking.js';
+import { freshness, partialDrop, rankScore, versionMargin } from '../../core/search/ranking.js';
 import type { RankingWeights, SearchHit, SearchRequest, SearchType } from '../../ports/search-index.js';
-import type { Expansion } from './expand.js';
+import { type Expansion, expansionOf } from './expand.js';
 import { addExactNames, addPrefixStarts, addStarts } from './lookups.js';
 import { Matcher } from './match.js';
 import { packedCompare, packedString } from './packed.js';
 import type { Plan } from './plan.js';
 import { POOL, Pool, type ScanResult, scan, TYPEAHEAD_POOL } from './scan.js';
 import { NO_DAY, type Segment } from './segment.js';
+import { liftOriginals } from './versions.js';
 
 /** Candidates read per segment and type, at most: first tier, second tier (typos: few results). */
 const TYPEAHEAD_BUDGET = 10_000;
@@ -32,23 +42,50 @@ const FULL_TYPO_BUDGET = 30_000;
 const FILTER_BUDGET = 400_000;
 const DAY_MS = 86_400_000;
 
+/** One reading of the query: its plan, each segment's expansions of its words, its matchers. */
+export class Reading {
+  readonly expansions: Expansion[][];
+  readonly matchers: Matchers;
+  /** Whether some word may match more in the second tier (typos, words cut short). */
+  readonly widens: boolean;
+
+  constructor(
+    readonly plan: Plan,
+    segments: readonly Segment[],
+  ) {
+    this.expansions = segments.map((s) => plan.terms.map((t) => expansionOf(s, t)));
+    this.matchers = new Matchers(plan, segments, this.expansions);
+    this.widens = this.expansions.some((words) => words.some((e) => e.widens));
+  }
+}
+
+/** Readings tried only when the first ones found nothing in any type asked (index.ts). */
+export interface MoreReadings {
+  /** The query with a space slip mended (readings.ts `respellings`): both tiers. */
+  slips: Reading[];
+  /** The first reading with typos allowed in its 3-letter words (plan.ts): its second tier, instead. */
+  shortTypos: Reading | null;
+}
+
 export interface TypeQuery {
   type: SearchType;
   typeNumber: number;
-  plan: Plan;
+  /** Tried side by side from the start (one, or a partial search's several). */
+  first: Reading[];
+  /** A partial search: scores go below any full match's. */
+  partial: boolean;
   segments: Segment[];
-  expansions: Expansion[][];
-  matchers: Matchers;
   request: SearchRequest;
   weights: RankingWeights;
 }
 
-/** A query's matchers, one per segment and tier, built when first needed and shared by every type. */
+/** A reading's matchers, one per segment and tier, built when first needed and shared by every type. */
 export class Matchers {
   private readonly built: (Matcher | undefined)[] = [];
 
   constructor(
     private readonly plan: Plan,
+    private readonly segments: readonly Segment[],
     private readonly expansions: Expansion[][],
   ) {}
 
@@ -56,28 +93,93 @@ export class Matchers {
     const k = 2 * segment + (firstTier ? 0 : 1);
     let matcher = this.built[k];
     if (matcher === undefined) {
-      const { terms, bonuses } = this.plan;
-      matcher = new Matcher(terms, this.expansions[segment]!, firstTier, bonuses);
+      matcher = new Matcher(this.plan, this.segments[segment]!, this.expansions[segment]!, firstTier);
       this.built[k] = matcher;
     }
     return matcher.forType(type);
   }
 }
 
-export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } {
-  const { plan, segments, expansions, matchers, typeNumber: type, request } = q;
-  const pool = new Pool();
+/**
+ * One type's search, in two steps, so that the index can decide between them, over every type asked,
+ * whether to try more readings: `begin` runs the first readings' tier 1; `finish` the rest.
+ */
+export class TypeSearch {
+  private readonly pool = new Pool();
+  private total = 0;
+  private impossible = false;
+  private readonly page: number;
+  /** Matches kept per scan: typeahead keeps fewer, but always the page asked for. */
+  private readonly limit: number;
+
+  constructor(private readonly q: TypeQuery) {
+    const { request } = q;
+    this.page = request.offset + request.limit;
+    this.limit = request.prefix ? Math.max(TYPEAHEAD_POOL, this.page) : POOL;
+  }
+
+  /** Whether the first readings' tier 1 found anything. */
+  get found(): boolean {
+    return this.pool.docs.length > 0;
+  }
+
+  begin(): void {
+    const { first } = this.q;
+    const pool = this.pool;
+    // Several first readings (a partial search) may find the same document.
+    if (first.length > 1) pool.dedupe();
+    for (let r = 0; r < first.length; r++) {
+      const before = pool.docs.length;
+      const counted = firstTier(this.q, first[r]!, pool, this.limit);
+      if (counted < 0) {
+        this.impossible = true;
+        return;
+      }
+      this.total += r === 0 ? counted : pool.docs.length - before;
+    }
+  }
+
+  /** The other readings' tier 1 (`more`, when given), then tier 2 as the page needs; ranked, the page cut out. */
+  finish(more: MoreReadings | null): { items: SearchHit[]; total: number } {
+    if (this.impossible) return { items: [], total: 0 };
+    const { pool, page, limit, q } = this;
+    if (pool.docs.length < page) {
+      const slips = more?.slips ?? [];
+      if (slips.length > 0 || more?.shortTypos) pool.dedupe();
+      for (const reading of slips) {
+        const before = pool.docs.length;
+        firstTier(q, reading, pool, limit);
+        this.total += pool.docs.length - before;
+      }
+      // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past
+      // them. The first reading's (or, in its place, the one with short typos) comes first; the other
+      // readings' typos (a slip and a typo, a word left out and a typo) only when nothing was found yet.
+      const main = q.partial ? null : (more?.shortTypos ?? q.first[0]!);
+      if (main?.widens) this.total += secondTier(q, main, pool, limit);
+      if (pool.docs.length === 0) {
+        for (const reading of [...(q.partial ? q.first : []), ...slips]) {
+          if (!reading.widens) continue;
+          const before = pool.docs.length;
+          secondTier(q, reading, pool, limit);
+          this.total += pool.docs.length - before;
+        }
+      }
+    }
+    return rank(q, pool, Math.max(this.total, pool.docs.length));
+  }
+}
+
+/** Tier 0 and 1 of a reading in every segment; the matches counted (estimated), or −1 when impossible. */
+function firstTier(q: TypeQuery, reading: Reading, pool: Pool, limit: number): number {
+  const { segments, typeNumber: type, request } = q;
+  const { plan, expansions, matchers } = reading;
   const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_BUDGET : FULL_BUDGET;
-  // Typeahead keeps fewer, but always the page asked for.
-  const page = request.offset + request.limit;
-  const limit = request.prefix ? Math.max(TYPEAHEAD_POOL, page) : POOL;
   let total = 0;
-  let secondTier = false;
   for (let s = 0; s < segments.length; s++) {
     const segment = segments[s]!;
     if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
     const matcher = matchers.get(s, true, type);
-    if (!matcher.possible) return { items: [], total: 0 };
+    if (!matcher.possible) return -1;
     const skip = new Set<number>();
     addExactNames(segment, type, plan, matcher, pool, skip);
     if (plan.typeahead) {
@@ -97,30 +199,36 @@ export function searchType(q: TypeQuery): { items: SearchHit[]; total: number } 
       budget,
     });
     total += estimate(result);
-    for (const e of expansions[s]!) if (e.widens) secondTier = true;
   }
-  // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past them.
-  if (secondTier && pool.docs.length < page) {
-    for (let s = 0; s < segments.length; s++) {
-      const segment = segments[s]!;
-      if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
-      const matcher = matchers.get(s, false, type);
-      const result = scan({
-        segment,
-        type,
-        plan,
-        expansions: expansions[s]!,
-        matcher,
-        firstTier: false,
-        pool,
-        skip: new Set<number>(),
-        limit,
-        budget: plan.terms.length === 0 ? budget : request.prefix ? TYPEAHEAD_TYPO_BUDGET : FULL_TYPO_BUDGET,
-      });
-      total += estimate(result);
-    }
+  return total;
+}
+
+/** Tier 2 of a reading in every segment: the matches counted (estimated). */
+function secondTier(q: TypeQuery, reading: Reading, pool: Pool, limit: number): number {
+  const { segments, typeNumber: type, request } = q;
+  const { plan, expansions, matchers } = reading;
+  const budget = plan.terms.length === 0 ? FILTER_BUDGET : request.prefix ? TYPEAHEAD_TYPO_BUDGET : FULL_TYPO_BUDGET;
+  let total = 0;
+  for (let s = 0; s < segments.length; s++) {
+    const segment = segments[s]!;
+    if (segment.typeStart[type + 1] === segment.typeStart[type]) continue;
+    const matcher = matchers.get(s, false, type);
+    if (!matcher.possible) continue;
+    const result = scan({
+      segment,
+      type,
+      plan,
+      expansions: expansions[s]!,
+      matcher,
+      firstTier: false,
+      pool,
+      skip: new Set<number>(),
+      limit,
+      budget,
+    });
+    total += estimate(result);
   }
-  return rank(q, pool, Math.max(total, pool.docs.length));
+  return total;
 }
 
 function estimate(r: ScanResult): number {
@@ -130,6 +238,7 @@ function estimate(r: ScanResult): number {
 
 function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; total: number } {
   const { request, weights, type } = q;
+  const drop = q.partial ? partialDrop(weights) : 0;
   const n = pool.docs.length;
   const scores = new Float64Array(n);
   const popularity = new Uint8Array(n);
@@ -142,14 +251,16 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
     const day = segment.day[d]!;
     const affinity = liked !== undefined && liked.size > 0 ? clamp01(liked.get(packedString(segment.ids, d)) ?? 0) : 0;
     const fresh = day === NO_DAY ? 0 : day >= nowDay ? 1 : freshness(day, request.now);
-    scores[i] = rankScore(weights, pool.text[i]!, popularity[i]!, affinity, fresh);
+    scores[i] = rankScore(weights, pool.text[i]!, popularity[i]!, affinity, fresh) - drop;
   }
   const offset = Math.max(0, request.offset | 0);
   const limit = Math.max(0, request.limit | 0);
   const wanted = Math.min(n, offset + limit);
   if (wanted === 0) return { items: [], total };
-  // Only the documents scoring at least the wanted-th best need sorting.
+  // Only the documents scoring at least the wanted-th best need sorting (an original lifted above its
+  // version on the page scores above that too).
   const threshold = scores.slice().sort()[n - wanted]!;
+  liftOriginals(pool, scores, versionMargin(weights), threshold);
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (scores[i]! >= threshold) order.push(i);
   const { segments, docs } = pool;

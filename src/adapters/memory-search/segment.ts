@@ -100,6 +100,8 @@ export interface Segment {
   deletedCount: number;
   /** Word expansions kept for later queries (expand.ts); never sent to another thread. */
   expansions?: Map<string, Expansion>;
+  /** Bits over the dictionary: the version words it has (versions.ts); built on first need, per thread. */
+  versions?: Uint32Array;
 }
 
 /** The document of this type and id that is not deleted, or −1; `hash` is `hashString(id)`. */

@@ -18,9 +18,15 @@ const MIN_LENGTH = 3;
 const TWO_DELETES_FROM = 8;
 const MAX_LENGTH = 24;
 
-/** Edits allowed in a query word: 1 from 4 characters, 2 from 8. */
-export function maxTypos(word: string): number {
+const LETTERS = /^\p{L}+$/u;
+
+/**
+ * Edits allowed in a query word: 1 from 4 characters, 2 from 8. A word of three letters gets one only when
+ * `short` says the query allows it (plan.ts: another word beside it, and the word not a common one).
+ */
+export function maxTypos(word: string, short = false): number {
   if (isCjkToken(word)) return 0;
+  if (word.length === 3) return short && LETTERS.test(word) ? 1 : 0;
   return word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
 }
 

@@ -10,10 +10,22 @@ import type { Db } from './database.js';
 export class PgJobQueue implements JobQueue {
   constructor(private readonly db: Db) {}
 
-  async enqueue(name: string, key: string, payload: unknown, options: { maxAttempts?: number } = {}): Promise<boolean> {
+  async enqueue(
+    name: string,
+    key: string,
+    payload: unknown,
+    options: { maxAttempts?: number; priority?: number } = {},
+  ): Promise<boolean> {
     const r = await this.db
       .insertInto('jobs')
-      .values({ name, key, payload: JSON.stringify(payload), state: 'queued', max_attempts: options.maxAttempts ?? 4 })
+      .values({
+        name,
+        key,
+        payload: JSON.stringify(payload),
+        state: 'queued',
+        max_attempts: options.maxAttempts ?? 4,
+        priority: options.priority ?? 0,
+      })
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -35,7 +47,7 @@ export class PgJobQueue implements JobQueue {
         select id from jobs
         where name = any(${names}) and run_at <= now()
           and (state = 'queued' or (state = 'running' and locked_until < now()))
-        order by run_at, id
+        order by priority desc, run_at, id
         limit ${limit}
         for update skip locked
       )

@@ -43,6 +43,8 @@ export interface ArtistsTable {
   popularity: Generated<number>;
   image_key: string | null;
   created_at: Timestamp;
+  /** From the tags of an imported file (018). */
+  musicbrainz_artist_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AlbumsTable {
@@ -63,6 +65,9 @@ export interface AlbumsTable {
   import_key: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** From the tags of an imported file (018). */
+  musicbrainz_release_id: ColumnType<string | null, string | null | undefined, string | null>;
+  musicbrainz_release_group_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AlbumArtistsTable {
@@ -92,9 +97,16 @@ export interface TracksTable {
   loudness_lufs: number | null;
   true_peak_dbtp: number | null;
   normalization_gain_db: number | null;
+  /** False while the gain is an estimate (ReplayGain tags, or none) awaiting measurement. */
+  loudness_measured: Generated<boolean>;
   available_markets: string[] | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** From the tags of an imported file (018). */
+  musicbrainz_recording_id: ColumnType<string | null, string | null | undefined, string | null>;
+  musicbrainz_track_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Embedded lyrics of an imported file, kept for the lyrics service (018). */
+  lyrics: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TrackArtistsTable {
@@ -109,7 +121,8 @@ export interface TrackFilesTable {
   media_version: string;
   mime_type: string;
   bitrate: number;
-  size: ColumnType<string, number | string, number | string>;
+  /** Null until the rung's object exists (a lazy library's rung not yet made). */
+  size: ColumnType<string | null, number | string | null, number | string | null>;
 }
 
 export interface LibraryFilesTable {
@@ -119,6 +132,14 @@ export interface LibraryFilesTable {
   track_id: string | null;
   failure_reason: string | null;
   updated_at: Timestamp;
+  /** The file's folder, derived from its path (018). */
+  folder: Generated<string>;
+  /** `sourceFingerprint` of the file and its facts as a source, as the importer read them (018). */
+  fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+  lossless: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  bitrate: ColumnType<number | null, number | null | undefined, number | null>;
+  duration_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  gain_db: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface JobsTable {
@@ -134,6 +155,15 @@ export interface JobsTable {
   locked_until: Timestamp | null;
   progress: Generated<number>;
   last_error: string | null;
+  /** Higher runs first. */
+  priority: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LibrariesTable {
+  path: string;
+  transcode: 'lazy' | 'eager';
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -243,6 +273,7 @@ export interface Database {
   track_artists: TrackArtistsTable;
   track_files: TrackFilesTable;
   library_files: LibraryFilesTable;
+  libraries: LibrariesTable;
   jobs: JobsTable;
   playlists: PlaylistsTable;
   playlist_items: PlaylistItemsTable;

@@ -4,12 +4,16 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, extname, join, resolve } from 'node:path';
 import type { ImageProcessor } from '../../ports/images.js';
 import type { TagReader } from '../../ports/tags.js';
-import type { Rung, Transcoder } from '../../ports/transcoder.js';
+import type { ProbeResult, Rung, Transcoder } from '../../ports/transcoder.js';
 import { MediaError } from '../errors.js';
 import type { JobContext } from '../jobs/worker.js';
 import { audioKey, ladderFor } from './ladder.js';
+import { readSourcePointer } from './lazy.js';
 import { normalizationGainDb } from './loudness.js';
-import type { IngestPayload, IngestRepository, MediaPaths } from './types.js';
+import type { IngestPayload, IngestRepository, MediaPaths, TrackForIngest } from './types.js';
+
+/** Background ladder work runs at the lowest CPU priority: listeners and the API come first. */
+const BACKGROUND = { background: true } as const;
 
 /** Which containers a file extension may honestly hold, as ffprobe names them. */
 const EXTENSION_FORMATS: Record<string, RegExp> = {
@@ -62,6 +66,7 @@ export class IngestPipeline {
     const { repo } = this.deps;
     const track = await repo.trackForIngest(payload.trackId);
     if (!track || track.status === 'retired') return;
+    if (payload.version !== undefined) return this.completeLazy(payload, payload.version, track, context);
     try {
       await this.ingest(payload, track.albumId, track.albumImageKey, track.mediaVersion, context);
     } catch (err) {
@@ -98,20 +103,7 @@ export class IngestPipeline {
     });
     if (info.size === 0) throw new MediaError('file is empty');
 
-    const probe = await media.probe(source);
-    const ext = extname(source).toLowerCase();
-    const expected = EXTENSION_FORMATS[ext];
-    if (expected && !expected.test(probe.formatName)) {
-      throw new MediaError(`file extension ${ext} does not match its content (${probe.formatName})`);
-    }
-    if (probe.durationMs > this.deps.maxTrackSeconds * 1000) {
-      throw new MediaError(
-        `audio is too long: ${Math.round(probe.durationMs / 1000)} s (limit ${this.deps.maxTrackSeconds} s)`,
-      );
-    }
-    if (probe.durationMs < 500) throw new MediaError('audio is shorter than half a second');
-    await media.verifyDecodes(source);
-    if ((await media.silenceRatio(source, probe.durationMs)) > 0.98) throw new MediaError('audio is silent');
+    const probe = await this.checkQuality(source, {});
     await context.progress(0.1);
 
     const sha = await sha256File(source);
@@ -145,19 +137,106 @@ export class IngestPipeline {
     });
   }
 
-  private async transcode(source: string, rung: Rung, trackId: string, version: string) {
+  /**
+   * Quality control by FFmpeg: the content matches its extension, the length is within limits, the
+   * whole file decodes and it is not silent. Throws MediaError saying what is wrong.
+   */
+  private async checkQuality(source: string, priority: { background?: boolean }): Promise<ProbeResult> {
+    const { media } = this.deps;
+    const probe = await media.probe(source);
+    const ext = extname(source).toLowerCase();
+    const expected = EXTENSION_FORMATS[ext];
+    if (expected && !expected.test(probe.formatName)) {
+      throw new MediaError(`file extension ${ext} does not match its content (${probe.formatName})`);
+    }
+    if (probe.durationMs > this.deps.maxTrackSeconds * 1000) {
+      throw new MediaError(
+        `audio is too long: ${Math.round(probe.durationMs / 1000)} s (limit ${this.deps.maxTrackSeconds} s)`,
+      );
+    }
+    if (probe.durationMs < 500) throw new MediaError('audio is shorter than half a second');
+    await media.verifyDecodes(source, priority);
+    if ((await media.silenceRatio(source, probe.durationMs, priority)) > 0.98) throw new MediaError('audio is silent');
+    return probe;
+  }
+
+  /**
+   * The background half of a lazy library's ingest (docs/ingest.md): the track is already playable
+   * under `version` (its rungs made on first request). At low CPU priority this checks the whole file,
+   * makes the rungs nobody has asked for yet, measures loudness in place of the ReplayGain estimate and
+   * records every object's size. A file that fails the check is withdrawn. Nothing happens when the
+   * track has moved on to another version or its file has changed since (the rescan that notices the
+   * change publishes a new version with its own job).
+   */
+  private async completeLazy(
+    payload: IngestPayload,
+    version: string,
+    track: TrackForIngest,
+    context: JobContext,
+  ): Promise<void> {
+    const { media, repo, paths } = this.deps;
+    if (track.status !== 'ready' || track.mediaVersion !== version) return;
+    const source = payload.sourcePath;
+    const pointer = await readSourcePointer(paths.audio, track.id, version);
+    const info = await stat(source).catch(() => undefined);
+    if (!pointer || !info || info.size !== pointer.size || Math.trunc(info.mtimeMs) !== Math.trunc(pointer.mtimeMs)) {
+      return;
+    }
+    let probe: ProbeResult;
+    try {
+      probe = await this.checkQuality(source, BACKGROUND);
+    } catch (err) {
+      if (err instanceof MediaError) await repo.withdrawVersion(track.id, version, err.message);
+      throw err;
+    }
+    await context.progress(0.1);
+    const rungs = ladderFor(probe.lossless);
+    let done = 0;
+    const [files, loudness, sha] = await Promise.all([
+      Promise.all(
+        rungs.map(async (rung) => {
+          const file = await this.transcode(source, rung, track.id, version, BACKGROUND);
+          done++;
+          await context.progress(0.1 + (0.8 * done) / rungs.length);
+          return file;
+        }),
+      ),
+      media.measureLoudness(source, BACKGROUND),
+      sha256File(source),
+    ]);
+    if (!track.albumImageKey) await this.attachArtwork(source, track.albumId);
+    await repo.completeVersion(track.id, {
+      version,
+      sourceSha256: sha,
+      durationMs: probe.durationMs,
+      lossless: probe.lossless,
+      loudnessLufs: loudness.integratedLufs,
+      truePeakDbtp: loudness.truePeakDbtp,
+      normalizationGainDb: normalizationGainDb(loudness, this.deps.loudnessTargetLufs),
+      files,
+    });
+  }
+
+  private async transcode(
+    source: string,
+    rung: Rung,
+    trackId: string,
+    version: string,
+    priority: { background?: boolean } = {},
+  ) {
     const output = join(this.deps.paths.audio, audioKey(trackId, version, rung.quality));
     await mkdir(dirname(output), { recursive: true });
     const existing = await stat(output).catch(() => undefined);
-    if (!existing) await this.deps.media.transcode(source, rung, output);
+    if (!existing) await this.deps.media.transcode(source, rung, output, priority);
     const size = existing?.size ?? (await stat(output)).size;
-    const bitrate = rung.bitrateKbps ? rung.bitrateKbps * 1000 : 0;
-    return {
-      quality: rung.quality,
-      mimeType: rung.mimeType,
-      bitrate: bitrate || (await this.flacBitrate(output, size)),
-      size,
-    };
+    if (rung.bitrateKbps === null) {
+      return { quality: rung.quality, mimeType: rung.mimeType, bitrate: await this.flacBitrate(output, size), size };
+    }
+    // A quality-mode rung spends what the music needs (a quiet track far less than its name says): the
+    // file's real average is recorded, over the source's duration, which every rung keeps (probe cached).
+    const { durationMs } = await this.deps.media.probe(source);
+    const bitrate = Math.round((size * 8 * 1000) / Math.max(1, durationMs));
+    return { quality: rung.quality, mimeType: rung.mimeType, bitrate, size };
   }
 
   private async flacBitrate(path: string, size: number): Promise<number> {

@@ -35,6 +35,21 @@
  * A bonus larger than weights.popularity outranks any difference of popularity: popularity orders the
  * items of one kind of match, it does not lift a worse match above a better one.
  *
+ * Readings of the query other than the typed one (memory-search/readings.ts) are scored with the same
+ * formula: a word that a space slip made ("bythe" read as "by the", "waterr uns" as "water runs") counts
+ * SPACE_SLIP of its match, and such a reading never has EXACT_WORDS, as it needed an edit; when every word
+ * of it matched without a typo it has SLIP_WORDS instead (half as much, still more than weights.popularity):
+ * a slip keeps every letter typed, so its reading outranks any reading needing a typo, and the words as
+ * typed outrank it. A partial match
+ * (every word of the query but one matched, answered only when no item matched them all) scores
+ * `partialDrop(weights)` below its formula's score, so it sorts below any full match, in every type.
+ *
+ * Versions: when the query names none (no remix, live, remaster, edit, a year …), an original recording
+ * ranks above its versions ("Jingle Bells - 1999 - Remaster", "Song (Live at X)", same core title and
+ * first artist) when its score is within `versionMargin(weights)` below theirs, as if about
+ * VERSION_POPULARITY points of popularity apart were equal: it is put right above its best version, and
+ * nothing else moves. A much more popular version still ranks first (memory-search/search.ts).
+ *
  * freshness = 2^(−age / 14 days): a new-release boost, 1 on release day (and for future dates), ½ after
  * two weeks, nearly gone after two months; 0 when the date is unknown.
  */
@@ -59,9 +74,13 @@ export const ALBUM = 2;
 export const FIELD: readonly number[] = [1, 1, 0.5];
 /** Factor on a word of a title's tail. */
 export const TAIL = 0.8;
+/** Factor on a word that a space slip made (two typed words read as one, one read as two, a space moved). */
+export const SPACE_SLIP = 0.8;
 
 export interface Bonuses {
   exactWords: number;
+  /** SLIP_WORDS: every word of a reading with a space slip mended matched without a typo. */
+  slipWords: number;
   complete: number;
   /** ARTIST_COMPLETE counts only words matched whole (typeahead: "cayucas" covers Cayucas, "cayu" not). */
   wholeWordCoverage: boolean;
@@ -77,6 +96,7 @@ export interface Bonuses {
 }
 export const FULL_SEARCH_BONUSES: Bonuses = {
   exactWords: 1,
+  slipWords: 0.5,
   complete: 0.4,
   wholeWordCoverage: false,
   artistNeedsMore: false,
@@ -88,6 +108,7 @@ export const FULL_SEARCH_BONUSES: Bonuses = {
 };
 export const TYPEAHEAD_BONUSES: Bonuses = {
   exactWords: 1,
+  slipWords: 0.5,
   complete: 0,
   wholeWordCoverage: true,
   artistNeedsMore: true,
@@ -101,6 +122,8 @@ export const TYPEAHEAD_BONUSES: Bonuses = {
 export interface TextMatch {
   /** Every query word matched without a typo (and, in full search, whole). */
   exactWords: boolean;
+  /** The same, in a reading with a space slip mended. */
+  slipWords: boolean;
   /** Sum over query words of their best MATCH × FIELD (× TAIL). */
   matchSum: number;
   words: number;
@@ -118,6 +141,7 @@ export function textScore(m: TextMatch, bonuses: Bonuses): number {
   return (
     m.matchSum / m.words +
     (m.exactWords ? bonuses.exactWords : 0) +
+    (m.slipWords ? bonuses.slipWords : 0) +
     (m.complete ? bonuses.complete : 0) +
     (m.start ? bonuses.start : 0) +
     (m.oneGroupStart ? bonuses.oneGroupStart : 0) +
@@ -150,4 +174,19 @@ export function rankScore(
     weights.affinity * affinity +
     weights.freshness * fresh
   );
+}
+
+/** How much more popular than its original a version may be and still rank below it. */
+export const VERSION_POPULARITY = 20;
+
+export function versionMargin(weights: RankingWeights): number {
+  return (weights.popularity * VERSION_POPULARITY) / 100;
+}
+
+/**
+ * How far below its formula's score a partial match is put: more than the formula's whole range (a text
+ * score stays under 4), so the best partial match sorts below the worst full one whatever the weights.
+ */
+export function partialDrop(weights: RankingWeights): number {
+  return 5 * weights.text + weights.popularity + weights.affinity + weights.freshness;
 }

@@ -16,7 +16,13 @@
 
 export interface AbrRung {
   quality: string;
+  /** The file's real average bitrate: what throughput must carry. */
   kbps: number;
+  /**
+   * The rung's advertised bitrate (96 for vorbis_96), which the preference caps: a file that came out at
+   * 100 kbps is still the 96 kbps rung. Defaults to `kbps`.
+   */
+  nominalKbps?: number;
 }
 
 export const LOW_BUFFER_S = 5;
@@ -70,7 +76,7 @@ export class Abr {
    * right after the last chunk landed (the buffer only reaches its peak between fetches).
    */
   next(rungs: readonly AbrRung[], current: AbrRung, buffer: { now: number; peak: number }, nowMs: number): AbrRung {
-    const allowed = rungs.filter((r) => r.kbps <= this.capKbps);
+    const allowed = rungs.filter((r) => (r.nominalKbps ?? r.kbps) <= this.capKbps);
     const index = allowed.findIndex((r) => r.quality === current.quality);
     if (index === -1) return this.initial(rungs);
     let choice = current;
@@ -99,7 +105,7 @@ export class Abr {
 
   /** The highest rung within the cap whose bitrate is at most `kbps`, else the lowest. */
   private fitting(rungs: readonly AbrRung[], kbps: number): AbrRung {
-    const allowed = rungs.filter((r) => r.kbps <= this.capKbps);
+    const allowed = rungs.filter((r) => (r.nominalKbps ?? r.kbps) <= this.capKbps);
     const pool = allowed.length > 0 ? allowed : rungs.slice(0, 1);
     let best = pool[0]!;
     for (const r of pool) if (r.kbps <= kbps) best = r;

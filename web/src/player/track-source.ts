@@ -17,14 +17,29 @@ export class FetchError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The file's size told by a 416 (the range started past the end), when it says it. */
+    readonly total?: number,
   ) {
     super(message);
   }
 }
 
-/** Range requests. `end` is exclusive; `total` is the file's size from `Content-Range`. */
+/**
+ * Range requests. `end` is exclusive; `total` is the file's size from `Content-Range`, undefined while
+ * the server does not know it yet (`bytes 0-65535/*`: a rung still being made on its first request).
+ */
 export interface Network {
-  range(url: string, start: number, end: number): Promise<{ bytes: Uint8Array; total: number }>;
+  range(url: string, start: number, end: number): Promise<RangeResult>;
+}
+
+export interface RangeResult {
+  bytes: Uint8Array;
+  total: number | undefined;
+  /**
+   * Milliseconds the server spent waiting for its encoder before answering (a rung made on its first
+   * request, told by `Server-Timing: build;dur=…`): not network time.
+   */
+  serverWaitMs?: number;
 }
 
 /** Decodes a complete little Ogg Vorbis file to PCM at the output's sample rate. */
@@ -67,7 +82,8 @@ interface Rung {
   file: StreamFile;
   headers: Uint8Array;
   headerEnd: number;
-  size: number;
+  /** The file's size; undefined until the server tells it (the rung is still being made). */
+  size: number | undefined;
   /** Output frames per file sample (2 for the 22.05 kHz rung on a 44.1 kHz output). */
   ratio: number;
   /** Bytes already fetched from `offset`: the audio after the headers, later the tail of the last read. */
@@ -93,12 +109,16 @@ export class TrackSource {
   }
 
   /** Qualities this listener may stream, with their bitrates (kbps), Ogg Vorbis only. */
-  async qualities(): Promise<{ quality: string; kbps: number }[]> {
+  async qualities(): Promise<{ quality: string; kbps: number; nominalKbps: number }[]> {
     const info = await this.info;
     return info.files
       .filter((f) => f.mime_type === 'audio/ogg' && f.bitrate)
-      .map((f) => ({ quality: f.quality, kbps: Math.round((f.bitrate ?? 0) / 1000) }))
-      .sort((a, b) => a.kbps - b.kbps);
+      .map((f) => {
+        const kbps = Math.round((f.bitrate ?? 0) / 1000);
+        // Rungs are named after their advertised bitrate (vorbis_160); files come out near it, not on it.
+        return { quality: f.quality, kbps, nominalKbps: Number(/_(\d+)$/.exec(f.quality)?.[1] ?? kbps) };
+      })
+      .sort((a, b) => a.nominalKbps - b.nominalKbps);
   }
 
   async gainDb(): Promise<number> {
@@ -123,6 +143,11 @@ export class TrackSource {
     let offset = hint ?? this.estimate(rung, want);
     for (let step = 0; step < 12; step++) {
       const bytes = await this.bytes(rung, offset, maxBytes);
+      // An estimate from the nominal bitrate went past the end (the size was unknown until this 416).
+      if (bytes.length === 0 && rung.size !== undefined && offset >= rung.size && offset > rung.headerEnd) {
+        offset = Math.max(rung.headerEnd, rung.size - CHUNK_BYTES / 2);
+        continue;
+      }
       const pages = readPages(bytes, offset).filter((p) => p.offset >= rung.headerEnd);
       if (pages.length === 0 && maxBytes < CHUNK_BYTES) {
         maxBytes = CHUNK_BYTES; // not even one whole page in a short read: read a full chunk instead
@@ -131,7 +156,10 @@ export class TrackSource {
       const found = pages.findIndex((p) => p.granule >= want);
       if (found === -1) {
         const last = pages.at(-1);
-        if (last?.eos || offset + bytes.length >= rung.size) return this.empty(quality, from, rung.size);
+        if (last?.eos || (rung.size !== undefined && offset + bytes.length >= rung.size)) {
+          return this.empty(quality, from, rung.size ?? offset + bytes.length);
+        }
+        if (bytes.length === 0) throw new Error(`track ${this.trackId}: ${quality} ended without its last page`);
         offset = last ? last.offset : offset + bytes.length;
         continue;
       }
@@ -204,27 +232,46 @@ export class TrackSource {
     const frames = this.expectedFrames / rung.ratio;
     if (!(frames > 0) || want <= 0) return rung.headerEnd;
     const fraction = Math.min(1, want / frames);
-    const guess = rung.headerEnd + fraction * (rung.size - rung.headerEnd) - 8 * 1024;
+    // Size unknown yet: the nominal bitrate over the catalog's duration stands in for it.
+    const seconds = this.expectedFrames / this.deps.sampleRate;
+    const size = rung.size ?? rung.headerEnd + (seconds * (rung.file.bitrate ?? 0)) / 8;
+    const guess = rung.headerEnd + fraction * (size - rung.headerEnd) - 8 * 1024;
     return Math.max(rung.headerEnd, Math.floor(guess));
   }
 
   /** Up to `length` bytes from `offset`; what the rung's first read already holds is not fetched again. */
   private async bytes(rung: Rung, offset: number, length: number): Promise<Uint8Array> {
-    const end = Math.min(rung.size, offset + length);
+    const end = Math.min(rung.size ?? Number.POSITIVE_INFINITY, offset + length);
     const spare = rung.spare;
     if (!spare || offset < spare.offset || offset >= spare.offset + spare.bytes.length) {
-      return (await this.fetch(rung.file.quality, offset, end)).bytes;
+      return this.fetchOf(rung, offset, end);
     }
     const have = spare.bytes.subarray(offset - spare.offset);
     // A short tail is not worth a round trip: decode what is here and fetch more next time.
     if (offset + have.length >= end || end - (offset + have.length) < 32 * 1024) {
       return have.subarray(0, end - offset);
     }
-    const rest = (await this.fetch(rung.file.quality, offset + have.length, end)).bytes;
+    const rest = await this.fetchOf(rung, offset + have.length, end);
     const joined = new Uint8Array(have.length + rest.length);
     joined.set(have);
     joined.set(rest, have.length);
     return joined;
+  }
+
+  /**
+   * A range of a rung whose size may not be known yet: each answer that tells the size records it, and
+   * a range past the end (416) records the size and reads as nothing.
+   */
+  private async fetchOf(rung: Rung, start: number, end: number): Promise<Uint8Array> {
+    try {
+      const { bytes, total } = await this.fetch(rung.file.quality, start, end);
+      if (total !== undefined) rung.size = total;
+      return bytes;
+    } catch (error) {
+      if (!(error instanceof FetchError && error.status === 416 && error.total !== undefined)) throw error;
+      rung.size = error.total;
+      return new Uint8Array(0);
+    }
   }
 
   private rung(quality: string, firstBytes = CHUNK_BYTES): Promise<Rung> {
@@ -242,8 +289,10 @@ export class TrackSource {
     let { bytes, total } = await this.fetch(quality, 0, firstBytes);
     let pages = readPages(bytes);
     let headerEnd = headerLength(pages);
-    while (headerEnd === undefined && bytes.length < total) {
+    while (headerEnd === undefined && (total === undefined || bytes.length < total)) {
       const more = await this.fetch(quality, bytes.length, bytes.length + CHUNK_BYTES);
+      total = more.total;
+      if (more.bytes.length === 0) break;
       const joined = new Uint8Array(bytes.length + more.bytes.length);
       joined.set(bytes);
       joined.set(more.bytes, bytes.length);
@@ -265,14 +314,15 @@ export class TrackSource {
   }
 
   /** One range request with a fresh URL, retried with backoff; a refused signature gets new URLs. */
-  private async fetch(quality: string, start: number, end: number): Promise<{ bytes: Uint8Array; total: number }> {
+  private async fetch(quality: string, start: number, end: number): Promise<RangeResult> {
     let lastError: unknown;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const url = await this.url(quality);
       const began = this.deps.clock();
       try {
         const result = await this.deps.network.range(url, start, end);
-        this.deps.onFetch?.(result.bytes.length, this.deps.clock() - began);
+        const networkMs = this.deps.clock() - began - (result.serverWaitMs ?? 0);
+        this.deps.onFetch?.(result.bytes.length, Math.max(1, networkMs));
         return result;
       } catch (error) {
         lastError = error;

@@ -124,12 +124,16 @@ export const fetchNetwork: Network = {
     } catch (error) {
       throw new FetchError(0, `network error: ${(error as Error).message}`);
     }
+    // `bytes a-b/<size>`, `bytes */<size>` (416), or `bytes a-b/*` while the file is still being made.
+    const size = Number(response.headers.get('Content-Range')?.split('/')[1]);
+    const total = Number.isFinite(size) ? size : undefined;
     if (response.status !== 206 && response.status !== 200) {
-      throw new FetchError(response.status, `audio request answered ${response.status}`);
+      throw new FetchError(response.status, `audio request answered ${response.status}`, total);
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
-    if (response.status === 200) return { bytes: bytes.subarray(start, end), total: bytes.length };
-    const total = Number(response.headers.get('Content-Range')?.split('/')[1]);
-    return { bytes, total: Number.isFinite(total) ? total : end };
+    const waited = /\bbuild;dur=([\d.]+)/.exec(response.headers.get('Server-Timing') ?? '');
+    const serverWaitMs = waited ? Number(waited[1]) : undefined;
+    if (response.status === 200) return { bytes: bytes.subarray(start, end), total: bytes.length, serverWaitMs };
+    return { bytes, total, serverWaitMs };
   },
 };

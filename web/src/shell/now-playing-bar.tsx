@@ -16,18 +16,21 @@ const REPEAT_TITLE: Record<RepeatMode, string> = {
   one: 'Repeat: one track',
 };
 
-/** "vorbis_160" → "OGG 160"; the bitrate when the rung says nothing readable. */
+/**
+ * "vorbis_160" → "OGG 160": the rung, as the quality setting names it (the file's own average bitrate,
+ * lower for quiet or simple music, is in the title).
+ */
 function qualityLabel(s: PlayerState): string {
   if (!s.quality) return s.bitrateKbps ? `${s.bitrateKbps} kbps` : '';
   const [codec = '', rate] = s.quality.split('_');
   const name = { vorbis: 'OGG', aac: 'AAC', flac: 'FLAC', mp3: 'MP3', opus: 'OPUS' }[codec] ?? codec.toUpperCase();
   if (codec === 'flac') return 'FLAC';
-  return `${name} ${s.bitrateKbps ?? rate ?? ''}`.trim();
+  return `${name} ${rate ?? s.bitrateKbps ?? ''}`.trim();
 }
 
 function qualityTitle(s: PlayerState): string {
   const parts = [s.quality ?? 'no stream yet'];
-  if (s.bitrateKbps) parts.push(`${s.bitrateKbps} kbps`);
+  if (s.bitrateKbps) parts.push(`this file ${s.bitrateKbps} kbps on average`);
   parts.push(`${(s.bufferedMs / 1000).toFixed(1)} s buffered`);
   return `Streaming quality: ${parts.join(' · ')}`;
 }
