@@ -74,7 +74,8 @@ test('weights from the environment change which of two songs comes first', () =>
   assert.deepEqual(order({ CADENZA_SEARCH_WEIGHTS: 'popularity=0' }), ['newcomer', 'hit'], 'popularity weighed 0');
 });
 
-// Typo limits, counted on the word the listener typed: none below 4 letters, 1 from 4, 2 from 8.
+// Typo limits, counted on the word the listener typed: none below 4 letters, 1 from 4, 2 from 8. (A
+// 3-letter word beside other words may take one when nothing else matches: search-typing.test.ts.)
 const words = [
   track('w3', 'Owl', 'Quiet Type'),
   track('w4', 'Kite', 'Quiet Type'),
@@ -84,7 +85,7 @@ const words = [
   track('w10', 'Everything', 'Quiet Type'),
 ];
 
-test('a 3-letter word with one wrong letter finds nothing; a 4-letter one does', () => {
+test('a 3-letter word alone with one wrong letter finds nothing; a 4-letter one does', () => {
   const index = indexOf(words);
   assert.deepEqual(ids(index, 'owl'), ['w3']);
   assert.deepEqual(ids(index, 'oxl'), []);

@@ -29,7 +29,7 @@ import { TYPE_NUMBER } from './batch.js';
 import { unpackInSlices } from './merge.js';
 import { type Plan, planRequest, widened, withShortTypos } from './plan.js';
 import { partials, respellings } from './readings.js';
-import { type MoreReadings, Reading, TypeSearch } from './search.js';
+import { type MoreReadings, Reading, searchType } from './search.js';
 import type { Segment } from './segment.js';
 import { type LoadedStore, SegmentStore, type StoreOptions } from './store.js';
 
@@ -89,7 +89,7 @@ export class MemorySearchIndex implements SearchIndex {
 
   /**
    * A search tries, in turn, until one step finds something in some type asked:
-   * 1. the query as planned (plan.ts). When its words as typed find nothing whole (tier 1) in any type,
+   * 1. the query as planned (plan.ts). In a type where its words as typed find nothing whole (tier 1),
    *    also its space slips mended (readings.ts `respellings`) and one edit in its uncommon 3-letter
    *    words (plan.ts `withShortTypos`), beside its typos (search.ts);
    * 2. in full search, every word allowed to be cut short (plan.ts `widened`: "bohem rhapsody");
@@ -121,7 +121,7 @@ export class MemorySearchIndex implements SearchIndex {
 
   /**
    * Every type asked, searched with `plans` as its first readings (several: side by side). With `more`,
-   * when they find nothing whole in any type, the other readings of the first plan are tried too.
+   * a type where they find nothing whole tries the other readings of the first plan too.
    */
   private searchWith(plans: Plan[], request: SearchRequest, more: boolean, partial: boolean): SearchResults {
     const segments = this.store.segments;
@@ -135,22 +135,19 @@ export class MemorySearchIndex implements SearchIndex {
     const main = plans[0];
     const searchable = main !== undefined && (main.terms.length > 0 || filtered);
     const first = searchable ? plans.map((p) => new Reading(p, segments)) : [];
+    let others: MoreReadings | null | undefined;
+    const other = () => {
+      if (others === undefined) others = more && main !== undefined ? otherReadings(main, segments) : null;
+      return others;
+    };
     const { weights } = this;
-    const searches: [SearchType, TypeSearch][] = [];
     for (const type of new Set(request.types)) {
       const typeNumber = TYPE_NUMBER.get(type);
       if (typeNumber === undefined) continue;
-      if (!searchable) {
-        results[type] = { items: [], total: 0 };
-        continue;
-      }
-      const search = new TypeSearch({ type, typeNumber, first, partial, segments, request, weights });
-      search.begin();
-      searches.push([type, search]);
+      results[type] = searchable
+        ? searchType({ type, typeNumber, first, partial, segments, request, weights }, other)
+        : { items: [], total: 0 };
     }
-    const others =
-      more && main !== undefined && !searches.some(([, s]) => s.found) ? otherReadings(main, segments) : null;
-    for (const [type, search] of searches) results[type] = search.finish(others);
     return results;
   }
 }

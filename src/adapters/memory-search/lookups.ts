@@ -48,7 +48,7 @@ export function addExactNames(
     const text = matcher.evaluate(segment, d);
     if (text < 0) continue;
     found.add(d);
-    pool.add(segment, d, text, matcher.isVersion);
+    pool.add(segment, d, text);
     if (++added >= EXACT_NAMES) break;
   }
 }
@@ -94,7 +94,7 @@ export function addStarts(
     if (text < 0 || !matcher.started) continue;
     if (!matcher.startedOneGroup && across >= STARTS_ACROSS) continue;
     found.add(d);
-    pool.add(segment, d, text, matcher.isVersion);
+    pool.add(segment, d, text);
     if (!matcher.startedOneGroup) across++;
     else if (++added >= STARTS) break;
   }
@@ -136,7 +136,7 @@ export function addPrefixStarts(
     const text = matcher.evaluate(segment, d);
     if (text < 0) continue;
     found.add(d);
-    pool.add(segment, d, text, matcher.isVersion);
+    pool.add(segment, d, text);
     added++;
   }
 }

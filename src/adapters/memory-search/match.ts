@@ -8,8 +8,7 @@
  *
  * A reading with a space slip mended (readings.ts) weighs the words the slip made (Term.weight), has
  * SLIP_WORDS rather than EXACT_WORDS, and wants the two halves of a word typed as one ("bythe" → by,
- * the) side by side. While reading the document's words it also notes whether its name's tail makes it
- * a version (versions.ts), for ranking originals above their versions when the query names none.
+ * the) side by side.
  */
 import {
   ALBUM,
@@ -25,9 +24,8 @@ import {
 } from '../../core/search/ranking.js';
 import { SEARCH_TYPES } from '../../ports/search-index.js';
 import type { Expansion, Ranges } from './expand.js';
-import { fieldMask, isFree, type Plan, type Term } from './plan.js';
+import { fieldMask, isFree, type Term } from './plan.js';
 import type { Segment } from './segment.js';
-import { versionWords } from './versions.js';
 
 const MAX_BITS = 30;
 const WHOLE = MATCH[EXACT]!;
@@ -42,8 +40,6 @@ export class Matcher {
   possible = false;
   /** After `evaluate`: whether every word had a first-tier match (so the first tier counted it). */
   allFirstTier = false;
-  /** After `evaluate`: whether the document is a version (looked for only when the query names none). */
-  isVersion = false;
   /** After `evaluate`: whether the query's words begin the name or an artist's name (START)… */
   started = false;
   /** …all of them the same one. */
@@ -60,11 +56,6 @@ export class Matcher {
   private readonly weight: Float64Array;
   private readonly glued: Uint8Array;
   private readonly anyGlued: boolean;
-  private readonly terms: Term[];
-  private readonly bonuses: Bonuses;
-  private readonly respelt: boolean;
-  /** The segment's version words (versions.ts), when the query names no version; else null. */
-  private readonly versions: Uint32Array | null;
   private artistType = false;
   // Per query word, for the document being evaluated.
   private readonly best: Float64Array;
@@ -102,12 +93,14 @@ export class Matcher {
    * Built once per reading of the query, segment and tier (the ranges are the same for every type), then
    * pointed at each type in turn with `forType`.
    */
-  constructor(plan: Plan, segment: Segment, expansions: Expansion[], firstTierOnly: boolean) {
-    const terms = plan.terms;
-    this.terms = terms;
-    this.bonuses = plan.bonuses;
-    this.respelt = plan.respelt;
-    this.versions = plan.originalsFirst && process.env.NOVER === undefined ? versionWords(segment) : null;
+  constructor(
+    private readonly terms: Term[],
+    expansions: Expansion[],
+    firstTierOnly: boolean,
+    private readonly bonuses: Bonuses,
+    /** A reading with a space slip mended: SLIP_WORDS instead of EXACT_WORDS. */
+    private readonly respelt: boolean,
+  ) {
     const n = terms.length;
     this.size = n;
     this.start = new Int32Array(n + 1);
@@ -167,13 +160,9 @@ export class Matcher {
     const words = segment.forwardWords;
     const metas = segment.forwardMeta;
     const to = segment.forwardOffsets[d + 1]!;
-    const versions = this.versions;
-    let version = false;
     for (let k = segment.forwardOffsets[d]!; k < to; k++) {
       const w = words[k]!;
       const meta = metas[k]!;
-      // A word of the name's tail (field NAME, tail bit) that says "version".
-      if (versions !== null && (meta & 7) === 4 && (versions[w >>> 5]! & (1 << (w & 31))) !== 0) version = true;
       const field = meta & 3;
       const weight = fieldWeight[meta & 7]!;
       let g = -1;
@@ -223,18 +212,20 @@ export class Matcher {
     }
     let sum = 0;
     let allFirst = true;
-    const weight = this.weight;
     for (let t = 0; t < n; t++) {
       if (best[t] === 0) return -1;
-      sum += best[t]! * weight[t]!;
+      sum += best[t]!;
       if (!firstHit[t]) allFirst = false;
     }
+    if (this.respelt) {
+      sum = 0;
+      for (let t = 0; t < n; t++) sum += best[t]! * this.weight[t]!;
+    }
     this.allFirstTier = allFirst;
-    this.isVersion = version;
     this.started = false;
     this.startedOneGroup = false;
     if (n === 0) return 0;
-    if (this.anyGlued && !this.gluedSideBySide(groups)) return -1;
+    if (this.respelt && this.anyGlued && !this.gluedSideBySide(groups)) return -1;
     const m = this.text;
     m.matchSum = sum;
     m.words = n;

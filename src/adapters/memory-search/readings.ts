@@ -6,17 +6,17 @@
  * - a space moved by one letter between two words ("waterr uns" → water runs, "up alln ight" → all
  *   night, "nights int he" → in the), then by two;
  * - one word read as two ("bythe river" → by the, "countryroads" → country roads), whose halves must then
- *   sit side by side in the document (Term.glued);
+ *   sit side by side in the document, or end one name and begin the next (Term.glued, match.ts);
  * - two words read as one ("sum mertime" → summertime).
  * Parts shorter than two letters are not tried (a lone letter is a word of nearly every dictionary).
  * As a word splitter would, each candidate is weighed by the likelihood of its words, the product of
  * their shares of documents (a unigram model over the index), against that of the words typed: it is
  * kept only when it is likelier than them ("hippie" is not read as "hip pie", nor "take" as "ta ke";
  * "bythe", in no document, is read as "by the"), and the MAX_RESPELLINGS likeliest are tried, each
- * costing a search of its own. The words a slip made
- * count SPACE_SLIP of their match and get no typo; the other words keep theirs, so a slip and a typo
- * elsewhere are still found ("bythe rivr"). search.ts tries these readings only when the words as typed
- * did not fill the page; they rank with typo matches, after every exact one.
+ * costing a search of its own. The words a slip made count SPACE_SLIP of their match and get no typo;
+ * the other words keep theirs, so a slip and a typo elsewhere can still be found ("quiet mils bythe
+ * river"). index.ts tries these readings only when the words as typed found nothing whole in any type;
+ * they rank after every exact match of the words as typed and before any typo (ranking.ts SLIP_WORDS).
  *
  * Partial readings (`partials`): the query with one word left out, for a query that found nothing at
  * all (index.ts). A word that matches nothing in the index, even with typos, is the one left out; when

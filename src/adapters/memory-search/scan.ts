@@ -26,18 +26,15 @@ export class Pool {
   readonly segments: Segment[] = [];
   readonly docs: number[] = [];
   readonly text: number[] = [];
-  /** Whether each is a version (versions.ts; only looked for when the query names none). */
-  readonly version: boolean[] = [];
   /** Once several readings of the query are pooled: where each document is (per segment, by number). */
   private where: Map<Segment, Map<number, number>> | null = null;
 
   /** Adds a candidate; false when `dedupe` is on and it was there already (it keeps the better score). */
-  add(segment: Segment, doc: number, text: number, version: boolean): boolean {
+  add(segment: Segment, doc: number, text: number): boolean {
     if (this.where !== null && !this.first(segment, doc, text)) return false;
     this.segments.push(segment);
     this.docs.push(doc);
     this.text.push(text);
-    this.version.push(version);
     return true;
   }
 
@@ -173,7 +170,7 @@ export function scan(input: ScanInput): ScanResult {
     if (!firstTier && matcher.allFirstTier) continue;
     matched++;
     if (skip.has(d)) continue;
-    if (pool.add(segment, d, text, matcher.isVersion)) added++;
+    if (pool.add(segment, d, text)) added++;
   }
   checks.release();
   driver.release();

@@ -2,12 +2,12 @@
  * One type's results across segments, in tiers:
  * 0. documents whose name is exactly the query, and in typeahead those whose name or an artist's name
  *    begins with the query's complete words (lookups.ts);
- * 1. documents matching every word exactly or, in typeahead, as a prefix. When no type found any
- *    (index.ts decides, over every type asked), the same for the query's space slips mended
+ * 1. documents matching every word exactly or, in typeahead, as a prefix. When the type has none, the
+ *    same for the query's space slips mended
  *    (readings.ts: "bythe river" as "by the river"), which rank after every exact match of the words as
  *    typed (ranking.ts SLIP_WORDS) and before any typo;
  * 2. only when the page is not full yet: documents needing a typo (or a word's prefix, plan.ts) for some
- *    word, with typos in short words too when tier 1 found nothing anywhere; and, only when nothing at
+ *    word, with typos in short words too when tier 1 found nothing; and, only when nothing at
  *    all was found, the same for the slip readings ("bythe rivr"). They rank after every tier-1 document
  *    anyway (ranking.ts EXACT_WORDS).
  * A document found by several readings keeps its best score. A partial search (index.ts) has several
@@ -54,12 +54,12 @@ export class Reading {
     segments: readonly Segment[],
   ) {
     this.expansions = segments.map((s) => plan.terms.map((t) => expansionOf(s, t)));
-    this.matchers = new Matchers(plan, segments, this.expansions);
+    this.matchers = new Matchers(plan, this.expansions);
     this.widens = this.expansions.some((words) => words.some((e) => e.widens));
   }
 }
 
-/** Readings tried only when the first ones found nothing in any type asked (index.ts). */
+/** Readings tried for a type only when the first ones found nothing whole in it. */
 export interface MoreReadings {
   /** The query with a space slip mended (readings.ts `respellings`): both tiers. */
   slips: Reading[];
@@ -85,7 +85,6 @@ export class Matchers {
 
   constructor(
     private readonly plan: Plan,
-    private readonly segments: readonly Segment[],
     private readonly expansions: Expansion[][],
   ) {}
 
@@ -93,7 +92,8 @@ export class Matchers {
     const k = 2 * segment + (firstTier ? 0 : 1);
     let matcher = this.built[k];
     if (matcher === undefined) {
-      matcher = new Matcher(this.plan, this.segments[segment]!, this.expansions[segment]!, firstTier);
+      const { terms, bonuses, respelt } = this.plan;
+      matcher = new Matcher(terms, this.expansions[segment]!, firstTier, bonuses, respelt);
       this.built[k] = matcher;
     }
     return matcher.forType(type);
@@ -101,72 +101,50 @@ export class Matchers {
 }
 
 /**
- * One type's search, in two steps, so that the index can decide between them, over every type asked,
- * whether to try more readings: `begin` runs the first readings' tier 1; `finish` the rest.
+ * One type's results: the first readings' tier 1; when that found nothing in this type, its other
+ * readings (`more`, built once for every type that needs them); tier 2 as the page needs; ranked.
+ * Each type decides for itself, so a search split by type (pool.ts) answers as the whole would.
  */
-export class TypeSearch {
-  private readonly pool = new Pool();
-  private total = 0;
-  private impossible = false;
-  private readonly page: number;
-  /** Matches kept per scan: typeahead keeps fewer, but always the page asked for. */
-  private readonly limit: number;
-
-  constructor(private readonly q: TypeQuery) {
-    const { request } = q;
-    this.page = request.offset + request.limit;
-    this.limit = request.prefix ? Math.max(TYPEAHEAD_POOL, this.page) : POOL;
+export function searchType(q: TypeQuery, more: () => MoreReadings | null): { items: SearchHit[]; total: number } {
+  const { first, request, segments, typeNumber } = q;
+  const pool = new Pool();
+  const page = request.offset + request.limit;
+  // Matches kept per scan: typeahead keeps fewer, but always the page asked for.
+  const limit = request.prefix ? Math.max(TYPEAHEAD_POOL, page) : POOL;
+  // Several first readings (a partial search) may find the same document.
+  if (first.length > 1) pool.dedupe();
+  let total = 0;
+  for (let r = 0; r < first.length; r++) {
+    const before = pool.docs.length;
+    const counted = firstTier(q, first[r]!, pool, limit);
+    if (counted < 0) return { items: [], total: 0 };
+    total += r === 0 ? counted : pool.docs.length - before;
   }
-
-  /** Whether the first readings' tier 1 found anything. */
-  get found(): boolean {
-    return this.pool.docs.length > 0;
-  }
-
-  begin(): void {
-    const { first } = this.q;
-    const pool = this.pool;
-    // Several first readings (a partial search) may find the same document.
-    if (first.length > 1) pool.dedupe();
-    for (let r = 0; r < first.length; r++) {
+  if (pool.docs.length < page) {
+    const present = segments.some((s) => s.typeStart[typeNumber + 1]! > s.typeStart[typeNumber]!);
+    const other = pool.docs.length === 0 && present ? more() : null;
+    const slips = other?.slips ?? [];
+    if (slips.length > 0 || other?.shortTypos) pool.dedupe();
+    for (const reading of slips) {
       const before = pool.docs.length;
-      const counted = firstTier(this.q, first[r]!, pool, this.limit);
-      if (counted < 0) {
-        this.impossible = true;
-        return;
-      }
-      this.total += r === 0 ? counted : pool.docs.length - before;
+      firstTier(q, reading, pool, limit);
+      total += pool.docs.length - before;
     }
-  }
-
-  /** The other readings' tier 1 (`more`, when given), then tier 2 as the page needs; ranked, the page cut out. */
-  finish(more: MoreReadings | null): { items: SearchHit[]; total: number } {
-    if (this.impossible) return { items: [], total: 0 };
-    const { pool, page, limit, q } = this;
-    if (pool.docs.length < page) {
-      const slips = more?.slips ?? [];
-      if (slips.length > 0 || more?.shortTypos) pool.dedupe();
-      for (const reading of slips) {
+    // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past
+    // them. The first reading's (or, in its place, the one with short typos) comes first; the other
+    // readings' typos (a slip and a typo, a word left out and a typo) only when nothing was found yet.
+    const main = q.partial ? null : (other?.shortTypos ?? first[0]!);
+    if (main?.widens) total += secondTier(q, main, pool, limit);
+    if (pool.docs.length === 0) {
+      for (const reading of [...(q.partial ? first : []), ...slips]) {
+        if (!reading.widens) continue;
         const before = pool.docs.length;
-        firstTier(q, reading, pool, limit);
-        this.total += pool.docs.length - before;
-      }
-      // Second-tier matches rank after every first-tier one (EXACT_WORDS): needed only for a page past
-      // them. The first reading's (or, in its place, the one with short typos) comes first; the other
-      // readings' typos (a slip and a typo, a word left out and a typo) only when nothing was found yet.
-      const main = q.partial ? null : (more?.shortTypos ?? q.first[0]!);
-      if (main?.widens) this.total += secondTier(q, main, pool, limit);
-      if (pool.docs.length === 0) {
-        for (const reading of [...(q.partial ? q.first : []), ...slips]) {
-          if (!reading.widens) continue;
-          const before = pool.docs.length;
-          secondTier(q, reading, pool, limit);
-          this.total += pool.docs.length - before;
-        }
+        secondTier(q, reading, pool, limit);
+        total += pool.docs.length - before;
       }
     }
-    return rank(q, pool, Math.max(this.total, pool.docs.length));
   }
+  return rank(q, pool, Math.max(total, pool.docs.length));
 }
 
 /** Tier 0 and 1 of a reading in every segment; the matches counted (estimated), or −1 when impossible. */
@@ -260,7 +238,7 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
   // Only the documents scoring at least the wanted-th best need sorting (an original lifted above its
   // version on the page scores above that too).
   const threshold = scores.slice().sort()[n - wanted]!;
-  liftOriginals(pool, scores, versionMargin(weights), threshold);
+  if (q.first[0]!.plan.originalsFirst) liftOriginals(pool, scores, versionMargin(weights), threshold);
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (scores[i]! >= threshold) order.push(i);
   const { segments, docs } = pool;

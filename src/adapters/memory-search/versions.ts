@@ -8,7 +8,8 @@
  *
  * Each segment gets, on first need, a bit set over its dictionary of the version words it has (not sent
  * to other threads: each builds its own, a few hundred dictionary look-ups). A document is a version
- * when a word of its name's tail is set there: one bit test per tail word in the Matcher's loop.
+ * when a word of its name's tail is set there; only documents on the page, and originals that share a
+ * core title with a version there, are looked at, when the page is ranked.
  */
 import { ARTISTS } from '../../core/search/ranking.js';
 import { findWord, hashString } from './arrays.js';
@@ -84,15 +85,17 @@ export function versionWords(segment: Segment): Uint32Array {
  * Puts each pooled original right above its best version on the page (same core title, same first
  * artist) when its score is at most `margin` below that version's. `scores` are the pool's final scores,
  * `threshold` the lowest on the page: a version below it shows nowhere, so neither does lifting above it.
+ * Versions are recognised here, for the few documents that can matter, rather than for every candidate.
  */
 export function liftOriginals(pool: Pool, scores: Float64Array, margin: number, threshold: number): void {
-  const { version, segments, docs } = pool;
+  const { segments, docs } = pool;
   const title = (i: number) => segments[i]!.nameHash[docs[i]!]!;
-  // Per core title, the best version's score, for the versions on the page.
+  const version = (i: number) => isVersion(segments[i]!, docs[i]!);
+  // Per core title, the best score of its versions on the page.
   let top: Map<number, number> | null = null;
   let lowest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < docs.length; i++) {
-    if (!version[i] || scores[i]! < threshold) continue;
+    if (scores[i]! < threshold || !version(i)) continue;
     top ??= new Map();
     const t = title(i);
     top.set(t, Math.max(top.get(t) ?? Number.NEGATIVE_INFINITY, scores[i]!));
@@ -100,17 +103,20 @@ export function liftOriginals(pool: Pool, scores: Float64Array, margin: number, 
   }
   if (top === null) return;
   const near: number[] = [];
+  const pageVersions: number[] = [];
   for (let i = 0; i < docs.length; i++) {
-    if (version[i] || scores[i]! < lowest - margin) continue;
+    if (scores[i]! < lowest - margin) continue;
     const above = top.get(title(i));
-    if (above !== undefined && scores[i]! <= above && above - scores[i]! <= margin) near.push(i);
+    if (above === undefined || scores[i]! - above > margin) continue;
+    if (!version(i)) {
+      if (scores[i]! <= above && above - scores[i]! <= margin) near.push(i);
+    } else if (scores[i]! >= threshold) pageVersions.push(i);
   }
   if (near.length === 0) return;
   // The same by core title and first artist, for the originals near enough and the versions on the page.
   const key = (i: number) => title(i) * 0x200000 + (firstArtist(segments[i]!, docs[i]!) & 0x1fffff);
   const versions = new Map<number, number>();
-  for (let i = 0; i < docs.length; i++) {
-    if (!version[i] || scores[i]! < threshold || !top.has(title(i))) continue;
+  for (const i of pageVersions) {
     const k = key(i);
     versions.set(k, Math.max(versions.get(k) ?? Number.NEGATIVE_INFINITY, scores[i]!));
   }
@@ -123,6 +129,18 @@ export function liftOriginals(pool: Pool, scores: Float64Array, margin: number, 
     if (other === undefined || scores[i]! > scores[other]!) lifted.set(k, i);
   }
   for (const [k, i] of lifted) scores[i] = versions.get(k)! + 1e-9;
+}
+
+/** Whether a word of the document's name's tail (field NAME, tail bit) is a version word. */
+function isVersion(segment: Segment, d: number): boolean {
+  const bits = versionWords(segment);
+  const { forwardWords, forwardMeta } = segment;
+  for (let k = segment.forwardOffsets[d]!; k < segment.forwardOffsets[d + 1]!; k++) {
+    if ((forwardMeta[k]! & 7) !== 4) continue;
+    const w = forwardWords[k]!;
+    if ((bits[w >>> 5]! & (1 << (w & 31))) !== 0) return true;
+  }
+  return false;
 }
 
 /** A document's first artist, as a hash of its words (dictionaries differ between segments). */
