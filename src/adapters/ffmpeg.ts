@@ -122,8 +122,11 @@ export class FfmpegTranscoder implements Transcoder {
   }
 
   async transcode(input: string, rung: Rung, output: string, options: TranscodeOptions = {}): Promise<void> {
-    const source = await this.inspect(input);
-    if (rung.codec === 'flac' && !source.lossless) throw new Error('a FLAC rung needs a lossless source');
+    // A lossy rung needs only the channel count (and the length, for the time limit): when the caller
+    // knows them, the encoder starts without waiting for ffprobe.
+    const lossy = rung.codec !== 'flac';
+    const source = lossy && options.source ? options.source : await this.inspect(input);
+    if (!lossy && !('lossless' in source && source.lossless)) throw new Error('a FLAC rung needs a lossless source');
     // A crash or failure must never leave a partial file under the final name: write aside, then rename.
     const partial = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
     // Mapping only the first audio stream leaves cover art (a video stream) behind. No tags, chapters
@@ -295,8 +298,9 @@ function lowestPriority(pid: number): void {
  *   kept: 16 bits stays 16, anything deeper (24/32-bit, float) becomes 24, FLAC's usual maximum.
  *   Mono stays mono; more than two channels are downmixed to stereo.
  */
-function encoderArgs(rung: Rung, source: Inspection): string[] {
+function encoderArgs(rung: Rung, source: Inspection | { channels: number }): string[] {
   if (rung.codec === 'flac') {
+    if (!('sampleFormat' in source)) throw new Error('a FLAC rung needs the probed source');
     const depth = SIXTEEN_BIT_OR_LESS.has(source.sampleFormat) ? ['s16'] : ['s32', '-bits_per_raw_sample', '24'];
     const channels = channelArgs(source.channels, Math.min(2, source.channels));
     const rate = ['-ar', String(flacSampleRate(source.sampleRate))];

@@ -187,6 +187,9 @@ export async function watchLibrary(services: Services, dir: string, options: Wat
           changed(folder);
         });
         watchers.set(folder, w);
+        // A folder a rescan found is watched only after that scan read it: what was written to it in
+        // between (a file copied in just after its folder was made) is looked for once more.
+        if (scope !== undefined) changed(folder);
       } catch (err) {
         if (!warned) options.log(`cannot watch ${folder} (${(err as Error).message}); relying on periodic rescans`);
         warned = true;

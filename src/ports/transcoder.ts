@@ -41,6 +41,11 @@ export interface TranscodeOptions extends RunOptions {
   urgent?: boolean;
   /** Told the temporary file the output is written to, once the encoder has started. */
   onPartial?: (partialPath: string) => void;
+  /**
+   * The source's channels and length when the caller already knows them (a lazy source's pointer, read
+   * from its header at import): a lossy rung then starts without probing the file first.
+   */
+  source?: { channels: number; durationMs: number };
 }
 
 export interface Transcoder {

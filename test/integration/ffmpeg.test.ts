@@ -379,6 +379,20 @@ test('a transcode that fails leaves nothing at the output path', async () => {
   await assert.rejects(stat(output), { code: 'ENOENT' });
 });
 
+test('a lossy rung whose source facts are known is made without ffprobe, to the same bytes', async () => {
+  const input = await makeTone(join(dir, 'known.flac'), { seconds: 3, channels: 1 });
+  const noProbe = new FfmpegTranscoder({ binaries: { ...binaries, ffprobe: '/bin/false' }, concurrency: 1 });
+  const source = { channels: 1, durationMs: 3000 };
+  const [known, probed] = [join(dir, 'known.ogg'), join(dir, 'probed.ogg')];
+  await noProbe.transcode(input, rungFor('vorbis_96')!, known, { urgent: true, source });
+  await media.transcode(input, rungFor('vorbis_96')!, probed, { urgent: true });
+  assert.ok((await readFile(known)).equals(await readFile(probed)), 'the mono source is made stereo either way');
+  assert.equal((await ffprobe(known)).streams[0]!.channels, 2);
+  // Without the facts, or for the FLAC rung (its depth and rate come from the probe), ffprobe is needed.
+  await assert.rejects(noProbe.transcode(input, rungFor('vorbis_96')!, join(dir, 'unknown.ogg')), MediaError);
+  await assert.rejects(noProbe.transcode(input, rungFor('flac')!, join(dir, 'known.flac.out'), { source }), MediaError);
+});
+
 const FIXTURES = '/work/shared/data/audio';
 for (const folder of ['galway-cc-by', 'tagged-fixtures']) {
   test(`every audio file in ${folder} probes and decodes`, async (t) => {

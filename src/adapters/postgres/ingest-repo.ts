@@ -424,6 +424,8 @@ export class PgIngestRepository implements IngestRepository {
           size: e.file.size,
           mtimeMs: Math.trunc(e.file.mtimeMs),
           lossless: e.rank.lossless,
+          channels: e.file.header.channels,
+          durationMs: e.file.header.durationMs,
         })),
         ...fallback.map((r) => ({
           trackId: r.track_id,

@@ -46,6 +46,9 @@ export interface SourcePointer {
   size: number;
   mtimeMs: number;
   lossless: boolean;
+  /** The header's channels and length, when the import read them: a first request then needs no probe. */
+  channels?: number;
+  durationMs?: number;
 }
 
 function pointerPath(audioRoot: string, trackId: string, version: string): string {

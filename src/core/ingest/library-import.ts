@@ -341,6 +341,8 @@ export class LibraryImporter {
                     size: s.size,
                     mtimeMs: s.mtimeMs,
                     lossless: s.lossless,
+                    channels: s.channels,
+                    durationMs: s.durationMs,
                   }),
                 )
               : undefined,

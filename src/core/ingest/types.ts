@@ -106,6 +106,9 @@ export interface TrackSource {
   size: number;
   mtimeMs: number;
   lossless: boolean;
+  /** The header's channels and length, when this batch read the file. */
+  channels?: number;
+  durationMs?: number;
 }
 
 /** What the importer decides for the repository while a batch is written. */

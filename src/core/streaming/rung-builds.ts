@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Quality, Transcoder } from '../../ports/transcoder.js';
 import { audioKey, rungFor } from '../ingest/ladder.js';
-import { readSourcePointer } from '../ingest/lazy.js';
+import { readSourcePointer, type SourcePointer } from '../ingest/lazy.js';
 
 /**
  * Rungs made on their first request (a lazy library's tracks, docs/ingest.md). The edge asks for a
@@ -86,7 +86,7 @@ export class RungBuilds {
       partialPath,
       finished: false,
       done: this.options.media
-        .transcode(pointer.path, rung, output, { urgent: true, onPartial: started })
+        .transcode(pointer.path, rung, output, { urgent: true, onPartial: started, source: known(pointer) })
         .then(async () => {
           const size = (await stat(output)).size;
           build.size = size;
@@ -116,4 +116,12 @@ export class RungBuilds {
       await Promise.race([new Promise((r) => setTimeout(r, this.#pollMs)), build.done.catch(() => undefined)]);
     }
   }
+}
+
+/** The source facts a pointer carries (pointers written before they did carry none). */
+function known(pointer: SourcePointer): { channels: number; durationMs: number } | undefined {
+  const { channels, durationMs } = pointer;
+  return channels !== undefined && channels > 0 && durationMs !== undefined && durationMs > 0
+    ? { channels, durationMs }
+    : undefined;
 }
