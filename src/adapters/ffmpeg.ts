@@ -255,7 +255,9 @@ export class FfmpegTranscoder implements Transcoder {
     const options = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 256 << 20, encoding: 'utf8' as const };
     const start = () =>
       new Promise<RunResult>((resolve, reject) => {
+        let settle: NodeJS.Timeout | undefined;
         const child = execFile(binary, args, options, (error, stdout, stderr) => {
+          clearTimeout(settle);
           if (!error) resolve({ code: 0, stdout, stderr });
           else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
           else if (error.killed && error.code == null) {
@@ -263,7 +265,12 @@ export class FfmpegTranscoder implements Transcoder {
           } else reject(error); // could not start, too much output, or killed from outside
         });
         if (child.pid !== undefined) {
-          if (spawnOptions.background) lowestPriority(child.pid);
+          const pid = child.pid;
+          if (spawnOptions.background) renice(pid, BACKGROUND_NICENESS);
+          // A listener waits for the first seconds of a rung only: once the encoder is well ahead of them,
+          // the next listener's first request outranks it (a skip through several new tracks would
+          // otherwise leave each new encoder sharing the CPU with every earlier one).
+          else if (spawnOptions.urgent) settle = setTimeout(() => renice(pid, SETTLED_NICENESS), URGENT_MS).unref();
           spawnOptions.onSpawn?.();
         }
       });
@@ -273,13 +280,20 @@ export class FfmpegTranscoder implements Transcoder {
 }
 
 /**
- * Nice 19: the process only gets the CPU time nothing of normal priority wants, so a ladder built in
- * the background never slows the API or a listener's rung. Set right after the spawn, before the child
- * has done any real work; one that has already exited (ESRCH) has nothing left to lower.
+ * Background work runs at nice 19: it only gets the CPU time nothing of normal priority wants, so a
+ * ladder built in the background never slows the API or a listener's rung. That is set right after the
+ * spawn, before the child has done any real work. A rung made for a listener runs at the server's own
+ * priority for its first URGENT_MS, then at nice 10: behind any newer first request, ahead of the
+ * background. A process that has already exited (ESRCH) has nothing left to lower.
  */
-function lowestPriority(pid: number): void {
+const BACKGROUND_NICENESS = 19;
+const SETTLED_NICENESS = 10;
+/** At 30 to 60 times real time, an encoder is then minutes of audio ahead of its listener. */
+const URGENT_MS = 1500;
+
+function renice(pid: number, niceness: number): void {
   try {
-    setPriority(pid, 19);
+    setPriority(pid, niceness);
   } catch {
     // The process is gone, or the system refuses (then it runs at normal priority, still correct).
   }

@@ -367,6 +367,20 @@ test('background work runs at the lowest CPU priority, the rest at the server’
   }
 });
 
+test('a rung made for a waiting listener starts at the server’s priority, then yields to newer ones', async () => {
+  const input = await makeTone(join(dir, 'urgent.wav'), { seconds: 2 });
+  const gate = await gatedFfmpeg('urgent');
+  const gated = new FfmpegTranscoder({ binaries: { ...binaries, ffmpeg: gate.path }, concurrency: 1 });
+  const done = gated.transcode(input, rungFor('vorbis_96')!, join(dir, 'urgent.ogg'), { urgent: true });
+  const pid = await announcedPid(gate.pid);
+  assert.equal(getPriority(pid), getPriority(), 'at first, as urgent as the server');
+  // Later it is still ahead of background work (19), behind a newer first request.
+  for (let waited = 0; getPriority(pid) === getPriority() && waited < 10_000; waited += 50) await sleep(50);
+  assert.equal(getPriority(pid), 10);
+  await writeFile(gate.go, '');
+  await done;
+});
+
 test('a transcode that fails leaves nothing at the output path', async () => {
   const fake = await loggingFfmpeg('ffmpeg-fails', 1);
   const failing = new FfmpegTranscoder({ binaries: { ...binaries, ffmpeg: fake.path }, concurrency: 1 });
