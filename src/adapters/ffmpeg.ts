@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { MediaError } from '../core/errors.js';
@@ -129,6 +129,7 @@ export class FfmpegTranscoder implements Transcoder {
     if (!lossy && !('lossless' in source && source.lossless)) throw new Error('a FLAC rung needs a lossless source');
     // A crash or failure must never leave a partial file under the final name: write aside, then rename.
     const partial = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.part`);
+    await removeStaleParts(output);
     // Mapping only the first audio stream leaves cover art (a video stream) behind. No tags, chapters
     // or encoder version either: outputs carry audio only and are reproducible.
     const args = ['-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0'];
@@ -296,6 +297,26 @@ function renice(pid: number, niceness: number): void {
     setPriority(pid, niceness);
   } catch {
     // The process is gone, or the system refuses (then it runs at normal priority, still correct).
+  }
+}
+
+/** An encoder writes its temporary file without pause: one untouched this long was left by a crash. */
+const STALE_PART_MS = 15 * 60_000;
+
+/**
+ * Removes the temporary files of earlier attempts at `output` that a killed process left behind. Those of
+ * an encoder still running (in this process or another edge sharing the folder) are recent, and kept.
+ */
+async function removeStaleParts(output: string): Promise<void> {
+  const folder = dirname(output);
+  const prefix = `.${basename(output)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const path = join(folder, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && now - info.mtimeMs > STALE_PART_MS) await rm(path, { force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { getPriority, tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -365,6 +365,22 @@ test('background work runs at the lowest CPU priority, the rest at the server’
       assert.equal(niceness, options?.background ? 19 : own, `${name} with ${JSON.stringify(options)}`);
     }
   }
+});
+
+test('a transcode clears what a killed encoder left of the same object, not what a running one writes', async () => {
+  const folder = await mkdtemp(join(dir, 'stale-'));
+  const input = await makeTone(join(dir, 'stale.wav'), { seconds: 2 });
+  const [stale, running, other] = [
+    '.vorbis_96.ogg.dead01.part',
+    '.vorbis_96.ogg.live01.part',
+    '.aac_128.m4a.dead02.part',
+  ];
+  for (const name of [stale, running, other]) await writeFile(join(folder, name), 'partial');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(join(folder, stale), hourAgo, hourAgo);
+  await utimes(join(folder, other), hourAgo, hourAgo);
+  await media.transcode(input, rungFor('vorbis_96')!, join(folder, 'vorbis_96.ogg'));
+  assert.deepEqual((await readdir(folder)).sort(), [other, running, 'vorbis_96.ogg'].sort());
 });
 
 test('a rung made for a waiting listener starts at the server’s priority, then yields to newer ones', async () => {
