@@ -1,5 +1,6 @@
 import { type ReactNode, type RefObject, useEffect, useRef } from 'react';
-import { MeProvider, useSignedIn } from './me.js';
+import { useListeningEvents } from './events/listening-events.js';
+import { MeProvider, useMe, useSignedIn } from './me.js';
 import { PlayerProvider, usePlayerControls } from './player-context.js';
 import { match, navigate, useLocation } from './router.js';
 import { AlbumScreen } from './screens/album.js';
@@ -58,6 +59,7 @@ function Shell() {
   const main = useRef<HTMLElement>(null);
   useShortcuts(player);
   useNowPlayingReport(player);
+  useListeningEvents(player, useMe().id);
 
   useEffect(() => {
     if (path === '/login' || path === '/signup') navigate('/', { replace: true });

@@ -54,9 +54,9 @@ export function listeningConsumers(
 }
 
 /**
- * The latest fresh playback event of each user in the batch becomes what their friends see. Replaying
- * it is harmless (the same state again), and stale ones are dropped so a rebuild never shows old
- * playback as current.
+ * The latest fresh playback event of each user in the batch becomes what their friends see, unless it
+ * was played in a private session. Replaying it is harmless (the same state again), and stale ones are
+ * dropped so a rebuild never shows old playback as current.
  */
 async function reportNowPlaying(
   entries: Consumed[],
@@ -73,6 +73,8 @@ async function reportNowPlaying(
   }
   if (told.size > 100_000) told.clear();
   const reports = [...latest.values()].flatMap((e) => {
+    // Played in a private session: followers are not told, not even that the last play stopped.
+    if (e.private) return [];
     const state = `${e.track}:${!STOPPED.has(e.type)}`;
     const last = told.get(e.user);
     // Progress within the same play changes nothing friends see until the repeat interval passes.

@@ -27,6 +27,7 @@ const FIELDS = new Set([
   'position_ms',
   'timestamp',
   'context_uri',
+  'private_session',
 ]);
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const CONTEXT_URI = /^[a-z][a-z0-9-]*:[a-z_]+:[A-Za-z0-9._-]{1,100}$/;
@@ -139,7 +140,8 @@ function loggedJson(e: Shaped, id: string, user: User, at: number, received: num
   return (
     `{"id":${str(id)},"user":${str(user.id)},"type":${str(e.type)}${opt('track', e.track)}${opt('episode', e.episode)}` +
     `,"device":${str(e.device)},"position":${e.position},"at":${at},"clientAt":${e.clientAt},"received":${received}` +
-    `${opt('context', e.context)},"market":${str(user.country)},"product":${str(user.product)}}`
+    `${opt('context', e.context)}${e.private ? ',"private":true' : ''}` +
+    `,"market":${str(user.country)},"product":${str(user.product)}}`
   );
 }
 
@@ -177,6 +179,9 @@ function shape(raw: unknown): Shaped | string {
   if (e.context_uri !== undefined && (typeof e.context_uri !== 'string' || !CONTEXT_URI.test(e.context_uri))) {
     return 'context_uri must look like cadenza:playlist:<id>';
   }
+  if (e.private_session !== undefined && typeof e.private_session !== 'boolean') {
+    return 'private_session must be true or false';
+  }
   return {
     id: e.id,
     type,
@@ -186,6 +191,7 @@ function shape(raw: unknown): Shaped | string {
     position: e.position_ms,
     clientAt: e.timestamp,
     context: e.context_uri as string | undefined,
+    private: e.private_session === true || undefined,
   };
 }
 

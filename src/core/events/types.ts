@@ -43,6 +43,11 @@ export interface LoggedEvent {
   clientAt: number;
   received: number;
   context?: string;
+  /**
+   * Played in a private session: friend activity does not show it; history, counts and royalties
+   * take it like any other play.
+   */
+  private?: true;
   /** The user's country and product when the event was received (royalties count them as of then). */
   market: string;
   product: Product;

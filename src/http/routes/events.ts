@@ -23,7 +23,7 @@ export function registerEventRoutes(app: App, { events }: Services): void {
             // Unknown: each event is validated by intake, so a bad one does not refuse the batch.
             events: Type.Array(
               Type.Unknown({
-                description: `{ id, type (${EVENT_TYPES.join('|')}), track_id | episode_id, device_id, position_ms, timestamp (epoch ms), context_uri? }`,
+                description: `{ id, type (${EVENT_TYPES.join('|')}), track_id | episode_id, device_id, position_ms, timestamp (epoch ms), context_uri?, private_session? }`,
               }),
               { maxItems: MAX_BATCH },
             ),

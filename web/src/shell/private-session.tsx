@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.js';
+import { notePrivateSession } from '../events/private-session-state.js';
 import { toast } from '../ui/toasts.js';
 import { useBusy } from '../ui/use-busy.js';
 
@@ -17,7 +18,13 @@ export function PrivateSessionSwitch() {
   const [busy, run] = useBusy();
   useEffect(() => {
     const controller = new AbortController();
-    api.get<PrivateSession>('/v1/me/private-session', controller.signal).then(setSession, () => undefined);
+    api.get<PrivateSession>('/v1/me/private-session', controller.signal).then(
+      (answer) => {
+        notePrivateSession(answer);
+        setSession(answer);
+      },
+      () => undefined,
+    );
     return () => controller.abort();
   }, []);
   const on = session?.enabled === true;
@@ -38,6 +45,7 @@ export function PrivateSessionSwitch() {
           onChange={() =>
             void run(async () => {
               const next = await api.put<PrivateSession>('/v1/me/private-session', { enabled: !on });
+              notePrivateSession(next);
               setSession(next);
               toast(next.enabled ? 'Private session on: followers do not see what you play' : 'Private session off');
             })
