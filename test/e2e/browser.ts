@@ -101,3 +101,18 @@ export function longestQuietRun(samples: Float32Array, threshold: number): { len
   }
   return best;
 }
+
+/**
+ * Waits for the page's player state to satisfy `check` (an expression over `s`, the state); says what
+ * the state was when it never did.
+ */
+export async function waitForPlayerState(page: Page, check: string, timeout = 20_000): Promise<void> {
+  const expression = `(() => { const s = window.cadenza && window.cadenza.player.getState(); return s && (${check}); })()`;
+  try {
+    await page.waitForFunction(expression, null, { timeout, polling: 50 });
+  } catch (error) {
+    const last = await page.evaluate(() => window.cadenza?.player.getState()).catch(() => undefined);
+    const seen = JSON.stringify({ ...last, queue: last?.queue.length });
+    throw new Error(`player state never matched ${check}: ${seen}`, { cause: error });
+  }
+}

@@ -15,6 +15,7 @@ import {
   startRecording,
   stopRecording,
   toneAmplitude,
+  waitForPlayerState,
 } from './browser.js';
 import { makeFixtures, TONE_SECONDS } from './player-fixtures.js';
 
@@ -55,12 +56,7 @@ describe('a lazy library in the web player, before its ladder exists', { skip: c
     if (music) await rm(music, { recursive: true, force: true });
   });
 
-  const waitForState = (check: string, timeout = 20_000) =>
-    page.waitForFunction(
-      `(() => { const s = window.cadenza && window.cadenza.player.getState(); return s && (${check}); })()`,
-      null,
-      { timeout, polling: 50 },
-    );
+  const waitForState = (check: string, timeout?: number) => waitForPlayerState(page, check, timeout);
   const state = () => page.evaluate(() => window.cadenza!.player.getState());
 
   /** Every object the audio folder holds now, by file name (`source.json` pointers excepted). */

@@ -10,7 +10,7 @@ import { makeTone } from '../helpers/audio.js';
 import { drainConsumers } from '../helpers/events.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
-import { chromiumMissing, launchBrowser, screenshot } from './browser.js';
+import { chromiumMissing, launchBrowser, screenshot, waitForPlayerState } from './browser.js';
 
 /** Long enough to qualify as a stream (30 s heard), no longer: the test waits for it in real time. */
 const WHOLE_SECONDS = 31;
@@ -60,12 +60,7 @@ describe('listening events from the web player', { skip: chromiumMissing }, () =
     if (music) await rm(music, { recursive: true, force: true });
   });
 
-  const waitForState = (check: string, timeout = 20_000) =>
-    page.waitForFunction(
-      `(() => { const s = window.cadenza && window.cadenza.player.getState(); return s && (${check}); })()`,
-      null,
-      { timeout, polling: 100 },
-    );
+  const waitForState = (check: string, timeout?: number) => waitForPlayerState(page, check, timeout);
   const outboxSize = () => page.evaluate(() => (window.cadenzaEvents as EventsHandle).store.size());
   /** Waits until the page's outbox holds `n` events (IndexedDB answers asynchronously: polled from here). */
   const outboxHolds = async (n: number, timeoutMs: number) => {

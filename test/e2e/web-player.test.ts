@@ -15,6 +15,7 @@ import {
   startRecording,
   stopRecording,
   toneAmplitude,
+  waitForPlayerState,
 } from './browser.js';
 import { makeFixtures, TONE_SECONDS } from './player-fixtures.js';
 
@@ -43,21 +44,7 @@ describe('web player in Chromium', { skip: chromiumMissing }, () => {
 
   const bar = () => page.getByTestId('now-playing');
   const state = () => page.evaluate(() => window.cadenza!.player.getState());
-  /** Waits for the player's state to satisfy `check` (an expression over `s`); says what it was if not. */
-  const waitForState = async (check: string, timeout = 20_000) => {
-    const expression = `(() => { const s = window.cadenza && window.cadenza.player.getState(); return s && (${check}); })()`;
-    try {
-      await page.waitForFunction(expression, null, { timeout, polling: 50 });
-    } catch (error) {
-      const last = await page.evaluate(() => window.cadenza?.player.getState()).catch(() => undefined);
-      throw new Error(
-        `player state never matched ${check}: ${JSON.stringify({ ...last, queue: last?.queue.length })}`,
-        {
-          cause: error,
-        },
-      );
-    }
-  };
+  const waitForState = (check: string, timeout?: number) => waitForPlayerState(page, check, timeout);
   const openAlbum = async () => {
     await page.keyboard.press('Escape');
     await page.getByRole('searchbox', { name: 'Search' }).fill('');
