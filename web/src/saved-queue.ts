@@ -6,10 +6,20 @@ import type { QueueItem } from './player/index.js';
  * queue changes rarely and can be long, the position changes every tick and is tiny.
  */
 
+/** The part of the Web Storage API used here (typed here, so the module also loads in node's tests). */
+interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+const storage = () => (globalThis as unknown as { localStorage: KeyValueStore }).localStorage;
+
 const QUEUE_KEY = 'cadenza.queue';
 const POSITION_KEY = 'cadenza.position';
 /** The position is written at most this often while playing (and on leaving the page). */
 const POSITION_EVERY_MS = 1000;
+/** A position this close to the end is a track that was played to its end. */
+const ENDED_WITHIN_MS = 1000;
 
 export interface SavedQueue {
   queue: QueueItem[];
@@ -21,7 +31,7 @@ export interface SavedQueue {
 
 function read<T>(key: string): T | null {
   try {
-    return JSON.parse(localStorage.getItem(key) ?? 'null') as T | null;
+    return JSON.parse(storage().getItem(key) ?? 'null') as T | null;
   } catch {
     return null;
   }
@@ -33,7 +43,10 @@ export function loadQueue(): SavedQueue | null {
   const at = read<{ index: number; positionMs: number }>(POSITION_KEY);
   if (!Array.isArray(saved?.queue) || saved.queue.length === 0) return null;
   const index = Number.isInteger(at?.index) && at!.index >= 0 && at!.index < saved.queue.length ? at!.index : 0;
-  const positionMs = Math.max(0, Math.min(Number(at?.positionMs) || 0, saved.queue[index]!.durationMs));
+  const durationMs = saved.queue[index]!.durationMs;
+  let positionMs = Math.max(0, Math.min(Number(at?.positionMs) || 0, durationMs));
+  // A track that had played to its end (the queue ran out) comes back at its start: Play replays it.
+  if (positionMs >= durationMs - ENDED_WITHIN_MS) positionMs = 0;
   return { queue: saved.queue, index, positionMs, context: saved.context ?? null };
 }
 
@@ -49,8 +62,8 @@ export class QueueSaver {
     if (this.stopped) return;
     if (state.queue.length === 0) {
       if (this.queueSignature !== '') {
-        localStorage.removeItem(QUEUE_KEY);
-        localStorage.removeItem(POSITION_KEY);
+        storage().removeItem(QUEUE_KEY);
+        storage().removeItem(POSITION_KEY);
       }
       this.queueSignature = '';
       this.pending = null;
@@ -59,7 +72,7 @@ export class QueueSaver {
     const signature = `${state.context}|${state.queue.map((q) => q.id).join(',')}`;
     if (signature !== this.queueSignature) {
       this.queueSignature = signature;
-      localStorage.setItem(QUEUE_KEY, JSON.stringify({ queue: state.queue, context: state.context }));
+      storage().setItem(QUEUE_KEY, JSON.stringify({ queue: state.queue, context: state.context }));
       this.lastWrite = 0;
     }
     this.pending = { index: state.index, positionMs: Math.round(state.positionMs) };
@@ -69,7 +82,7 @@ export class QueueSaver {
   /** Writes the latest position at once (the page is going away). */
   flush(now = Date.now()): void {
     if (this.stopped || !this.pending || this.queueSignature === '') return;
-    localStorage.setItem(POSITION_KEY, JSON.stringify(this.pending));
+    storage().setItem(POSITION_KEY, JSON.stringify(this.pending));
     this.lastIndex = this.pending.index;
     this.lastWrite = now;
     this.pending = null;
@@ -78,7 +91,7 @@ export class QueueSaver {
   /** Removes the saved queue and saves nothing more (the listener signed out: the next one starts afresh). */
   forget(): void {
     this.stopped = true;
-    localStorage.removeItem(QUEUE_KEY);
-    localStorage.removeItem(POSITION_KEY);
+    storage().removeItem(QUEUE_KEY);
+    storage().removeItem(POSITION_KEY);
   }
 }
