@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import type { QueueItem } from '../../web/src/player/index.js';
+import type { QueueItem } from '../../web/src/player/types.js';
 import { loadQueue } from '../../web/src/saved-queue.js';
 
 // The saved queue as a reload finds it: the web app's module over a localStorage kept in memory.

@@ -1,4 +1,4 @@
-import type { QueueItem } from './player/index.js';
+import type { QueueItem } from './player/types.js';
 
 /**
  * The queue and the play head kept in localStorage, so that a reload (or a new visit) comes back to
