@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, createServices, type Services } from './app.js';
 import { EVENTS_USAGE, eventsCommand } from './cli/events.js';
 import { printReport, runImport, watchLibrary } from './cli/import.js';
+import { RECS_USAGE, recsCommand } from './cli/recs.js';
 import { ROYALTIES_USAGE, royaltiesCommand } from './cli/royalties.js';
 import { serve } from './cli/serve.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
@@ -22,7 +23,7 @@ Commands:
   user set-role --username U --role listener|artist|admin
   user list [--json]
   jobs [--state queued|running|done|failed] [--limit N] [--json]
-${ROYALTIES_USAGE}${EVENTS_USAGE}`;
+${ROYALTIES_USAGE}${EVENTS_USAGE}${RECS_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`cadenza: ${message}\n`);
@@ -40,6 +41,8 @@ async function withServices<T>(config: Config, fn: (services: Services) => Promi
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Recommendations read and write files only: their own flags, no configuration, no database.
+  if (command === 'recs' && !rest.includes('--help') && !rest.includes('-h')) return recsCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -1,0 +1,143 @@
+/**
+ * Fitting a recommendation model: a pure function from interactions (plain typed arrays) and
+ * hyper-parameters to a model made of plain typed arrays, so it runs the same in a worker thread.
+ *
+ * Every model is a weighted list of parts; a single model is one part, "ours" is a blend whose parts'
+ * scores are normalised by rank window before they are added (recommender.ts).
+ */
+import { type EaseModel, fitEase } from './ease.js';
+import { fitIals, type IalsModel } from './ials.js';
+import { type Csr, columnCounts, type Interactions, mapValues, transpose } from './matrix.js';
+import { fitNeighbours, type NeighbourModel, type NeighbourVariant } from './neighbours.js';
+
+export const MODEL_KINDS = ['ours', 'ials', 'ease', 'itemknn', 'rp3', 'cooc', 'popularity'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** Flat hyper-parameters, named part.name (e.g. ials.alpha, ours.ease for the ease part's weight). */
+export type RecsParams = Record<string, number>;
+
+/** Where the interactions came from: listens carry play counts, playlists carry one per entry. */
+export type Source = 'interactions' | 'playlists';
+
+/** Defaults chosen on validation splits of the training data (bench/eval-recs.ts prints them). */
+const COMMON: RecsParams = {
+  seed: 1,
+  'itemknn.k': 200,
+  'itemknn.shrink': 20,
+  'cooc.k': 0,
+  'rp3.k': 200,
+  'rp3.alpha': 0.6,
+  'rp3.beta': 0.3,
+  'ials.factors': 64,
+  'ials.alpha': 1,
+  'ials.epsilon': 1,
+  'ials.lambda': 30,
+  'ials.iterations': 12,
+  'ials.cgSteps': 3,
+  'ease.lambda': 100,
+  'ease.maxItems': 2000,
+  'ease.minUsers': 2,
+  'ours.ease': 0,
+  'ours.ials': 1,
+  'ours.rp3': 1,
+  'ours.itemknn': 0,
+  'ours.popularity': 0,
+  'ours.depth': 200,
+};
+const BY_SOURCE: Record<Source, RecsParams> = {
+  interactions: {},
+  playlists: {
+    'rp3.k': 0,
+    'rp3.alpha': 0.3,
+    'rp3.beta': 0.15,
+    'ials.factors': 48,
+    'ials.alpha': 50,
+    'ials.lambda': 10,
+    'ours.ials': 2,
+  },
+};
+
+export function defaultParams(source: Source): RecsParams {
+  return { ...COMMON, ...BY_SOURCE[source] };
+}
+
+export function knownParam(name: string): boolean {
+  return name in COMMON;
+}
+
+export type PartModel = NeighbourModel | IalsModel | EaseModel | { type: 'popularity' };
+
+export interface Part {
+  name: 'popularity' | 'itemknn' | 'cooc' | 'rp3' | 'ials' | 'ease';
+  weight: number;
+  model: PartModel;
+}
+
+export interface RecsModel {
+  format: 1;
+  kind: ModelKind;
+  source: Source;
+  params: RecsParams;
+  users: string[];
+  items: string[];
+  /** users × items with the raw weights: what each user already has (excluded, and their seeds). */
+  history: Csr;
+  /** Users per item (ranks the popularity model and breaks every model's ties). */
+  popularity: Float32Array;
+  parts: Part[];
+}
+
+/** Binary item × user and user × item matrices for the neighbourhood walk. */
+export function binaryWalk(history: Csr) {
+  const byUser = mapValues(history, () => 1);
+  return { byUser, byItem: transpose(byUser) };
+}
+
+export function fitModel(kind: ModelKind, source: Source, data: Interactions, params: RecsParams): RecsModel {
+  const history = data.matrix;
+  const popularity = columnCounts(history);
+  const names: Part['name'][] =
+    kind === 'ours'
+      ? (['ease', 'ials', 'rp3', 'itemknn', 'popularity'] as const).filter((n) => (params[`ours.${n}`] ?? 0) > 0)
+      : [kind];
+  let walk: ReturnType<typeof binaryWalk> | undefined;
+  const parts = names.map((name): Part => {
+    const weight = kind === 'ours' ? params[`ours.${name}`]! : 1;
+    if (name === 'popularity') return { name, weight, model: { type: 'popularity' } };
+    if (name === 'ials') return { name, weight, model: fitIals(history, transpose(history), ialsParams(params)) };
+    walk ??= binaryWalk(history);
+    if (name === 'ease') {
+      const model = fitEase(walk.byUser, popularity, {
+        lambda: params['ease.lambda']!,
+        maxItems: params['ease.maxItems']!,
+        minUsers: params['ease.minUsers']!,
+      });
+      return { name, weight, model };
+    }
+    return { name, weight, model: fitNeighbours(walk, neighbourParams(name, params)) };
+  });
+  return { format: 1, kind, source, params, users: data.users, items: data.items, history, popularity, parts };
+}
+
+export function ialsParams(params: RecsParams) {
+  return {
+    factors: params['ials.factors']!,
+    alpha: params['ials.alpha']!,
+    epsilon: params['ials.epsilon']!,
+    lambda: params['ials.lambda']!,
+    iterations: params['ials.iterations']!,
+    cgSteps: params['ials.cgSteps']!,
+    seed: params.seed!,
+  };
+}
+
+function neighbourParams(variant: NeighbourVariant | 'itemknn', params: RecsParams) {
+  const name = variant === 'itemknn' ? 'cosine' : variant;
+  return {
+    variant: name,
+    k: params[`${variant}.k`]!,
+    shrink: params['itemknn.shrink']!,
+    alpha: params['rp3.alpha']!,
+    beta: params['rp3.beta']!,
+  };
+}
