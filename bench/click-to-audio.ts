@@ -36,6 +36,8 @@ const TRACKS = Number(values.tracks);
 const SECONDS = Number(values.seconds);
 const QUALITY = values.quality;
 const FIRST_BYTES = 64 * 1024;
+/** Cold clicks start this far apart: about as fast as a person skips through tracks, and hears them. */
+const CLICK_EVERY_MS = 1000;
 const { ffmpeg } = findFfmpeg();
 
 /** A time from start to the end of the body of a GET (the whole range must be there to decode it). */
@@ -126,17 +128,23 @@ try {
       if (!file) throw new Error(`no ${QUALITY} for this listener`);
       const first = await timedGet(agent, new URL(file.url, origin), { Range: `bytes=0-${FIRST_BYTES - 1}` });
       if (first.body.length !== FIRST_BYTES) throw new Error(`first range held ${first.body.length} bytes`);
+      parts.push([grant.ms, first.ms]);
       return grant.ms + first.ms;
     };
+    /** Each click's playback request and first range, in that order. */
+    const parts: [number, number][] = [];
 
-    // Plays are a second apart or so in real life; one after another here, each on a new track (a
-    // listener skipping through new music). The bare encoder runs between them, so both see the same
-    // machine: the same load from elsewhere, the same earlier rungs still being finished.
+    // Plays a second apart, each on a new track (a listener skipping through new music). The bare
+    // encoder runs between them, so both see the same machine: the same load from elsewhere, the same
+    // earlier rungs still being finished.
     const cold: number[] = [];
     const bare: number[] = [];
     for (const [i, id] of trackIds.entries()) {
+      const clickedAt = performance.now();
       cold.push(await click(id));
       if (i < 30) bare.push(await bareFirstBytes(join(music, `${i}.flac`)));
+      // A listener skipping through new tracks, one a second: each earlier rung still being made.
+      await new Promise((r) => setTimeout(r, Math.max(0, clickedAt + CLICK_EVERY_MS - performance.now())));
     }
     // Let the rungs started by the cold plays finish, then play each again.
     await new Promise((r) => setTimeout(r, 2000));
@@ -168,6 +176,11 @@ try {
         row('bare FFmpeg: spawn to first 64 KB', bare),
         '',
         `cold / bare FFmpeg: ×${(pct(cold, 0.5) / pct(bare, 0.5)).toFixed(2)} at p50, ×${(pct(cold, 0.99) / pct(bare, 0.99)).toFixed(2)} at p99`,
+        (() => {
+          const i = cold.indexOf(Math.max(...cold));
+          const [grant, range] = parts[i]!.map((ms) => ms.toFixed(1));
+          return `slowest cold click: #${i + 1} of ${cold.length}, ${cold[i]!.toFixed(1)} ms (playback request ${grant} ms, first range ${range} ms)`;
+        })(),
         `cold / warm: ×${(pct(cold, 0.5) / pct(warm, 0.5)).toFixed(1)} at p50`,
         `warm during background ladder / warm idle: ×${(pct(busy, 0.5) / pct(warm, 0.5)).toFixed(2)} at p50, ×${(pct(busy, 0.99) / pct(warm, 0.99)).toFixed(2)} at p99`,
       ].join('\n'),

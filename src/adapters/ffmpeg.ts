@@ -256,9 +256,9 @@ export class FfmpegTranscoder implements Transcoder {
     const options = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 256 << 20, encoding: 'utf8' as const };
     const start = () =>
       new Promise<RunResult>((resolve, reject) => {
-        let settle: NodeJS.Timeout | undefined;
+        const settling: NodeJS.Timeout[] = [];
         const child = execFile(binary, args, options, (error, stdout, stderr) => {
-          clearTimeout(settle);
+          for (const timer of settling) clearTimeout(timer);
           if (!error) resolve({ code: 0, stdout, stderr });
           else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
           else if (error.killed && error.code == null) {
@@ -271,7 +271,11 @@ export class FfmpegTranscoder implements Transcoder {
           // A listener waits for the first seconds of a rung only: once the encoder is well ahead of them,
           // the next listener's first request outranks it (a skip through several new tracks would
           // otherwise leave each new encoder sharing the CPU with every earlier one).
-          else if (spawnOptions.urgent) settle = setTimeout(() => renice(pid, SETTLED_NICENESS), URGENT_MS).unref();
+          else if (spawnOptions.urgent) {
+            for (const [after, niceness] of SETTLING) {
+              settling.push(setTimeout(() => renice(pid, niceness), after).unref());
+            }
+          }
           spawnOptions.onSpawn?.();
         }
       });
@@ -283,14 +287,20 @@ export class FfmpegTranscoder implements Transcoder {
 /**
  * Background work runs at nice 19: it only gets the CPU time nothing of normal priority wants, so a
  * ladder built in the background never slows the API or a listener's rung. That is set right after the
- * spawn, before the child has done any real work. A rung made for a listener runs at the server's own
- * priority for its first URGENT_MS, then at nice 10: behind any newer first request, ahead of the
- * background. A process that has already exited (ESRCH) has nothing left to lower.
+ * spawn, before the child has done any real work. A process that has already exited (ESRCH) has
+ * nothing left to lower.
  */
 const BACKGROUND_NICENESS = 19;
-const SETTLED_NICENESS = 10;
-/** At 30 to 60 times real time, an encoder is then minutes of audio ahead of its listener. */
-const URGENT_MS = 1500;
+/**
+ * A rung made for a listener runs at the server's own priority for 1.5 s (at 30 to 60 times real time,
+ * a minute or more of audio ahead of them), then at nice 10, behind any newer first request; one still
+ * running after 6 s (a long track, or a busy machine) goes on at nice 19 beside the background ladder,
+ * so that many tracks skipped through in a row never crowd out the one played now.
+ */
+const SETTLING: [afterMs: number, niceness: number][] = [
+  [1500, 10],
+  [6000, BACKGROUND_NICENESS],
+];
 
 function renice(pid: number, niceness: number): void {
   try {
