@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { listeningSignals } from './adapters/postgres/recs-signals.js';
 import { createLogger, createServices, type Services } from './app.js';
 import { EVENTS_USAGE, eventsCommand } from './cli/events.js';
 import { printReport, runImport, watchLibrary } from './cli/import.js';
@@ -41,8 +42,13 @@ async function withServices<T>(config: Config, fn: (services: Services) => Promi
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // Recommendations read and write files only: their own flags, no configuration, no database.
-  if (command === 'recs' && !rest.includes('--help') && !rest.includes('-h')) return recsCommand(rest);
+  // Recommendations over files: their own flags, no configuration, no database (unless asked for).
+  if (command === 'recs' && !rest.includes('--help') && !rest.includes('-h')) {
+    if (!rest.includes('--from-database')) return recsCommand(rest);
+    return withServices(loadConfig({ ...process.env }), (services) =>
+      recsCommand(rest, async () => (await listeningSignals(services.database.db)).interactions),
+    );
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

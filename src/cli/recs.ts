@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startModuleWorker } from '../adapters/memory-search/worker-boot.js';
 import { Invalid } from '../core/errors.js';
+import type { Interactions } from '../core/recs/matrix.js';
 import {
   defaultParams,
   fitModel,
@@ -21,10 +22,11 @@ import { Recommender } from '../core/recs/recommender.js';
 import { parseInteractions, parsePlaylists, parseUsers, playlistsAsInteractions } from '../core/recs/tsv.js';
 import type { FitRequest } from './recs-fit-worker.js';
 
-export const RECS_USAGE = `  recs fit (--interactions FILE | --playlists FILE) --out MODEL [--model ${MODEL_KINDS.join('|')}]
+export const RECS_USAGE = `  recs fit (--interactions FILE | --playlists FILE | --from-database) --out MODEL [--model ${MODEL_KINDS.join('|')}]
            [--param name=value ...] [--in-process]
                                          fit a model: FILE rows are user<TAB>item<TAB>weight or
-                                         pid<TAB>pos<TAB>track_uri (header line first); default model ours
+                                         pid<TAB>pos<TAB>track_uri (header line first), or the server's own
+                                         listening signals (plays, saves, playlists); default model ours
   recs recommend --model MODEL --users FILE [--k 10]
                                          user<TAB>item<TAB>rank for each user id of FILE (header line
                                          first); items the user already has are left out
@@ -34,7 +36,8 @@ export const RECS_USAGE = `  recs fit (--interactions FILE | --playlists FILE) -
 `;
 
 export interface FitOptions {
-  input: string;
+  /** A file of rows, or the signals already read (`--from-database`: listening data, 'interactions'). */
+  input: string | Interactions;
   source: Source;
   out: string;
   kind: ModelKind;
@@ -46,18 +49,23 @@ export interface FitOptions {
 
 export async function fitCommand(o: FitOptions): Promise<{ model: RecsModel; seconds: number }> {
   const started = performance.now();
-  const text = await readText(o.input, o.source === 'playlists' ? '--playlists' : '--interactions');
-  const data =
-    o.source === 'playlists'
-      ? playlistsAsInteractions(parsePlaylists(text, o.input))
-      : parseInteractions(text, o.input);
-  if (data.users.length === 0) throw new Invalid(`${o.input}: no rows after the header`, 'rows');
+  const data = typeof o.input === 'string' ? await readRows(o.input, o.source) : o.input;
+  if (data.users.length === 0) {
+    const where =
+      typeof o.input === 'string' ? `${o.input}: no rows after the header` : 'the database holds no signals';
+    throw new Invalid(where, 'rows');
+  }
   const params = { ...defaultParams(o.source), ...o.params };
   const model = o.inProcess
     ? fitModel(o.kind, o.source, data, params)
     : await fitInWorker([o.kind, o.source, data, params]);
   await writeFile(o.out, encodeModel(model));
   return { model, seconds: (performance.now() - started) / 1000 };
+}
+
+async function readRows(file: string, source: Source): Promise<Interactions> {
+  const text = await readText(file, source === 'playlists' ? '--playlists' : '--interactions');
+  return source === 'playlists' ? playlistsAsInteractions(parsePlaylists(text, file)) : parseInteractions(text, file);
 }
 
 /** Runs fitModel in a worker thread and resolves with its model. */
@@ -152,7 +160,11 @@ function positiveInt(value: string | undefined, fallback: number, flag: string):
   return n;
 }
 
-export async function recsCommand(args: string[]): Promise<number> {
+/**
+ * `cadenza recs …`. `signals` reads the live database's listening signals; main.ts passes it only when
+ * `--from-database` is given (files need no configuration or database).
+ */
+export async function recsCommand(args: string[], signals?: () => Promise<Interactions>): Promise<number> {
   const [sub, ...rest] = args;
   let values: ReturnType<typeof parse>['values'];
   const parse = (a: string[]) =>
@@ -170,6 +182,7 @@ export async function recsCommand(args: string[]): Promise<number> {
         k: { type: 'string' },
         param: { type: 'string', multiple: true },
         'in-process': { type: 'boolean', default: false },
+        'from-database': { type: 'boolean', default: false },
       },
     });
   try {
@@ -185,12 +198,16 @@ export async function recsCommand(args: string[]): Promise<number> {
     })();
   switch (sub) {
     case 'fit': {
-      if ((values.interactions === undefined) === (values.playlists === undefined))
-        throw new Invalid('recs fit: give exactly one of --interactions FILE or --playlists FILE', 'interactions');
+      const inputs = [values.interactions, values.playlists, values['from-database'] || undefined];
+      if (inputs.filter((i) => i !== undefined).length !== 1) {
+        const one = 'give exactly one of --interactions FILE, --playlists FILE or --from-database';
+        throw new Invalid(`recs fit: ${one}`, 'interactions');
+      }
+      if (values['from-database'] && !signals) throw new Invalid('recs fit: no database to read', 'from-database');
       const kind = (values.model ?? 'ours') as ModelKind;
       if (!MODEL_KINDS.includes(kind)) throw new Invalid(`--model must be one of ${MODEL_KINDS.join(', ')}`, 'model');
       const { model, seconds } = await fitCommand({
-        input: (values.interactions ?? values.playlists)!,
+        input: values['from-database'] ? await signals!() : (values.interactions ?? values.playlists)!,
         source: values.playlists !== undefined ? 'playlists' : 'interactions',
         out: need(values.out, 'out'),
         kind,
