@@ -40,6 +40,8 @@ test('plays, saves and playlists become weights; early skips are kept apart; a r
   // heard nor skipped); 5 s of a third (a skip).
   const events = [
     ...play(track.get('Whole')!, start, 200_000),
+    // Heard whole, in a private session: history counts it, recommendations do not learn from it.
+    ...play(track.get('Listed')!, start + 250_000, 200_000, 'laptop').map((e) => ({ ...e, private_session: true })),
     ...play(track.get('Whole')!, start + 300_000, 100_000),
     ...play(track.get('Brief')!, start + 600_000, 20_000),
     ...play(track.get('Skipped')!, start + 700_000, 5_000),
@@ -72,6 +74,7 @@ test('plays, saves and playlists become weights; early skips are kept apart; a r
   assert.equal(first.of(listener.id, 'Skipped'), undefined);
   assert.deepEqual([...(first.skipped.get(listener.id) ?? [])], [track.get('Skipped')]);
   assert.equal(first.of(listener.id, 'Saved'), 2);
+  assert.equal(first.of(listener.id, 'Listed'), undefined, 'a private play');
   assert.equal(first.of(curator.id, 'Listed'), 1, 'whoever added a track to a playlist');
   assert.equal(first.of(`playlist:${created.body.id}`, 'Whole'), 1, 'the playlist as a list of its own');
   assert.equal(first.of(`playlist:${created.body.id}`, 'Listed'), 1);

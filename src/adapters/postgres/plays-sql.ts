@@ -42,12 +42,13 @@ export async function applyPlays(tx: Tx, events: LoggedEvent[]): Promise<void> {
   let opened: string[] = [];
   if (starts.length > 0) {
     const r = await sql<{ play_id: string; user_id: string; track_id: string; started_ms: number }>`
-      insert into plays (play_id, user_id, device_id, track_id, started_at, start_position_ms, market, product)
-      select e.id, e.u, e.d, e.t, to_timestamp(e.at), e.p, e.m, e.pr
+      insert into plays (play_id, user_id, device_id, track_id, started_at, start_position_ms, market, product, private)
+      select e.id, e.u, e.d, e.t, to_timestamp(e.at), e.p, e.m, e.pr, e.pv
       from unnest(${starts.map((e) => e.id)}::text[], ${starts.map((e) => e.user)}::text[],
         ${starts.map((e) => e.device)}::text[], ${starts.map((e) => e.track!)}::text[],
         ${starts.map((e) => ts(e.at))}::float8[], ${starts.map((e) => e.position)}::int[],
-        ${starts.map((e) => e.market)}::text[], ${starts.map((e) => e.product)}::text[]) as e(id, u, d, t, at, p, m, pr)
+        ${starts.map((e) => e.market)}::text[], ${starts.map((e) => e.product)}::text[],
+        ${starts.map((e) => e.private === true)}::bool[]) as e(id, u, d, t, at, p, m, pr, pv)
       on conflict (play_id) do nothing
       returning play_id, user_id, track_id, extract(epoch from started_at) * 1000 as started_ms`.execute(tx);
     opened = r.rows.map((row) => row.play_id);

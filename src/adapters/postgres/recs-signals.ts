@@ -26,7 +26,8 @@ export interface ListeningSignals {
 /**
  * The signals of every listener from the live database, in the shape `cadenza recs fit` reads from a
  * file (docs/recommendations.md, "Signals"). Plays come from `plays` (one row per play session, its
- * `listened_ms` what the events prove was heard), so a replayed event changes nothing here either.
+ * `listened_ms` what the events prove was heard), so a replayed event changes nothing here either;
+ * plays of a private session are left out, as Spotify leaves them out of recommendations.
  */
 export async function listeningSignals(db: Kysely<Database>): Promise<ListeningSignals> {
   const users: string[] = [];
@@ -44,6 +45,7 @@ export async function listeningSignals(db: Kysely<Database>): Promise<ListeningS
         filter (where p.listened_ms >= ${HEARD_MS}), 0)::float8 as heard,
       count(*) filter (where p.listened_ms < ${SKIPPED_MS})::int as skips
     from plays p join tracks t on t.id = p.track_id and t.status = 'ready'
+    where not p.private
     group by p.user_id, p.track_id`.execute(db);
   const skipped = new Map<string, Set<string>>();
   for (const row of plays.rows) {
