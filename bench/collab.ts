@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { releaseEmbedded, startEmbedded } from '../src/adapters/postgres/embedded.js';
 import { newId } from '../src/core/ids.js';
-import { createDatabaseOn } from '../test/helpers/db.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
+import { benchDatabase } from './lib/database.js';
 import { pct } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 6);
@@ -82,27 +81,8 @@ class Probe {
   }
 }
 
-async function database(): Promise<{ url: string; done(): Promise<void> }> {
-  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  try {
-    const created = await createDatabaseOn(admin, 'cadenza_bench_collab', 2000);
-    return { url: created.url, done: created.drop };
-  } catch {
-    const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-pg-'));
-    await chmod(dir, 0o755);
-    const embedded = await startEmbedded(dir);
-    return {
-      url: embedded.url,
-      async done() {
-        await releaseEmbedded(embedded, async () => 0);
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-}
-
 async function main() {
-  const db = await database();
+  const db = await benchDatabase('cadenza_bench_collab');
   const dataDir = await mkdtemp(join(tmpdir(), 'cadenza-bench-collab-'));
   await chmod(dataDir, 0o755);
   // The server's RSS is read from /metrics, which is off unless configured.

@@ -21,11 +21,10 @@ import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { findFfmpeg } from '../src/adapters/ffmpeg-binaries.js';
 import { MusicMetadataTags } from '../src/adapters/music-metadata-tags.js';
-import { releaseEmbedded, startEmbedded } from '../src/adapters/postgres/embedded.js';
 import { sourceFingerprint } from '../src/core/ingest/lazy.js';
 import { AUDIO_EXTENSIONS } from '../src/core/ingest/library-import.js';
-import { createDatabaseOn } from '../test/helpers/db.js';
 import { runCadenza, startCadenzaServe } from './lib/child.js';
+import { benchDatabase } from './lib/database.js';
 import { cpuMs, pct } from './lib/stats.js';
 
 const exec = promisify(execFile);
@@ -223,25 +222,6 @@ function peakRssMiB(pid: number | undefined): number {
   }
 }
 
-async function database(): Promise<{ url: string; done(): Promise<void> }> {
-  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  try {
-    const created = await createDatabaseOn(admin, 'cadenza_bench_import', 2000);
-    return { url: created.url, done: created.drop };
-  } catch {
-    const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-pg-'));
-    await chmod(dir, 0o755);
-    const embedded = await startEmbedded(dir);
-    return {
-      url: embedded.url,
-      async done() {
-        await releaseEmbedded(embedded, async () => 0);
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  }
-}
-
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 async function main() {
@@ -250,7 +230,7 @@ async function main() {
   const root = join(scratch, 'music');
   const dataDir = join(scratch, 'data');
   await mkdir(dataDir);
-  const db = await database();
+  const db = await benchDatabase('cadenza_bench_import');
   const stopping: (() => Promise<void>)[] = [];
   try {
     const generated = performance.now();

@@ -1,6 +1,13 @@
 import type { IAudioMetadata, ILyricsTag } from 'music-metadata';
 import { MediaError } from '../core/errors.js';
-import type { AudioHeader, AudioTags, MusicBrainzIds, ReplayGain, TagReader } from '../ports/tags.js';
+import {
+  type AudioHeader,
+  type AudioTags,
+  type MusicBrainzIds,
+  NO_TEXT_TAGS,
+  type ReplayGain,
+  type TagReader,
+} from '../ports/tags.js';
 import { BlockFile } from './block-file.js';
 import { parseAudio } from './music-metadata-header.js';
 
@@ -109,25 +116,6 @@ function lyrics(meta: IAudioMetadata, native: { key: string; value: unknown }[])
   const lines = synced.syncText.map((line) => `${lrcTime(line.timestamp ?? 0)}${line.text}`);
   return lines.join('\n').slice(0, MAX_LYRICS) || undefined;
 }
-
-const NO_TEXT_TAGS = {
-  title: undefined,
-  artists: [],
-  albumArtist: undefined,
-  album: undefined,
-  trackNumber: undefined,
-  discNumber: undefined,
-  releaseDate: undefined,
-  genres: [],
-  compilation: false,
-  isrc: undefined,
-  label: undefined,
-  explicit: false,
-  picture: undefined,
-  replayGain: undefined,
-  musicBrainz: {},
-  lyrics: undefined,
-} satisfies Omit<AudioTags, 'header'>;
 
 /** The catalog's view of music-metadata's tags. */
 function tagsOf(meta: IAudioMetadata, header: AudioHeader): AudioTags {

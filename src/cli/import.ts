@@ -16,15 +16,10 @@ export interface ImportOptions {
   details?: boolean;
 }
 
-export interface ImportSummary extends LibrarySummary {
-  transcode: TranscodeMode;
-  /** Audio files found. */
-  files: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  touched: number;
-  duplicates: number;
+/** The scan's counts, with the names `cadenza import --json` prints (retired → removed, failed → unreadable). */
+export interface ImportSummary
+  extends LibrarySummary,
+    Pick<ScanResult, 'transcode' | 'files' | 'added' | 'changed' | 'unchanged' | 'touched' | 'duplicates'> {
   removed: number;
   /** Files found unreadable or failing the header check by this run. */
   unreadable: number;

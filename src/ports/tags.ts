@@ -23,6 +23,26 @@ export interface AudioTags {
   lyrics: string | undefined;
 }
 
+/** Tags of a file that carries none: every field empty (a reader adds what the header says). */
+export const NO_TEXT_TAGS: Omit<AudioTags, 'header'> = {
+  title: undefined,
+  artists: [],
+  albumArtist: undefined,
+  album: undefined,
+  trackNumber: undefined,
+  discNumber: undefined,
+  releaseDate: undefined,
+  genres: [],
+  compilation: false,
+  isrc: undefined,
+  label: undefined,
+  explicit: false,
+  picture: undefined,
+  replayGain: undefined,
+  musicBrainz: {},
+  lyrics: undefined,
+};
+
 export interface AudioHeader {
   /** Container as the reader names it, e.g. "FLAC", "MPEG", "Ogg", "M4A/mp42", "WAVE". */
   container: string;

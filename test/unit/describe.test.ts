@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { MediaError } from '../../src/core/errors.js';
 import { checkHeader, describeFile, resolveFolder } from '../../src/core/ingest/describe.js';
 import type { ImportedFile } from '../../src/core/ingest/types.js';
-import type { AudioHeader, AudioTags } from '../../src/ports/tags.js';
+import { type AudioHeader, type AudioTags, NO_TEXT_TAGS } from '../../src/ports/tags.js';
 
 const NOW = Date.UTC(2025, 5, 15);
 const ROOT = '/music';
@@ -20,26 +20,7 @@ const FLAC: AudioHeader = {
 const MP3: AudioHeader = { ...FLAC, container: 'MPEG', codec: 'MPEG 1 Layer 3', bitrate: 320_000, lossless: false };
 
 function tags(over: Partial<AudioTags> = {}): AudioTags {
-  return {
-    title: undefined,
-    artists: [],
-    albumArtist: undefined,
-    album: undefined,
-    trackNumber: undefined,
-    discNumber: undefined,
-    releaseDate: undefined,
-    genres: [],
-    compilation: false,
-    isrc: undefined,
-    label: undefined,
-    explicit: false,
-    picture: undefined,
-    header: FLAC,
-    replayGain: undefined,
-    musicBrainz: {},
-    lyrics: undefined,
-    ...over,
-  };
+  return { ...NO_TEXT_TAGS, header: FLAC, ...over };
 }
 
 function file(path: string, over: Partial<AudioTags> = {}, root: string | undefined = ROOT): ImportedFile {

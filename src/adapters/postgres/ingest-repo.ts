@@ -722,21 +722,7 @@ export class PgIngestRepository implements IngestRepository {
         .where('id', '=', trackId)
         .where('status', '<>', 'retired')
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return;
-      await tx.deleteFrom('track_files').where('track_id', '=', trackId).execute();
-      await tx
-        .insertInto('track_files')
-        .values(
-          media.files.map((f) => ({
-            track_id: trackId,
-            quality: f.quality,
-            media_version: media.version,
-            mime_type: f.mimeType,
-            bitrate: f.bitrate,
-            size: f.size,
-          })),
-        )
-        .execute();
+      if (Number(updated.numUpdatedRows) > 0) await replaceFiles(tx, trackId, media);
     });
   }
 
@@ -758,21 +744,7 @@ export class PgIngestRepository implements IngestRepository {
         .where('media_version', '=', media.version)
         .where('status', '=', 'ready')
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return;
-      await tx.deleteFrom('track_files').where('track_id', '=', trackId).execute();
-      await tx
-        .insertInto('track_files')
-        .values(
-          media.files.map((f) => ({
-            track_id: trackId,
-            quality: f.quality,
-            media_version: media.version,
-            mime_type: f.mimeType,
-            bitrate: f.bitrate,
-            size: f.size,
-          })),
-        )
-        .execute();
+      if (Number(updated.numUpdatedRows) > 0) await replaceFiles(tx, trackId, media);
     });
   }
 
@@ -830,4 +802,22 @@ export class PgIngestRepository implements IngestRepository {
     );
     return r.rows;
   }
+}
+
+/** The track's objects become those of `media`, in the transaction that publishes them. */
+async function replaceFiles(tx: Transaction<Database>, trackId: string, media: PublishedMedia): Promise<void> {
+  await tx.deleteFrom('track_files').where('track_id', '=', trackId).execute();
+  await tx
+    .insertInto('track_files')
+    .values(
+      media.files.map((f) => ({
+        track_id: trackId,
+        quality: f.quality,
+        media_version: media.version,
+        mime_type: f.mimeType,
+        bitrate: f.bitrate,
+        size: f.size,
+      })),
+    )
+    .execute();
 }

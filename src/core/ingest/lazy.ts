@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ReplayGain } from '../../ports/tags.js';
 import { ladderFor } from './ladder.js';
 import { normalizationGainDb } from './loudness.js';
+import type { SourcePointer } from './types.js';
 
 /**
  * A lazy library's tracks are published before any rung exists (docs/ingest.md). This module holds what
@@ -38,17 +39,6 @@ export async function sourceFingerprint(path: string, size: number): Promise<str
     await file.close();
   }
   return hash.digest('hex').slice(0, 16);
-}
-
-/** Where a lazy version's source is, and the file's size and mtime when it was fingerprinted. */
-export interface SourcePointer {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  lossless: boolean;
-  /** The header's channels and length, when the import read them: a first request then needs no probe. */
-  channels?: number;
-  durationMs?: number;
 }
 
 function pointerPath(audioRoot: string, trackId: string, version: string): string {

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import type { AudioTags, TagReader } from '../../ports/tags.js';
+import { type AudioTags, NO_TEXT_TAGS, type TagReader } from '../../ports/tags.js';
 import { nameKey } from '../catalog/names.js';
 import { albumFolder, describeFile, resolveFolder } from './describe.js';
 import { estimatedGainDb, sourceFingerprint, writeSourcePointer } from './lazy.js';
@@ -71,19 +71,7 @@ export interface ImporterOptions {
 }
 
 const NO_TAGS: AudioTags = {
-  title: undefined,
-  artists: [],
-  albumArtist: undefined,
-  album: undefined,
-  trackNumber: undefined,
-  discNumber: undefined,
-  releaseDate: undefined,
-  genres: [],
-  compilation: false,
-  isrc: undefined,
-  label: undefined,
-  explicit: false,
-  picture: undefined,
+  ...NO_TEXT_TAGS,
   header: {
     container: '',
     codec: undefined,
@@ -93,9 +81,6 @@ const NO_TAGS: AudioTags = {
     bitrate: undefined,
     lossless: false,
   },
-  replayGain: undefined,
-  musicBrainz: {},
-  lyrics: undefined,
 };
 
 export function ingestJobKey(trackId: string, size: number, mtimeMs: number): string {
@@ -333,19 +318,8 @@ export class LibraryImporter {
       beforeCommit: async (sources) => {
         const write = limiter(16);
         await Promise.all(
-          sources.map((s) =>
-            s.version
-              ? write(() =>
-                  writeSourcePointer(paths.audio, s.trackId, s.version!, {
-                    path: s.path,
-                    size: s.size,
-                    mtimeMs: s.mtimeMs,
-                    lossless: s.lossless,
-                    channels: s.channels,
-                    durationMs: s.durationMs,
-                  }),
-                )
-              : undefined,
+          sources.map(({ trackId, version, ...pointer }) =>
+            version ? write(() => writeSourcePointer(paths.audio, trackId, version, pointer)) : undefined,
           ),
         );
       },

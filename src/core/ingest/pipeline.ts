@@ -4,13 +4,13 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, extname, join, resolve } from 'node:path';
 import type { ImageProcessor } from '../../ports/images.js';
 import type { TagReader } from '../../ports/tags.js';
-import type { ProbeResult, Rung, Transcoder } from '../../ports/transcoder.js';
+import type { Loudness, ProbeResult, Rung, Transcoder } from '../../ports/transcoder.js';
 import { MediaError } from '../errors.js';
 import type { JobContext } from '../jobs/worker.js';
 import { audioKey, ladderFor } from './ladder.js';
 import { readSourcePointer } from './lazy.js';
 import { normalizationGainDb } from './loudness.js';
-import type { IngestPayload, IngestRepository, MediaPaths, TrackForIngest } from './types.js';
+import type { IngestPayload, IngestRepository, MediaPaths, PublishedMedia, TrackForIngest } from './types.js';
 
 /** Background ladder work runs at the lowest CPU priority: listeners and the API come first. */
 const BACKGROUND = { background: true } as const;
@@ -125,16 +125,7 @@ export class IngestPipeline {
     ]);
     if (!albumImageKey) await this.attachArtwork(source, albumId);
 
-    await repo.publishMedia(payload.trackId, {
-      version,
-      sourceSha256: sha,
-      durationMs: probe.durationMs,
-      lossless: probe.lossless,
-      loudnessLufs: loudness.integratedLufs,
-      truePeakDbtp: loudness.truePeakDbtp,
-      normalizationGainDb: normalizationGainDb(loudness, this.deps.loudnessTargetLufs),
-      files,
-    });
+    await repo.publishMedia(payload.trackId, this.published(version, sha, probe, loudness, files));
   }
 
   /**
@@ -205,16 +196,30 @@ export class IngestPipeline {
       sha256File(source),
     ]);
     if (!track.albumImageKey) await this.attachArtwork(source, track.albumId);
-    await repo.completeVersion(track.id, {
+    await repo.completeVersion(track.id, this.published(version, sha, probe, loudness, files));
+  }
+
+  /** What the repository records of a version whose ladder is complete. */
+  private published(
+    version: string,
+    sourceSha256: string,
+    probe: ProbeResult,
+    loudness: Loudness,
+    files: PublishedMedia['files'],
+  ): PublishedMedia {
+    const { durationMs, lossless } = probe;
+    const { integratedLufs: loudnessLufs, truePeakDbtp } = loudness;
+    const gain = normalizationGainDb(loudness, this.deps.loudnessTargetLufs);
+    return {
       version,
-      sourceSha256: sha,
-      durationMs: probe.durationMs,
-      lossless: probe.lossless,
-      loudnessLufs: loudness.integratedLufs,
-      truePeakDbtp: loudness.truePeakDbtp,
-      normalizationGainDb: normalizationGainDb(loudness, this.deps.loudnessTargetLufs),
+      sourceSha256,
+      durationMs,
+      lossless,
+      loudnessLufs,
+      truePeakDbtp,
+      normalizationGainDb: gain,
       files,
-    });
+    };
   }
 
   private async transcode(

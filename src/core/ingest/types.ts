@@ -97,18 +97,22 @@ export interface LibraryBatch {
   gone: string[];
 }
 
-/** The file a track is published from, as a lazy version's source pointer names it. */
-export interface TrackSource {
-  trackId: string;
-  /** The lazy media version (the file's fingerprint); null for an eager library. */
-  version: string | null;
+/** Where a lazy version's source is, and the file's size and mtime when it was fingerprinted. */
+export interface SourcePointer {
   path: string;
   size: number;
   mtimeMs: number;
   lossless: boolean;
-  /** The header's channels and length, when this batch read the file. */
+  /** The header's channels and length, when the import read them: a first request then needs no probe. */
   channels?: number;
   durationMs?: number;
+}
+
+/** The file a track is published from, as a lazy version's source pointer names it. */
+export interface TrackSource extends SourcePointer {
+  trackId: string;
+  /** The lazy media version (the file's fingerprint); null for an eager library. */
+  version: string | null;
 }
 
 /** What the importer decides for the repository while a batch is written. */

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Quality, Transcoder } from '../../ports/transcoder.js';
 import { audioKey, rungFor } from '../ingest/ladder.js';
-import { readSourcePointer, type SourcePointer } from '../ingest/lazy.js';
+import { readSourcePointer } from '../ingest/lazy.js';
+import type { SourcePointer } from '../ingest/types.js';
 
 /**
  * Rungs made on their first request (a lazy library's tracks, docs/ingest.md). The edge asks for a
