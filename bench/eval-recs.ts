@@ -17,6 +17,9 @@
  * are hidden, keeping their first 5 or 10 tracks (alternately) as seeds, as in the RecSys Challenge
  * 2018; the models are fitted on the other playlists; 500 tracks are asked for; metrics R-precision,
  * NDCG and clicks. Validation: 500 playlists hidden the same way within the training playlists.
+ *
+ * UserKNN (user-based neighbours) is printed beside the baselines as a part of "ours", not as a
+ * baseline: its parameters are the defaults, chosen on the validation splits (docs/recommendations.md).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,6 +140,7 @@ async function listens(): Promise<void> {
 
   const chosen: Record<string, RecsParams> = {
     popularity: {},
+    userknn: {},
     itemknn: await tune('itemknn', [{ 'itemknn.k': [200], 'itemknn.shrink': [0, 20] }]),
     rp3: await tune('rp3', [{ 'rp3.alpha': [0.6, 0.8], 'rp3.beta': [0.2, 0.3] }]),
     ease: await tune('ease', [{ 'ease.lambda': [100, 300] }]),
@@ -144,7 +148,7 @@ async function listens(): Promise<void> {
   };
   // Ours: one fit holding every part with its tuned values, then the blend weights on validation.
   const parts = { ...chosen.itemknn, ...chosen.rp3, ...chosen.ease, ...chosen.ials };
-  const all = { ...parts, 'ours.ease': 1, 'ours.ials': 1, 'ours.rp3': 1, 'ours.itemknn': 0 };
+  const all = { ...parts, 'ours.ease': 1, 'ours.ials': 1, 'ours.rp3': 1, 'ours.itemknn': 0, 'ours.userknn': 1 };
   const blendFile = await fit('interactions', files.trainValid, { kind: 'ours', params: all });
   let bestBlend: RecsParams = {};
   let bestBlendScore = -1;
@@ -153,6 +157,7 @@ async function listens(): Promise<void> {
     'ours.ials': [0.5, 1],
     'ours.rp3': [0.5, 1],
     'ours.itemknn': [0],
+    'ours.userknn': [0, 1],
   })) {
     const { ndcg } = await score(blendFile, files.usersValid, valid.held, weights);
     log(`  ours ${describe(weights)}: validation NDCG@10 ${fmt(ndcg)}`);
@@ -167,7 +172,7 @@ async function listens(): Promise<void> {
   for (const [kind, params] of Object.entries(chosen)) console.log(`  ${kind.padEnd(10)} ${describe(params) || '—'}`);
 
   const results: Record<string, { ndcg: number; precision: number; hit: number; seconds: number }> = {};
-  for (const kind of ['popularity', 'itemknn', 'rp3', 'ials', 'ease', 'ours'] as const) {
+  for (const kind of ['popularity', 'itemknn', 'rp3', 'ials', 'ease', 'userknn', 'ours'] as const) {
     const t = performance.now();
     const model = await fit('interactions', files.train, { kind, params: chosen[kind]! });
     const m = await score(model, files.usersTest, test.held);
@@ -246,17 +251,18 @@ async function playlists(): Promise<void> {
   const chosen: Record<string, RecsParams> = {
     popularity: {},
     cooc: {},
+    userknn: {},
     rp3: await tune('rp3', { 'rp3.alpha': [0.3, 0.5], 'rp3.beta': [0, 0.15] }),
     ials: await tune('ials', { 'ials.alpha': [20, 50] }),
   };
   const parts = { ...chosen.rp3, ...chosen.ials };
   const blendFile = await fit('playlists', files.trainValid, {
     kind: 'ours',
-    params: { ...parts, 'ours.ease': 0, 'ours.ials': 1, 'ours.rp3': 1, 'ours.itemknn': 0 },
+    params: { ...parts, 'ours.ease': 0, 'ours.ials': 1, 'ours.rp3': 1, 'ours.itemknn': 0, 'ours.userknn': 1 },
   });
   let bestBlend: RecsParams = {};
   let bestBlendScore = -1;
-  for (const weights of grid({ 'ours.rp3': [1], 'ours.ials': [0.5, 1, 2], 'ours.ease': [0] })) {
+  for (const weights of grid({ 'ours.rp3': [1], 'ours.ials': [0.5, 1, 2], 'ours.ease': [0], 'ours.userknn': [0, 1] })) {
     const { rprecision } = await score(blendFile, files.seedsValid, valid.held, weights);
     log(`  ours ${describe(weights)}: validation R-precision ${fmt(rprecision)}`);
     if (rprecision > bestBlendScore) {
@@ -269,7 +275,7 @@ async function playlists(): Promise<void> {
   for (const [kind, params] of Object.entries(chosen)) console.log(`  ${kind.padEnd(10)} ${describe(params) || '—'}`);
 
   const results: Record<string, { rprecision: number; ndcg: number; clicks: number; seconds: number }> = {};
-  for (const kind of ['popularity', 'cooc', 'rp3', 'ials', 'ours'] as const) {
+  for (const kind of ['popularity', 'cooc', 'rp3', 'ials', 'userknn', 'ours'] as const) {
     const t = performance.now();
     const model = await fit('playlists', files.train, { kind, params: chosen[kind]! });
     results[kind] = { ...(await score(model, files.seedsTest, test.held)), seconds: (performance.now() - t) / 1000 };

@@ -4,7 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { ExactVectorIndex } from './adapters/ann/exact.js';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
+import { FfmpegAudioAnalyser } from './adapters/audio-features/analyser.js';
 import { MemoryEventBus } from './adapters/event-bus/memory.js';
 import { RedisEventBus } from './adapters/event-bus/redis.js';
 import { FfmpegTranscoder } from './adapters/ffmpeg.js';
@@ -12,28 +14,34 @@ import { findFfmpeg } from './adapters/ffmpeg-binaries.js';
 import { JetStreamEventLog } from './adapters/jetstream/event-log.js';
 import { MemorySearchIndex } from './adapters/memory-search/index.js';
 import { SearchWorkerPool } from './adapters/memory-search/pool.js';
+import { mosaicCovers } from './adapters/mosaic.js';
 import { MusicMetadataTags } from './adapters/music-metadata-tags.js';
 import { PgAccountsRepository } from './adapters/postgres/accounts-repo.js';
+import { PgAudioFeaturesRepository } from './adapters/postgres/audio-features-repo.js';
 import { PgRevocationSource } from './adapters/postgres/audio-revocations.js';
 import { PgCatalogRepository } from './adapters/postgres/catalog-repo.js';
 import { consumerLease } from './adapters/postgres/consumer-progress.js';
 import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.js';
 import { PgEventLog } from './adapters/postgres/event-log.js';
+import { PgHomeReads } from './adapters/postgres/home-repo.js';
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
 import { PgListeningRepository } from './adapters/postgres/listening-repo.js';
 import { PgListeningWrites } from './adapters/postgres/listening-writes-repo.js';
 import { PgLoginThrottleRepository } from './adapters/postgres/login-throttle-repo.js';
+import { PgMadeForYouStore } from './adapters/postgres/made-for-you-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
 import { PgPlaylistEditsRepository } from './adapters/postgres/playlist-edits-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
+import { PgRecsStore } from './adapters/postgres/recs-store.js';
 import { PgRoyaltiesRepository } from './adapters/postgres/royalties-repo.js';
 import { PgCatalogChanges, PgSearchDocs } from './adapters/postgres/search-docs.js';
 import { PgSocialRepository } from './adapters/postgres/social-repo.js';
 import { PgStudioRepository } from './adapters/postgres/studio-repo.js';
 import { PgTasteSource } from './adapters/postgres/taste-repo.js';
 import { SharpImages } from './adapters/sharp-images.js';
+import { fitInWorker } from './cli/recs.js';
 import type { Config, SigningKey } from './config.js';
 import { AccountsService } from './core/accounts/accounts-service.js';
 import { LoginThrottle } from './core/accounts/login-throttle.js';
@@ -43,6 +51,16 @@ import { ConsumerRunner } from './core/events/consumer-runner.js';
 import { listeningConsumers } from './core/events/consumers.js';
 import { EventIntake } from './core/events/intake.js';
 import { ListeningService } from './core/events/listening-service.js';
+import { AudioFeatureService } from './core/features/service.js';
+import { AUDIO_FEATURES_JOB, type AudioFeaturesPayload } from './core/features/types.js';
+import {
+  HomeService,
+  MADE_FOR_YOU_JOB,
+  MADE_FOR_YOU_SWEEP_JOB,
+  type MadeForYouPayload,
+  type MadeForYouSweepPayload,
+} from './core/home/home-service.js';
+import { MadeForYouGenerator } from './core/home/made-for-you.js';
 import { LibraryImporter } from './core/ingest/library-import.js';
 import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
@@ -51,6 +69,8 @@ import { LibraryService } from './core/library/library-service.js';
 import { PlaylistEditor } from './core/playlists/editor.js';
 import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
+import { RecsEngine } from './core/recs/engine.js';
+import { fileModelStore } from './core/recs/model-store.js';
 import { RoyaltyService } from './core/royalties/royalty-service.js';
 import { ROYALTY_RUN_JOB, type RoyaltyRunPayload } from './core/royalties/types.js';
 import { cachedAffinity } from './core/search/affinity.js';
@@ -121,6 +141,12 @@ export interface Services {
   listening: ListeningService;
   /** Royalty runs per period, prices, rights holders, splits and statements. */
   royalties: RoyaltyService;
+  /** Audio features computed in the background from each track's audio; `start` (worker role) queues them. */
+  audioFeatures: AudioFeatureService;
+  /** The personalised home and the made-for-you playlists (Discover Weekly, Daily Mixes, Release Radar). */
+  home: HomeService;
+  /** The online recommendation engine; `start` begins its model lifecycle (serve does, per role). */
+  recommendations: RecsEngine;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -217,6 +243,15 @@ export async function createServices(config: Config, logger: Logger = createLogg
     const summary = await royalties.run(payload.period, { close: payload.close });
     logger.info({ period: summary.period, digest: summary.digest, lines: summary.lines }, 'royalty run finished');
   });
+  const audioFeatures = new AudioFeatureService({
+    repo: new PgAudioFeaturesRepository(database),
+    analyser: new FfmpegAudioAnalyser(binaries),
+    jobs,
+    paths,
+    poke: () => worker.poke(),
+    onError: (err, what) => logger.warn({ err }, what),
+  });
+  worker.register(AUDIO_FEATURES_JOB, (payload: AudioFeaturesPayload, context) => audioFeatures.run(payload, context));
 
   const bus: EventBus = config.redisUrl
     ? new RedisEventBus(config.redisUrl, { onError: (err) => logger.warn({ err }, 'event bus') })
@@ -262,6 +297,36 @@ export async function createServices(config: Config, logger: Logger = createLogg
   const revocations = new RevocationList(new PgRevocationSource(database), {
     onError: (err) => logger.warn({ err }, 'audio revocation list reload failed'),
   });
+  const recommendations = new RecsEngine({
+    store: new PgRecsStore(db),
+    models: fileModelStore(join(config.dataDir, 'recs', 'live.model')),
+    fit: fitInWorker,
+    makeIndex: (shape) => new ExactVectorIndex(shape),
+    bus,
+    log: logger,
+    ...config.recs,
+    catalogueSeconds: 30,
+  });
+  const listening = new ListeningService(listeningRepo, catalogRepo);
+  const homeReads = new PgHomeReads(db);
+  const madeForYouStore = new PgMadeForYouStore(db);
+  const home = new HomeService(homeReads, madeForYouStore, catalogRepo, playlistRepo, listening, recommendations, {
+    queue: jobs,
+    poke: () => worker.poke(),
+  });
+  const madeForYou = new MadeForYouGenerator(
+    madeForYouStore,
+    recommendations,
+    catalogRepo,
+    playlistEditor,
+    mosaicCovers(paths.images, (image) => pipeline.storeArtwork(image)),
+  );
+  worker.register(MADE_FOR_YOU_JOB, async ({ userId }: MadeForYouPayload) =>
+    madeForYou.refresh(userId, await homeReads.market(userId)),
+  );
+  worker.register(MADE_FOR_YOU_SWEEP_JOB, async ({ day }: MadeForYouSweepPayload) => {
+    logger.info({ day, listeners: await home.sweep(day) }, 'made-for-you refresh queued');
+  });
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -296,13 +361,19 @@ export async function createServices(config: Config, logger: Logger = createLogg
     events,
     eventLog,
     consumers,
-    listening: new ListeningService(listeningRepo, catalogRepo),
+    listening,
     royalties,
+    audioFeatures,
+    home,
+    recommendations,
     metrics,
     async close() {
+      home.stopDailySweep();
+      await recommendations.stop();
       await search.stop();
       await consumers.stop();
       await worker.stop();
+      await audioFeatures.stop();
       await eventLog.close();
       await bus.close();
       await revocations.stop();

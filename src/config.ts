@@ -62,6 +62,8 @@ export interface Config {
   searchWeights: Partial<Record<'text' | 'popularity' | 'affinity' | 'freshness', number>>;
   /** Worker threads answering searches, each with a replica of the index; 0 searches on the API thread. */
   searchThreads: number;
+  /** Recommendation model refits (docs/recommendations.md, "Model lifecycle"). */
+  recs: { refitSignals: number; refitHours: number; checkSeconds: number };
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
   /**
@@ -272,6 +274,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     defaultCountry,
     searchWeights: parseWeights(r),
     searchThreads: r.int('CADENZA_SEARCH_THREADS', 0, 0, 64),
+    recs: {
+      refitSignals: r.int('CADENZA_RECS_REFIT_SIGNALS', 1000, 1, 100_000_000),
+      refitHours: r.number('CADENZA_RECS_REFIT_HOURS', 24, 0.01, 24 * 365),
+      checkSeconds: r.int('CADENZA_RECS_CHECK_SECONDS', 60, 1, 86_400),
+    },
     ffmpegPath: r.string('CADENZA_FFMPEG'),
     ffprobePath: r.string('CADENZA_FFPROBE'),
     trustProxy: parseTrustProxy(r),

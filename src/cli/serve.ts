@@ -37,7 +37,11 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
   if (roles.has('worker')) {
     services.worker.start();
     services.consumers.start();
+    await services.audioFeatures.start();
+    services.home.startDailySweep();
   }
+  // The worker role fits the recommendation model (in a worker thread); API-only processes load what it saved.
+  if (roles.has('worker') || roles.has('api')) await services.recommendations.start({ fit: roles.has('worker') });
   const url = await http.listen({ host: config.host, port: config.port });
   logger.info({ url, roles: config.roles, database: services.database.description }, 'cadenza is listening');
   const { metrics } = config;

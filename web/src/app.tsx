@@ -7,10 +7,11 @@ import { AlbumScreen } from './screens/album.js';
 import { ArtistScreen } from './screens/artist.js';
 import { AuthScreen } from './screens/auth.js';
 import { GenreScreen } from './screens/genre.js';
-import { HomeScreen } from './screens/home.js';
+import { HomeScreen, HomeSectionScreen } from './screens/home.js';
 import { LibraryScreen, NotFoundScreen } from './screens/library.js';
 import { PlaylistScreen } from './screens/playlist.js';
 import { QueueScreen } from './screens/queue.js';
+import { RadioScreen } from './screens/radio.js';
 import { SearchResultsScreen, SearchScreen } from './screens/search.js';
 import { StudioAlbumScreen } from './screens/studio/studio-album.js';
 import { StudioHome } from './screens/studio/studio-home.js';
@@ -26,6 +27,7 @@ import { Toasts } from './ui/toasts.js';
 /** Every screen of the app, by path. */
 const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/', () => <HomeScreen />],
+  ['/section/:id', (p) => <HomeSectionScreen id={p.id!} />],
   ['/search', () => <SearchScreen />],
   ['/search/:q', (p) => <SearchResultsScreen q={p.q!} />],
   ['/album/:id', (p) => <AlbumScreen id={p.id!} />],
@@ -36,6 +38,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/playlist/:id', (p) => <PlaylistScreen id={p.id!} />],
   ['/friends', () => <FriendActivityScreen />],
   ['/queue', () => <QueueScreen />],
+  ['/radio/:uri', (p) => <RadioScreen seedUri={p.uri!} />],
   ['/studio', () => <StudioHome />],
   ['/studio/album/:id', (p) => <StudioAlbumScreen id={p.id!} />],
 ];

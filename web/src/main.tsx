@@ -5,6 +5,7 @@ import './styles/base.css';
 import './styles/shell.css';
 import './styles/screens.css';
 import './styles/library.css';
+import './styles/recs.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,4 +1,5 @@
 import { api, seg } from './api/client.js';
+import type { TrackList } from './api/types.js';
 import {
   createBrowserPlayer,
   type Player,
@@ -8,6 +9,7 @@ import {
   type RepeatMode,
   type StreamInfo,
 } from './player/index.js';
+import { AUTOPLAY_CONTEXT, QueueContinuation } from './queue-continuation.js';
 import { loadQueue, QueueSaver, type SavedQueue } from './saved-queue.js';
 import { toast } from './ui/toasts.js';
 
@@ -25,6 +27,8 @@ interface Prefs {
   shuffle: boolean;
   repeat: RepeatMode;
   settings: PlayerSettings;
+  /** Keep playing similar tracks when the queue ends (Spotify's Autoplay). */
+  autoplay: boolean;
 }
 
 const DEFAULT_PREFS: Prefs = {
@@ -32,6 +36,7 @@ const DEFAULT_PREFS: Prefs = {
   shuffle: false,
   repeat: 'off',
   settings: { crossfadeSeconds: 0, normalize: true, quality: 'high' },
+  autoplay: true,
 };
 
 function loadPrefs(): Prefs {
@@ -43,7 +48,7 @@ function loadPrefs(): Prefs {
   }
 }
 
-function idleState(prefs: Prefs, saved: SavedQueue | null): PlayerState {
+function idleState({ autoplay: _, ...prefs }: Prefs, saved: SavedQueue | null): PlayerState {
   const restored = saved && {
     status: 'paused' as const,
     queue: saved.queue,
@@ -100,8 +105,14 @@ export class PlayerHost {
   private readonly queueSaver = new QueueSaver();
   private lastError: string | null = null;
   private savedPrefs = '';
-  /** What the queue was started from (`album:ID`, `artist:ID` …), for play/pause buttons on screens. */
-  context: string | null = this.restored?.context ?? null;
+  private autoplayOn = loadPrefs().autoplay;
+  /** What the queue was started from (`album:ID`, `radio:cadenza:track:ID` …) and its name, if it has one. */
+  private queueContext: string | null = this.restored?.context ?? null;
+  private queueName: string | null = this.restored?.name ?? null;
+  private readonly continuation = new QueueContinuation({
+    fetchTracks: (path) => api.get<TrackList>(path).then((answer) => answer.tracks),
+    append: (items) => this.append(items),
+  });
 
   constructor() {
     // The position is written once a second while playing; leaving the page writes the last one.
@@ -117,6 +128,23 @@ export class PlayerHost {
 
   get current(): QueueItem | undefined {
     return this.state.queue[this.state.index];
+  }
+
+  /**
+   * What the current track was started from (`album:ID`, `artist:ID`, `radio:<seed uri>` …), for
+   * play/pause buttons on screens; tracks autoplay added have their own.
+   */
+  get context(): string | null {
+    return this.current?.autoplay ? AUTOPLAY_CONTEXT : this.queueContext;
+  }
+
+  /** The name of what plays (a radio's "<X> Radio"), when it has one. */
+  get contextName(): string | null {
+    return this.current?.autoplay ? 'Autoplay' : this.queueName;
+  }
+
+  get autoplay(): boolean {
+    return this.autoplayOn;
   }
 
   /** The engine, built on first use; null (after telling the listener why) when it cannot be built. */
@@ -141,7 +169,7 @@ export class PlayerHost {
 
   private prefs(): Prefs {
     const { volume, shuffle, repeat, settings } = this.state;
-    return { volume, shuffle, repeat, settings };
+    return { volume, shuffle, repeat, settings, autoplay: this.autoplayOn };
   }
 
   private update(next: PlayerState): void {
@@ -151,10 +179,46 @@ export class PlayerHost {
       this.savedPrefs = prefs;
       localStorage.setItem(PREFS_KEY, prefs);
     }
-    this.queueSaver.save({ queue: next.queue, index: next.index, positionMs: next.positionMs, context: this.context });
+    this.queueSaver.save({
+      queue: next.queue,
+      index: next.index,
+      positionMs: next.positionMs,
+      context: this.queueContext,
+      name: this.queueName,
+    });
     if (next.error && next.error !== this.lastError) toast(next.error, 'error');
     this.lastError = next.error;
     for (const l of this.listeners) l();
+    this.keepGoing();
+  }
+
+  /** Refills a radio running low, or continues an ended queue with autoplay (queue-continuation.ts). */
+  private keepGoing(): void {
+    const player = this.player;
+    const { queue, index, repeat, status } = this.state;
+    const current = queue[index];
+    if (!player || this.restored || !current || status === 'error') return;
+    this.continuation.played(current.id);
+    const at = { queue, index, repeat, remaining: player.remaining() };
+    void this.continuation.check(at, this.queueContext, this.autoplayOn);
+  }
+
+  /** Adds refill tracks at the end of the queue; a queue that already ended plays on with them. */
+  private async append(items: QueueItem[]): Promise<void> {
+    const player = this.player;
+    if (!player) return;
+    const ended = player.atEnd();
+    const at = this.state.queue.length;
+    player.enqueue(items);
+    if (ended) await this.run((p) => p.playIndex(at));
+  }
+
+  /** Takes autoplay's tracks after the current one off the queue (the listener queued their own, or turned it off). */
+  private dropAutoplay(): void {
+    const player = this.player;
+    if (!player) return;
+    const { queue, index } = this.state;
+    for (let i = queue.length - 1; i > index; i--) if (queue[i]?.autoplay) player.removeFromQueue(i);
   }
 
   /** Runs an engine call, turning a failure into a toast. */
@@ -203,14 +267,21 @@ export class PlayerHost {
     return Promise.resolve();
   }
 
-  playQueue = (items: QueueItem[], startIndex = 0, context: string | null = null) => {
+  playQueue = (items: QueueItem[], startIndex = 0, context: string | null = null, name: string | null = null) => {
     if (items.length === 0) return Promise.resolve();
     this.restored = null;
-    this.context = context;
+    this.queueContext = context;
+    this.queueName = name;
+    this.continuation.reset();
     return this.run((p) => p.playQueue(items, startIndex));
   };
   enqueue = (items: QueueItem[], next = false) => {
-    if (!this.restored) return this.run((p) => p.enqueue(items, next));
+    // The listener's own picks play before autoplay's; autoplay picks again once they are done.
+    if (!this.restored)
+      return this.run((p) => {
+        if (!next) this.dropAutoplay();
+        p.enqueue(items, next);
+      });
     const { queue, index } = this.state;
     const at = next ? index + 1 : queue.length;
     return this.editRestored({ queue: [...queue.slice(0, at), ...items, ...queue.slice(at)] });
@@ -252,6 +323,11 @@ export class PlayerHost {
   setVolume = (volume: number) => this.setPref({ volume }, (p) => p.setVolume(volume));
   setShuffle = (shuffle: boolean) => this.setPref({ shuffle }, (p) => p.setShuffle(shuffle));
   setRepeat = (repeat: RepeatMode) => this.setPref({ repeat }, (p) => p.setRepeat(repeat));
+  setAutoplay = (on: boolean) => {
+    this.autoplayOn = on;
+    if (!on) this.dropAutoplay();
+    this.update(this.state);
+  };
   updateSettings = (settings: Partial<PlayerSettings>) =>
     this.setPref({ settings: { ...this.state.settings, ...settings } }, (p) => p.updateSettings(settings));
 }

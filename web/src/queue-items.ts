@@ -1,6 +1,6 @@
 import type { AlbumSummary, SimplifiedTrack, Track } from './api/types.js';
 import { imageUrl } from './format.js';
-import type { QueueItem } from './player/index.js';
+import type { QueueItem } from './player/types.js';
 
 /** A track as the player's queue holds it; `album` supplies artwork for tracks listed without one. */
 export function queueItem(track: SimplifiedTrack | Track, album?: AlbumSummary): QueueItem {

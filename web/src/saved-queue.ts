@@ -27,6 +27,8 @@ export interface SavedQueue {
   positionMs: number;
   /** What the queue was started from (`album:ID` …). */
   context: string | null;
+  /** Its name, when it has one of its own (a radio's). */
+  name?: string | null;
 }
 
 function read<T>(key: string): T | null {
@@ -39,7 +41,7 @@ function read<T>(key: string): T | null {
 
 /** The saved queue, or null when there is none (or it no longer makes sense). */
 export function loadQueue(): SavedQueue | null {
-  const saved = read<{ queue: QueueItem[]; context: string | null }>(QUEUE_KEY);
+  const saved = read<{ queue: QueueItem[]; context: string | null; name?: string }>(QUEUE_KEY);
   const at = read<{ index: number; positionMs: number }>(POSITION_KEY);
   if (!Array.isArray(saved?.queue) || saved.queue.length === 0) return null;
   const index = Number.isInteger(at?.index) && at!.index >= 0 && at!.index < saved.queue.length ? at!.index : 0;
@@ -47,7 +49,8 @@ export function loadQueue(): SavedQueue | null {
   let positionMs = Math.max(0, Math.min(Number(at?.positionMs) || 0, durationMs));
   // A track that had played to its end (the queue ran out) comes back at its start: Play replays it.
   if (positionMs >= durationMs - ENDED_WITHIN_MS) positionMs = 0;
-  return { queue: saved.queue, index, positionMs, context: saved.context ?? null };
+  const named = typeof saved.name === 'string' ? { name: saved.name } : {};
+  return { queue: saved.queue, index, positionMs, context: saved.context ?? null, ...named };
 }
 
 /** Writes what changed since the last call: the queue when its entries change, the position now and then. */
@@ -69,10 +72,13 @@ export class QueueSaver {
       this.pending = null;
       return;
     }
-    const signature = `${state.context}|${state.queue.map((q) => q.id).join(',')}`;
+    const signature = `${state.context}|${state.name}|${state.queue.map((q) => `${q.id}${q.autoplay ? '+' : ''}`).join(',')}`;
     if (signature !== this.queueSignature) {
       this.queueSignature = signature;
-      storage().setItem(QUEUE_KEY, JSON.stringify({ queue: state.queue, context: state.context }));
+      storage().setItem(
+        QUEUE_KEY,
+        JSON.stringify({ queue: state.queue, context: state.context, name: state.name ?? undefined }),
+      );
       this.lastWrite = 0;
     }
     this.pending = { index: state.index, positionMs: Math.round(state.positionMs) };

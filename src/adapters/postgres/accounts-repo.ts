@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AccountsRepository, NewToken, NewUser, TokenKind, User } from '../../core/accounts/types.js';
+import { SYSTEM_USER_ID } from '../../core/home/types.js';
 import type { Db } from './database.js';
 import type { UsersTable } from './schema.js';
 
@@ -52,7 +53,13 @@ export class PgAccountsRepository implements AccountsRepository {
   }
 
   async listUsers(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('created_at').execute();
+    // The system account that owns generated playlists is nobody to list.
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '!=', SYSTEM_USER_ID)
+      .orderBy('created_at')
+      .execute();
     return rows.map(toUser);
   }
 

@@ -33,13 +33,14 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
     return transaction.execute(async (tx) => {
       const found = await sql<{
         owner_id: string;
+        made_for: string | null;
         public: boolean;
         collaborative: boolean;
         version: string;
         access_version: string;
         collaborators: string[];
         playable: string[];
-      }>`select p.owner_id, p.public, p.collaborative, p.version, p.access_version,
+      }>`select p.owner_id, p.made_for, p.public, p.collaborative, p.version, p.access_version,
           array(select c.user_id from playlist_collaborators c
                 where c.playlist_id = p.id and c.user_id = any(${ask.users}::text[])) as collaborators,
           array(select t.id from tracks t join albums a on a.id = t.album_id
@@ -49,6 +50,7 @@ export class PgPlaylistEditsRepository implements PlaylistEditsRepository {
       const locked: LockedPlaylist = {
         row: row && {
           ownerId: row.owner_id,
+          madeFor: row.made_for,
           public: row.public,
           collaborative: row.collaborative,
           version: Number(row.version),

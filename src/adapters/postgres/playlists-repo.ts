@@ -18,6 +18,7 @@ interface PlaylistRow {
   id: string;
   owner_id: string;
   owner_name: string;
+  made_for: string | null;
   name: string;
   description: string;
   public: boolean;
@@ -31,7 +32,7 @@ interface PlaylistRow {
   updated_at: Date;
 }
 
-const PLAYLIST_COLUMNS = sql`p.id, p.owner_id, u.display_name as owner_name, p.name, p.description, p.public,
+const PLAYLIST_COLUMNS = sql`p.id, p.owner_id, u.display_name as owner_name, p.made_for, p.name, p.description, p.public,
   p.collaborative, p.image_key, p.share_token, p.version, p.track_count, p.created_at, p.updated_at,
   (select count(*)::int from playlist_follows f where f.playlist_id = p.id) as followers`;
 
@@ -39,6 +40,7 @@ function toPlaylist(r: PlaylistRow): Playlist {
   return {
     id: r.id,
     owner: { id: r.owner_id, displayName: r.owner_name },
+    madeFor: r.made_for,
     name: r.name,
     description: r.description,
     public: r.public,
@@ -176,13 +178,15 @@ export class PgPlaylistRepository implements PlaylistRepository {
     // and collaborative playlists are never public, so a profile never shows them.
     const owned = q.publicOnly ? sql`and p.public` : sql``;
     const followed = q.publicOnly ? sql`and f.public` : sql``;
+    // A listener who saves a playlist made for them (Discover Weekly) keeps it in their own library only.
+    const madeForMe = q.publicOnly ? sql`` : sql`or p.made_for = f.user_id`;
     const collaborating = q.publicOnly
       ? sql``
       : sql`union all select c.playlist_id, c.added_at from playlist_collaborators c where c.user_id = ${q.userId}`;
     const entries = sql`(select id, max(joined) as joined from (
         select p.id, p.created_at as joined from playlists p where p.owner_id = ${q.userId} ${owned}
         union all select f.playlist_id, f.followed_at from playlist_follows f join playlists p on p.id = f.playlist_id
-          where f.user_id = ${q.userId} and p.public ${followed}
+          where f.user_id = ${q.userId} and (p.public ${madeForMe}) ${followed}
         ${collaborating}
       ) e group by id)`;
     const [rows, count] = await Promise.all([

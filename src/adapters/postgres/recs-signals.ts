@@ -1,22 +1,27 @@
 import { type Kysely, sql } from 'kysely';
+import {
+  FOLLOW_TRACKS,
+  FOLLOW_WEIGHT,
+  HEARD_MS,
+  PLAYLIST_ADD_WEIGHT,
+  SAVE_WEIGHT,
+  SKIPPED_MS,
+} from '../../core/recs/listener.js';
 import { type Interactions, interactionsFromRows } from '../../core/recs/matrix.js';
 import type { Database } from './schema.js';
 
-/** A play heard at least this long is a positive signal (the royalty rule's threshold). */
-export const HEARD_MS = 30_000;
-/** A play left before this is a skip: a signal against the track, kept apart from the matrix. */
-export const SKIPPED_MS = 10_000;
-/** What saving a track weighs, in plays heard to the end. */
-export const SAVE_WEIGHT = 2;
-/** What adding a track to a playlist weighs, for the listener who added it. */
-export const PLAYLIST_ADD_WEIGHT = 1;
+// The thresholds and weights live with the online engine, which applies the same ones at request time.
+export { FOLLOW_TRACKS, FOLLOW_WEIGHT, HEARD_MS, PLAYLIST_ADD_WEIGHT, SAVE_WEIGHT, SKIPPED_MS };
 
 export interface ListeningSignals {
   /**
    * Listener × track, weighted: each play heard ≥ 30 s counts the share of the track it covered (a whole
    * play 1, repeat plays add up), a save SAVE_WEIGHT, a track added to a playlist PLAYLIST_ADD_WEIGHT
-   * for whoever added it. Every playlist with two tracks or more is a row too (`playlist:<id>`, 1 per
-   * track): the co-occurrence evidence of lists people made, though no one is recommended to.
+   * for whoever added it, a followed artist FOLLOW_WEIGHT on each of their FOLLOW_TRACKS most popular
+   * tracks (a follow names an artist; the matrix holds tracks). Every playlist a person made with two
+   * tracks or more is a row too (`playlist:<id>`, 1 per track): the co-occurrence evidence of lists
+   * people made, though no one is recommended to. Generated playlists (made for you) are left out: the
+   * model would learn from its own output.
    */
   interactions: Interactions;
   /** Per listener, the tracks they left within 10 s and never heard 30 s of: for the ranking stage. */
@@ -69,13 +74,22 @@ export async function listeningSignals(db: Kysely<Database>): Promise<ListeningS
       select i.playlist_id, coalesce(i.added_by, p.owner_id) as added_by, i.track_id,
         count(*) over (partition by i.playlist_id) as size
       from playlist_items i
-        join playlists p on p.id = i.playlist_id
+        join playlists p on p.id = i.playlist_id and p.made_for is null
         join tracks t on t.id = i.track_id and t.status = 'ready'
     ) items where size >= 2`.execute(db);
   for (const row of lists.rows) {
     if (row.added_by) add(row.added_by, row.track_id, PLAYLIST_ADD_WEIGHT);
     add(`playlist:${row.playlist_id}`, row.track_id, 1);
   }
+
+  const follows = await sql<{ user_id: string; track_id: string }>`
+    select f.user_id, top.id as track_id
+    from artist_follows f cross join lateral (
+      select t.id from track_artists ta join tracks t on t.id = ta.track_id and t.status = 'ready'
+      where ta.artist_id = f.artist_id
+      order by t.popularity desc, t.id limit ${FOLLOW_TRACKS}
+    ) top`.execute(db);
+  for (const row of follows.rows) add(row.user_id, row.track_id, FOLLOW_WEIGHT);
 
   return { interactions: interactionsFromRows(users, items, Float32Array.from(weights)), skipped };
 }

@@ -262,6 +262,33 @@ export interface PrivateSessionsTable {
   expires_at: Timestamp;
 }
 
+export interface AudioFeaturesTable {
+  track_id: string;
+  media_version: string;
+  /** Why this version could not be analysed; the feature columns are null then (020). */
+  error: string | null;
+  danceability: number | null;
+  energy: number | null;
+  key: number | null;
+  loudness: number | null;
+  mode: number | null;
+  speechiness: number | null;
+  acousticness: number | null;
+  instrumentalness: number | null;
+  liveness: number | null;
+  valence: number | null;
+  tempo: number | null;
+  time_signature: number | null;
+  spectral_centroid: number | null;
+  spectral_rolloff: number | null;
+  spectral_flatness: number | null;
+  key_confidence: number | null;
+  tempo_confidence: number | null;
+  analysed_from_ms: number | null;
+  analysed_ms: number | null;
+  computed_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -270,6 +297,7 @@ export interface Database {
   albums: AlbumsTable;
   album_artists: AlbumArtistsTable;
   tracks: TracksTable;
+  audio_features: AudioFeaturesTable;
   track_artists: TrackArtistsTable;
   track_files: TrackFilesTable;
   library_files: LibraryFilesTable;

@@ -2,7 +2,7 @@ import type { EventBus } from '../../ports/event-bus.js';
 import { topics } from '../../ports/event-bus.js';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { canEditItems, canRead, type PlaylistRole } from './access.js';
+import { canEditItems, canRead, type PlaylistRole, roleFromRow } from './access.js';
 import { type LoggedOp, PlaylistDocument, type PlaylistItem } from './document.js';
 import type { LiveOp } from './live-topic.js';
 import type { OpMessage } from './replica.js';
@@ -12,6 +12,8 @@ import type { EditRequest, EditResult } from './types.js';
 
 export interface LockedPlaylistRow {
   ownerId: string;
+  /** The listener a generated playlist was made for (access.ts), or null. */
+  madeFor: string | null;
   public: boolean;
   collaborative: boolean;
   version: number;
@@ -166,8 +168,7 @@ export class PlaylistEditor {
     const applied = await locked.appliedOps(opIds.flat().filter((id) => id !== undefined));
     const results = batch.map(({ request }, i) => {
       try {
-        const role: PlaylistRole =
-          request.userId === row.ownerId ? 'owner' : collaborators.has(request.userId) ? 'collaborator' : 'stranger';
+        const role: PlaylistRole = roleFromRow(request.userId, row, (u) => collaborators.has(u));
         if (!canEditItems(role, row)) {
           throw canRead(role, row)
             ? new Forbidden('you may not edit this playlist')
@@ -295,8 +296,7 @@ export class PlaylistEditor {
 /** The row, when `userId` may read the playlist (followers read what strangers read); NotFound when not. */
 function readableBy(row: LockedPlaylistRow | undefined, userId: string): LockedPlaylistRow {
   if (!row) throw new NotFound('playlist not found');
-  const role: PlaylistRole =
-    userId === row.ownerId ? 'owner' : row.collaborators.has(userId) ? 'collaborator' : 'stranger';
+  const role: PlaylistRole = roleFromRow(userId, row, (u) => row.collaborators.has(u));
   if (!canRead(role, row)) throw new NotFound('playlist not found');
   return row;
 }

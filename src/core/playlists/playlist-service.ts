@@ -116,6 +116,7 @@ export class PlaylistService {
   private async roleOf(p: Playlist, userId: string | null): Promise<PlaylistRole> {
     if (!userId) return 'stranger';
     if (p.owner.id === userId) return 'owner';
+    if (p.madeFor === userId) return 'recipient';
     if (await this.repo.isCollaborator(p.id, userId)) return 'collaborator';
     if (await this.repo.isFollower(p.id, userId)) return 'follower';
     return 'stranger';

@@ -4,6 +4,8 @@ import type { Page } from '../catalog/types.js';
 export interface Playlist {
   id: string;
   owner: UserRef;
+  /** The listener a generated playlist was made for (only they may read it), or null. */
+  madeFor: string | null;
   name: string;
   description: string;
   public: boolean;

@@ -9,8 +9,9 @@ import { type EaseModel, fitEase } from './ease.js';
 import { fitIals, type IalsModel } from './ials.js';
 import { type Csr, columnCounts, type Interactions, mapValues, transpose } from './matrix.js';
 import { fitNeighbours, type NeighbourModel, type NeighbourVariant } from './neighbours.js';
+import { fitUserKnn, type UserKnnModel } from './userknn.js';
 
-export const MODEL_KINDS = ['ours', 'ials', 'ease', 'itemknn', 'rp3', 'cooc', 'popularity'] as const;
+export const MODEL_KINDS = ['ours', 'ials', 'ease', 'itemknn', 'rp3', 'cooc', 'userknn', 'popularity'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Flat hyper-parameters, named part.name (e.g. ials.alpha, ours.ease for the ease part's weight). */
@@ -37,10 +38,17 @@ const COMMON: RecsParams = {
   'ease.lambda': 100,
   'ease.maxItems': 2000,
   'ease.minUsers': 2,
+  'ease.log': 0,
+  'userknn.k': 50,
+  'userknn.alpha': 1,
+  'userknn.gamma': 2,
+  'userknn.idf': 1,
+  'userknn.log': 1,
   'ours.ease': 0,
   'ours.ials': 1,
   'ours.rp3': 1,
   'ours.itemknn': 0,
+  'ours.userknn': 0,
   'ours.popularity': 0,
   'ours.depth': 200,
 };
@@ -54,6 +62,8 @@ const BY_SOURCE: Record<Source, RecsParams> = {
     'ials.alpha': 50,
     'ials.lambda': 10,
     'ours.ials': 2,
+    'userknn.k': 200,
+    'userknn.gamma': 1,
   },
 };
 
@@ -65,10 +75,10 @@ export function knownParam(name: string): boolean {
   return name in COMMON;
 }
 
-export type PartModel = NeighbourModel | IalsModel | EaseModel | { type: 'popularity' };
+export type PartModel = NeighbourModel | IalsModel | EaseModel | UserKnnModel | { type: 'popularity' };
 
 export interface Part {
-  name: 'popularity' | 'itemknn' | 'cooc' | 'rp3' | 'ials' | 'ease';
+  name: 'popularity' | 'itemknn' | 'cooc' | 'rp3' | 'ials' | 'ease' | 'userknn';
   weight: number;
   model: PartModel;
 }
@@ -89,8 +99,26 @@ export interface RecsModel {
 
 /** Binary item × user and user × item matrices for the neighbourhood walk. */
 export function binaryWalk(history: Csr) {
-  const byUser = mapValues(history, () => 1);
+  return weightedWalk(history, 0);
+}
+
+/**
+ * What a part sees of a raw weight w (a play count): log(1 + w)^power, so power 0 is binary and power
+ * 1 damps a listener's favourite artist's thousands of plays to a few units.
+ */
+export function partValue(weight: number, power: number): number {
+  return power === 0 ? 1 : Math.log1p(weight) ** power;
+}
+
+/** Item × user and user × item matrices with each weight passed through partValue. */
+export function weightedWalk(history: Csr, power: number) {
+  const byUser = mapValues(history, (w) => partValue(w, power));
   return { byUser, byItem: transpose(byUser) };
+}
+
+/** The exponent of partValue a part reads (0 for the parts that always read binary data). */
+export function partPower(name: Part['name'], params: RecsParams): number {
+  return name === 'ease' || name === 'userknn' ? (params[`${name}.log`] ?? 0) : 0;
 }
 
 export function fitModel(kind: ModelKind, source: Source, data: Interactions, params: RecsParams): RecsModel {
@@ -98,16 +126,32 @@ export function fitModel(kind: ModelKind, source: Source, data: Interactions, pa
   const popularity = columnCounts(history);
   const names: Part['name'][] =
     kind === 'ours'
-      ? (['ease', 'ials', 'rp3', 'itemknn', 'popularity'] as const).filter((n) => (params[`ours.${n}`] ?? 0) > 0)
+      ? (['ease', 'ials', 'rp3', 'itemknn', 'userknn', 'popularity'] as const).filter(
+          (n) => (params[`ours.${n}`] ?? 0) > 0,
+        )
       : [kind];
   let walk: ReturnType<typeof binaryWalk> | undefined;
   const parts = names.map((name): Part => {
     const weight = kind === 'ours' ? params[`ours.${name}`]! : 1;
     if (name === 'popularity') return { name, weight, model: { type: 'popularity' } };
     if (name === 'ials') return { name, weight, model: fitIals(history, transpose(history), ialsParams(params)) };
+    if (name === 'userknn') {
+      const model = fitUserKnn(
+        mapValues(history, (w) => partValue(w, partPower(name, params))),
+        {
+          k: params['userknn.k']!,
+          alpha: params['userknn.alpha']!,
+          gamma: params['userknn.gamma']!,
+          idf: params['userknn.idf']!,
+        },
+      );
+      return { name, weight, model };
+    }
     walk ??= binaryWalk(history);
     if (name === 'ease') {
-      const model = fitEase(walk.byUser, popularity, {
+      const byUser =
+        partPower(name, params) === 0 ? walk.byUser : weightedWalk(history, partPower(name, params)).byUser;
+      const model = fitEase(byUser, popularity, {
         lambda: params['ease.lambda']!,
         maxItems: params['ease.maxItems']!,
         minUsers: params['ease.minUsers']!,

@@ -47,9 +47,17 @@ export function fitNeighbours(walk: Walk, params: NeighbourParams): NeighbourMod
   const indices: Int32Array[] = [];
   const values: Float32Array[] = [];
   let total = 0;
+  // RP3beta's popularity damping of each item, raised once rather than per pair (the same numbers).
+  const damping =
+    params.variant === 'rp3'
+      ? {
+          from: Float64Array.from(itemCounts, (n) => n ** -params.alpha),
+          to: Float64Array.from(itemCounts, (n) => n ** -params.beta),
+        }
+      : null;
   for (let i = 0; i < items; i++) {
     const count = accumulate(walk, params, i, acc, touched);
-    const row = keepBest(params, itemCounts, i, acc, touched, count);
+    const row = keepBest(params, itemCounts, damping, i, acc, touched, count);
     for (let t = 0; t < count; t++) acc[touched[t]!] = 0;
     indices.push(row.indices);
     values.push(row.values);
@@ -133,19 +141,58 @@ function finish(params: NeighbourParams, acc: number, ni: number, nj: number): n
 function keepBest(
   params: NeighbourParams,
   itemCounts: Float32Array,
+  damping: { from: Float64Array; to: Float64Array } | null,
   i: number,
   acc: Float64Array,
   touched: Int32Array,
   count: number,
 ): { indices: Int32Array; values: Float32Array } {
-  const candidates: { j: number; sim: number }[] = [];
+  // A min-heap of the k best (worst on top), ordered by similarity, then the lower index first: a popular
+  // item touches most of the catalogue, so sorting every candidate would cost far more than the walk.
+  const k = params.k;
+  const heapItems = new Int32Array(Math.min(k, count));
+  const heapSims = new Float64Array(heapItems.length);
+  const worse = (a: number, b: number) =>
+    heapSims[a]! < heapSims[b]! || (heapSims[a] === heapSims[b] && heapItems[a]! > heapItems[b]!);
+  const swap = (a: number, b: number) => {
+    const item = heapItems[a]!;
+    heapItems[a] = heapItems[b]!;
+    heapItems[b] = item;
+    const sim = heapSims[a]!;
+    heapSims[a] = heapSims[b]!;
+    heapSims[b] = sim;
+  };
+  let size = 0;
   for (let t = 0; t < count; t++) {
     const j = touched[t]!;
-    if (j !== i) candidates.push({ j, sim: finish(params, acc[j]!, itemCounts[i]!, itemCounts[j]!) });
+    if (j === i) continue;
+    const sim = damping
+      ? acc[j]! * damping.from[i]! * damping.to[j]!
+      : finish(params, acc[j]!, itemCounts[i]!, itemCounts[j]!);
+    if (size < heapItems.length) {
+      heapItems[size] = j;
+      heapSims[size] = sim;
+      for (let at = size++; at > 0 && worse(at, (at - 1) >> 1); at = (at - 1) >> 1) swap(at, (at - 1) >> 1);
+      continue;
+    }
+    if (sim < heapSims[0]! || (sim === heapSims[0] && j > heapItems[0]!)) continue;
+    heapItems[0] = j;
+    heapSims[0] = sim;
+    for (let at = 0; ; ) {
+      const left = 2 * at + 1;
+      let least = at;
+      if (left < size && worse(left, least)) least = left;
+      if (left + 1 < size && worse(left + 1, least)) least = left + 1;
+      if (least === at) break;
+      swap(at, least);
+      at = least;
+    }
   }
-  candidates.sort((a, b) => b.sim - a.sim || a.j - b.j);
-  const kept = candidates.slice(0, params.k).sort((a, b) => a.j - b.j);
-  return { indices: Int32Array.from(kept, (c) => c.j), values: Float32Array.from(kept, (c) => c.sim) };
+  const order = Array.from({ length: size }, (_, h) => h).sort((a, b) => heapItems[a]! - heapItems[b]!);
+  return {
+    indices: Int32Array.from(order, (h) => heapItems[h]!),
+    values: Float32Array.from(order, (h) => heapSims[h]!),
+  };
 }
 
 function concat(parts: Int32Array[], total: number): Int32Array {

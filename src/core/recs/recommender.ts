@@ -6,12 +6,15 @@
  */
 import { easeLocalIndex, scoreEase } from './ease.js';
 import { foldIn, scoreIals } from './ials.js';
-import { binaryWalk, type Part, type RecsModel } from './model.js';
+import { binaryWalk, type Part, partPower, partValue, type RecsModel, weightedWalk } from './model.js';
 import { scoreNeighbours, type Walk } from './neighbours.js';
 import { topK } from './topk.js';
+import { scoreUserKnn } from './userknn.js';
 
 export class Recommender {
   private readonly walk: Walk;
+  /** Walks over weighted values, by partValue's power (power 0 is `walk`). */
+  private readonly walks = new Map<number, Walk>();
   private readonly userIndex = new Map<string, number>();
   private readonly itemIndex = new Map<string, number>();
   private readonly easeLocal = new Map<Part, Int32Array>();
@@ -19,6 +22,7 @@ export class Recommender {
 
   constructor(readonly model: RecsModel) {
     this.walk = binaryWalk(model.history);
+    this.walks.set(0, this.walk);
     for (const [i, id] of model.users.entries()) this.userIndex.set(id, i);
     for (const [i, id] of model.items.entries()) this.itemIndex.set(id, i);
     for (const part of model.parts) {
@@ -73,20 +77,42 @@ export class Recommender {
     }
   }
 
+  private walkOf(power: number): Walk {
+    let walk = this.walks.get(power);
+    if (!walk) {
+      walk = weightedWalk(this.model.history, power);
+      this.walks.set(power, walk);
+    }
+    return walk;
+  }
+
   private partScores(part: Part, user: number, seeds: Int32Array, weights: Float32Array): Float32Array {
     const { model } = this;
     const out = new Float32Array(model.items.length);
     const m = part.model;
+    const power = partPower(part.name, model.params);
+    // A training user's row holds raw weights (play counts); a new list's seeds weigh 1 each.
+    const values =
+      user < 0
+        ? weights
+        : power === 0
+          ? new Float32Array(seeds.length).fill(1)
+          : weights.map((w) => partValue(w, power));
     switch (m.type) {
       case 'popularity':
         out.set(model.popularity);
         break;
       case 'neighbours':
-        scoreNeighbours(m, this.walk, seeds, new Float32Array(seeds.length).fill(1), out);
+        scoreNeighbours(m, this.walk, seeds, values, out);
         break;
       case 'ease':
-        scoreEase(m, this.easeLocal.get(part)!, seeds, new Float32Array(seeds.length).fill(1), 1, out);
+        scoreEase(m, this.easeLocal.get(part)!, seeds, values, 1, out);
         break;
+      case 'userknn': {
+        const walk = this.walkOf(power);
+        scoreUserKnn(m, walk.byUser, walk.byItem, seeds, values, user, 1, out);
+        break;
+      }
       case 'ials': {
         if (seeds.length === 0) break;
         const f = m.params.factors;

@@ -1,4 +1,5 @@
 /** The Spotify-shaped objects the screens read (only the fields they use). */
+import type { PlaylistSummary } from './playlist-types.js';
 
 export interface Image {
   url: string;
@@ -116,4 +117,38 @@ export interface StudioAlbum {
   images: Image[];
   artists: string[];
   tracks: StudioTrack[];
+}
+
+/** `GET /v1/radio`: a station of tracks from one seed (track, artist, album or playlist). */
+export interface Radio {
+  /** "<seed name> Radio". */
+  name: string;
+  seed_uri: string;
+  tracks: Track[];
+}
+
+/** Answers of the recommendation routes that are a plain list of tracks (autoplay, playlist continuation). */
+export interface TrackList {
+  tracks: Track[];
+}
+
+export interface RelatedArtists {
+  artists: Artist[];
+}
+
+/** One card of a home section: a simplified album, artist or playlist; `type` tells which. */
+export type HomeItem =
+  | (AlbumSummary & { type: 'album' })
+  | (Artist & { type: 'artist' })
+  | (PlaylistSummary & { type: 'playlist' });
+
+/** One row of the personalised home (`recently-played`, `made-for-you`, `jump-back-in`, `top-artists` …). */
+export interface HomeSection {
+  id: string;
+  title: string;
+  items: HomeItem[];
+}
+
+export interface Home {
+  sections: HomeSection[];
 }

@@ -190,6 +190,15 @@ export class PlaybackEngine implements Player {
     this.replan();
   }
 
+  remaining(): number {
+    const at = this.current ? this.order.indexOf(this.current.index) : -1;
+    return this.order.slice(at + 1).filter((i) => !this.unavailable.has(this.queue[i]?.id ?? '')).length;
+  }
+
+  atEnd(): boolean {
+    return this.ended;
+  }
+
   async toggle(): Promise<void> {
     if (this.status === 'playing' || this.status === 'loading') await this.pause();
     else await this.resume();

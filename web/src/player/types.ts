@@ -16,6 +16,8 @@ export interface QueueItem {
   /** Artwork URL (64 or 300 px) or undefined. */
   image?: string;
   durationMs: number;
+  /** Added by autoplay after the listener's own queue ran out (shown apart, as "Autoplay"). */
+  autoplay?: boolean;
 }
 
 export type RepeatMode = 'off' | 'all' | 'one';
@@ -66,6 +68,10 @@ export interface Player {
   /** Jumps to an entry of the queue. */
   playIndex(index: number): Promise<void>;
   removeFromQueue(index: number): void;
+  /** How many playable tracks follow the current one in play order before the queue ends (repeat aside). */
+  remaining(): number;
+  /** The queue played to its end and stopped there. */
+  atEnd(): boolean;
   toggle(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;

@@ -6,6 +6,7 @@ import { albumType, longDuration, plural, year } from '../format.js';
 import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
+import { MoreMenu, radioAction } from '../ui/more-menu.js';
 import { ArtistLinks, Hero, Loading } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
 import { SaveButton } from '../ui/save-button.js';
@@ -77,6 +78,15 @@ export function AlbumScreen({ id }: { id: string }) {
                 Add to queue
               </button>
               <SaveButton kind="album" id={album.id} name={album.name} size={28} className="icon-button save-large" />
+              <MoreMenu
+                label={album.name}
+                size={28}
+                className="icon-button more-large"
+                actions={[
+                  radioAction('Go to album radio', `cadenza:album:${album.id}`),
+                  ...album.artists.slice(0, 1).map((a) => radioAction('Go to artist radio', `cadenza:artist:${a.id}`)),
+                ]}
+              />
             </div>
             <div className="page-body">
               <CatalogTracks tracks={tracks} album={album} context={context} label={`${album.name} tracks`} numbered />

@@ -1,10 +1,12 @@
 import { seg } from '../api/client.js';
-import type { AlbumSummary, Artist, Paging, Track } from '../api/types.js';
+import type { AlbumSummary, Artist, Paging, RelatedArtists, Track } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
-import { AlbumCard, albumSubtitle, CardGrid } from '../ui/cards.js';
+import { CardRow } from '../ui/card-row.js';
+import { AlbumCard, ArtistCard, albumSubtitle, CardGrid } from '../ui/cards.js';
+import { MoreMenu, radioAction } from '../ui/more-menu.js';
 import { Empty, Hero, Loading, Section } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
 import { FollowButton } from '../ui/save-button.js';
@@ -14,6 +16,9 @@ export function ArtistScreen({ id }: { id: string }) {
   const artist = useApi<Artist>(`/v1/artists/${seg(id)}`);
   const top = useApi<{ tracks: Track[] }>(`/v1/artists/${seg(id)}/top-tracks`);
   const albums = useApi<Paging<AlbumSummary>>(`/v1/artists/${seg(id)}/albums?limit=50`);
+  // "Fans also like": shown when there is something to show, left out when the route fails.
+  const related = useApi<RelatedArtists>(`/v1/artists/${seg(id)}/related-artists`);
+  const fans = (related.data?.artists ?? []).map((artist) => ({ ...artist, type: 'artist' as const }));
   const player = usePlayerControls();
   const context = `artist:${id}`;
   const playing = usePlayingContext(context);
@@ -46,6 +51,12 @@ export function ArtistScreen({ id }: { id: string }) {
               onPause={() => void player.pause()}
             />
             <FollowButton id={a.id} name={a.name} />
+            <MoreMenu
+              label={a.name}
+              size={28}
+              className="icon-button more-large"
+              actions={[radioAction('Go to artist radio', `cadenza:artist:${a.id}`)]}
+            />
           </div>
           <div className="page-body">
             {tracks.length > 0 && (
@@ -64,6 +75,11 @@ export function ArtistScreen({ id }: { id: string }) {
                     />
                   </Section>
                 ),
+            )}
+            {fans.length > 0 && (
+              <Section title="Fans also like">
+                <CardRow items={fans} label="Fans also like" render={(artist) => <ArtistCard artist={artist} />} />
+              </Section>
             )}
             {!top.loading && !albums.loading && tracks.length === 0 && all.length === 0 && (
               <Empty title="No music yet">This artist has nothing published.</Empty>

@@ -1,45 +1,40 @@
-import type { AlbumSummary, Category, Paging } from '../api/types.js';
+import type { AlbumSummary, Category, Home, HomeSection, Paging } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { useMe } from '../me.js';
-import { usePlayerControls, usePlayingContext } from '../player-context.js';
-import { Link } from '../router.js';
-import { Artwork } from '../ui/artwork.js';
-import { AlbumCard, CardGrid, GenreTile, usePlayAlbum } from '../ui/cards.js';
-import { Empty, Section, Title } from '../ui/page.js';
-import { PlayButton } from '../ui/play-button.js';
+import { CardRow } from '../ui/card-row.js';
+import { AlbumCard, CardGrid, GenreTile } from '../ui/cards.js';
+import { Empty, Loading, Section, Title } from '../ui/page.js';
+import { HomeCard, HomeSkeleton, Shortcuts } from './home-sections.js';
 
 function greeting(): string {
   const h = new Date().getHours();
   return h < 5 ? 'Good night' : h < 12 ? 'Good morning' : h < 18 ? 'Good afternoon' : 'Good evening';
 }
 
-/** A compact shortcut tile (artwork left, name right) as at the top of Spotify's home. */
-function Shortcut({ album }: { album: AlbumSummary }) {
-  const player = usePlayerControls();
-  const playing = usePlayingContext(`album:${album.id}`);
-  const playAlbum = usePlayAlbum();
+/** The section of the personalised home shown as shortcut tiles at the top, as on Spotify. */
+const SHORTCUTS = 'recently-played';
+const MAX_SHORTCUTS = 8;
+/** Sections the screen shows from the browse routes below the personalised ones (everyone's new releases). */
+const SHOWN_BELOW = new Set(['new-releases']);
+
+/** One personalised row: a line of cards, and "Show all" when more than fit are there. */
+function HomeRow({ section }: { section: HomeSection }) {
   return (
-    <div className="shortcut">
-      <Artwork images={album.images} size={64} seed={album.id} className="shortcut-art" />
-      <Link to={`/album/${album.id}`} className="shortcut-name card-link">
-        {album.name}
-      </Link>
-      <PlayButton
-        className="shortcut-play"
-        size="small"
-        label={album.name}
-        playing={playing}
-        onPlay={() => void playAlbum(album)}
-        onPause={() => void player.pause()}
-      />
-    </div>
+    <Section title={section.title} more={{ to: `/section/${encodeURIComponent(section.id)}` }}>
+      <CardRow items={section.items} label={section.title} render={(item) => <HomeCard item={item} />} />
+    </Section>
   );
 }
 
 export function HomeScreen() {
   const me = useMe();
+  // The personalised part; when it fails, Home still shows what everyone gets.
+  const home = useApi<Home>('/v1/me/home');
   const releases = useApi<{ albums: Paging<AlbumSummary> }>('/v1/browse/new-releases?limit=24');
   const categories = useApi<{ categories: Paging<Category> }>('/v1/browse/categories?limit=12');
+  const sections = (home.data?.sections ?? []).filter((s) => s.items.length > 0);
+  const shortcuts = sections.find((s) => s.id === SHORTCUTS);
+  const rows = sections.filter((s) => s !== shortcuts && !SHOWN_BELOW.has(s.id));
   const albums = releases.data?.albums.items ?? [];
   const genres = categories.data?.categories.items ?? [];
   const loading = releases.loading || categories.loading;
@@ -52,16 +47,19 @@ export function HomeScreen() {
           {me.display_name ? `, ${me.display_name}` : ''}
         </Title>
       </div>
+      {home.loading && <HomeSkeleton />}
+      {shortcuts && (
+        <Section title={shortcuts.title}>
+          <Shortcuts items={shortcuts.items.slice(0, MAX_SHORTCUTS)} label={shortcuts.title} />
+        </Section>
+      )}
+      {rows.map((s) => (
+        <HomeRow key={s.id} section={s} />
+      ))}
       {releases.error && <p className="form-error">Could not load new releases: {releases.error.message}</p>}
       {albums.length > 0 && (
         <Section title="Recently added">
-          <ul className="shortcuts" aria-label="Recently added">
-            {albums.slice(0, 6).map((a) => (
-              <li key={a.id}>
-                <Shortcut album={a} />
-              </li>
-            ))}
-          </ul>
+          <Shortcuts items={albums.slice(0, 6).map((a) => ({ ...a, type: 'album' }))} label="Recently added" />
         </Section>
       )}
       {albums.length > 0 && (
@@ -80,16 +78,39 @@ export function HomeScreen() {
           </ul>
         </Section>
       )}
-      {!loading && albums.length === 0 && !releases.error && (
+      {!loading && !home.loading && albums.length === 0 && sections.length === 0 && !releases.error && (
         <Empty title="Nothing to play yet">
           Import a music folder with <code>cadenza import ~/Music</code>, or upload an album in the Studio.
         </Empty>
       )}
-      {loading && albums.length === 0 && (
+      {loading && !home.loading && albums.length === 0 && (
         <div className="page-loading" role="status" aria-label="Loading">
           <span className="spinner" />
         </div>
       )}
     </div>
+  );
+}
+
+/** "Show all" of a home row: every card of the section. */
+export function HomeSectionScreen({ id }: { id: string }) {
+  const home = useApi<Home>('/v1/me/home');
+  return (
+    <Loading load={home}>
+      {(h) => {
+        const section = h.sections.find((s) => s.id === id);
+        if (!section) return <Empty title="Not found">This part of your home is not there any more.</Empty>;
+        return (
+          <div className="page">
+            <Title>{section.title}</Title>
+            <CardGrid
+              items={section.items.map((item) => ({ ...item, id: `${item.type}:${item.id}`, item }))}
+              label={section.title}
+              render={({ item }) => <HomeCard item={item} />}
+            />
+          </div>
+        );
+      }}
+    </Loading>
   );
 }

@@ -7,6 +7,7 @@ import { queueItem } from '../queue-items.js';
 import { Icon } from '../ui/icons.js';
 import { Empty } from '../ui/page.js';
 import { SaveButton } from '../ui/save-button.js';
+import { TrackMenu } from '../ui/track-actions.js';
 import { catalogRows, type TrackRow, TrackTable } from '../ui/track-table.js';
 
 /** The rows of a live playlist: catalog rows where the track is known, a stand-in where it is not. */
@@ -83,6 +84,10 @@ export function PlaylistTracks({
       context,
     );
   };
+  const itemAt = (index: number) => {
+    const t = tracks.get(items[index]!.trackId);
+    return t ? queueItem(t) : undefined;
+  };
   const move = (from: number, to: number) => edit({ type: 'move', rangeStart: from, rangeLength: 1, insertBefore: to });
   /** Alt+Up / Alt+Down on a focused row moves it (the table's own keys move focus between rows). */
   const onKey = (e: KeyboardEvent) => {
@@ -149,6 +154,7 @@ export function PlaylistTracks({
         actions={(i, row, tabIndex) => (
           <div className="row-actions">
             <SaveButton kind="track" id={row.id} name={row.title} tabIndex={tabIndex} />
+            <TrackMenu id={row.id} title={row.title} item={itemAt(i)} tabIndex={tabIndex} />
             {canEdit && (
               <>
                 <button

@@ -11,10 +11,12 @@ import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItem } from '../queue-items.js';
 import { Artwork } from '../ui/artwork.js';
 import { Icon } from '../ui/icons.js';
+import { MoreMenu, radioAction } from '../ui/more-menu.js';
 import { Empty, Hero, Loading } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
 import { toast } from '../ui/toasts.js';
 import { useBusy } from '../ui/use-busy.js';
+import { PlaylistRecommendations } from './playlist-recommendations.js';
 import { PlaylistSettings } from './playlist-settings.js';
 import { PlaylistTracks } from './playlist-tracks.js';
 
@@ -135,6 +137,14 @@ export function PlaylistScreen({ id }: { id: string }) {
                   edit={live.edit}
                 />
               )}
+              {canEdit && items.length > 0 && live.status.kind !== 'revoked' && (
+                <PlaylistRecommendations
+                  playlistId={p.id}
+                  name={p.name}
+                  inPlaylist={new Set(items.map((it) => it.trackId))}
+                  add={(trackId) => live.edit({ type: 'add', trackIds: [trackId] })}
+                />
+              )}
             </div>
           </div>
         );
@@ -192,6 +202,12 @@ function PlaylistActions({
           <Icon name="link" size={16} /> Copy share link
         </button>
       )}
+      <MoreMenu
+        label={playlist.name}
+        size={28}
+        className="icon-button more-large"
+        actions={[radioAction('Go to playlist radio', `cadenza:playlist:${playlist.id}`)]}
+      />
     </div>
   );
 }

@@ -17,18 +17,53 @@ function row(item: QueueItem, index: number, number: number): TrackRow {
   };
 }
 
-/** The play queue: what plays now, and what follows (jump to any entry, or remove it). */
+/** Entries of the queue after the current one, with their place in the queue. */
+type Upcoming = { item: QueueItem; at: number }[];
+
+/** A table of upcoming entries: jump to any of them, or take it off the queue. */
+function UpcomingTable({ entries, label }: { entries: Upcoming; label: string }) {
+  const { player } = usePlayer();
+  return (
+    <TrackTable
+      rows={entries.map((e, i) => row(e.item, e.at, i + 1))}
+      label={label}
+      showAlbum
+      showArt
+      onPlay={(i) => void player.playIndex(entries[i]!.at)}
+      onPrepare={(i) => player.prepare(entries[i]?.item)}
+      actions={(i, r, tabIndex) => (
+        <button
+          type="button"
+          className="icon-button small"
+          aria-label={`Remove ${r.title} from queue`}
+          title="Remove from queue"
+          tabIndex={tabIndex}
+          onClick={() => void player.removeFromQueue(entries[i]!.at)}
+        >
+          <Icon name="close" size={16} />
+        </button>
+      )}
+    />
+  );
+}
+
+/**
+ * The play queue: what plays now, what follows from the listener's own queue, and after it what
+ * Autoplay picked (similar songs that play once the queue ends, as on Spotify).
+ */
 export function QueueScreen() {
   const { player, state } = usePlayer();
   const current = state.queue[state.index];
-  const nextStart = state.index + 1;
-  const upNext = state.queue.slice(nextStart);
+  const upcoming: Upcoming = state.queue.slice(state.index + 1).map((item, i) => ({ item, at: state.index + 1 + i }));
+  const own = upcoming.filter((e) => !e.item.autoplay);
+  const autoplay = upcoming.filter((e) => e.item.autoplay);
   const playing = state.status === 'playing' || state.status === 'loading';
+  const name = current?.autoplay ? null : player.contextName;
 
   return (
     <div className="page">
       <Title>Queue</Title>
-      {!current && upNext.length === 0 && (
+      {!current && upcoming.length === 0 && (
         <Empty title="Your queue is empty">Play an album, an artist or a song and it shows up here.</Empty>
       )}
       {current && (
@@ -45,31 +80,18 @@ export function QueueScreen() {
           />
         </Section>
       )}
-      {upNext.length > 0 && (
-        <Section title="Next up">
-          <TrackTable
-            rows={upNext.map((item, i) => row(item, nextStart + i, i + 1))}
-            label="Next up"
-            showAlbum
-            showArt
-            onPlay={(i) => void player.playIndex(nextStart + i)}
-            onPrepare={(i) => player.prepare(upNext[i])}
-            actions={(i, r, tabIndex) => (
-              <button
-                type="button"
-                className="icon-button small"
-                aria-label={`Remove ${r.title} from queue`}
-                title="Remove from queue"
-                tabIndex={tabIndex}
-                onClick={() => void player.removeFromQueue(nextStart + i)}
-              >
-                <Icon name="close" size={16} />
-              </button>
-            )}
-          />
+      {own.length > 0 && (
+        <Section title={name ? `Next from: ${name}` : 'Next up'}>
+          <UpcomingTable entries={own} label="Next up" />
         </Section>
       )}
-      {current && upNext.length === 0 && (
+      {autoplay.length > 0 && (
+        <Section title="Autoplay">
+          <p className="section-lead">Similar songs play on after your queue ends.</p>
+          <UpcomingTable entries={autoplay} label="Autoplay" />
+        </Section>
+      )}
+      {current && upcoming.length === 0 && (
         <p className="muted queue-end">
           Nothing after this track{state.repeat === 'all' ? ' (repeat is on: the queue starts over)' : ''}.
         </p>

@@ -6,6 +6,7 @@ import { usePlayer, usePlayingContext } from '../player-context.js';
 import { queueItem } from '../queue-items.js';
 import { Link } from '../router.js';
 import { Artwork } from '../ui/artwork.js';
+import { MoreMenu, radioAction } from '../ui/more-menu.js';
 import { ArtistLinks, Hero, Loading, Section } from '../ui/page.js';
 import { PlayButton } from '../ui/play-button.js';
 import { toast } from '../ui/toasts.js';
@@ -56,6 +57,15 @@ export function TrackScreen({ id }: { id: string }) {
             >
               Play next
             </button>
+            <MoreMenu
+              label={t.name}
+              size={28}
+              className="icon-button more-large"
+              actions={[
+                radioAction('Go to song radio', `cadenza:track:${t.id}`),
+                ...t.artists.slice(0, 1).map((a) => radioAction('Go to artist radio', `cadenza:artist:${a.id}`)),
+              ]}
+            />
           </div>
           <div className="page-body">
             {album.data && album.data.tracks.items.length > 1 && (

@@ -1,6 +1,6 @@
 import type { CSSProperties } from 'react';
 import type { QualityPreference } from '../player/index.js';
-import { usePlayer } from '../player-context.js';
+import { usePlayer, usePlayerSelect } from '../player-context.js';
 import { Icon } from '../ui/icons.js';
 import { Popover } from '../ui/popover.js';
 
@@ -11,10 +11,11 @@ const QUALITIES: { value: QualityPreference; label: string }[] = [
   { value: 'very_high', label: 'Very high (320 kbps)' },
 ];
 
-/** Crossfade, loudness normalisation and streaming quality, in a popover of the now-playing bar. */
+/** Crossfade, loudness normalisation, autoplay and streaming quality, in a popover of the now-playing bar. */
 export function PlaybackSettings() {
   const { player, state } = usePlayer();
   const { crossfadeSeconds, normalize, quality } = state.settings;
+  const autoplay = usePlayerSelect((_, p) => p.autoplay);
   return (
     <Popover
       label="Playback settings"
@@ -52,6 +53,21 @@ export function PlaybackSettings() {
           onChange={(e) => player.updateSettings({ normalize: e.target.checked })}
         />
       </label>
+      <div className="setting">
+        <label className="setting setting-row">
+          <span className="setting-name">Autoplay</span>
+          <input
+            type="checkbox"
+            role="switch"
+            aria-checked={autoplay}
+            className="switch"
+            aria-label="Autoplay"
+            checked={autoplay}
+            onChange={(e) => player.setAutoplay(e.target.checked)}
+          />
+        </label>
+        <p className="setting-hint">When your music ends, keep listening to similar songs.</p>
+      </div>
       <label className="setting">
         <span className="setting-name">Streaming quality</span>
         <select

@@ -5,8 +5,8 @@ import { useMe } from '../me.js';
 import { Icon } from './icons.js';
 import { toast } from './toasts.js';
 
-/** Where the menu goes: under the button, or above it near the bottom of the window. */
-function placeNear(button: HTMLElement): CSSProperties {
+/** Where a menu goes: under its button, or above it near the bottom of the window. */
+export function placeNear(button: HTMLElement): CSSProperties {
   const r = button.getBoundingClientRect();
   const right = Math.max(8, window.innerWidth - r.right);
   if (r.bottom + 300 > window.innerHeight) return { position: 'fixed', right, bottom: window.innerHeight - r.top + 4 };

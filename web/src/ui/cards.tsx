@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api, seg } from '../api/client.js';
-import type { Album, AlbumSummary, Artist, Image, Track } from '../api/types.js';
+import { type PlaylistItem, type PlaylistSummary, userName } from '../api/playlist-types.js';
+import type { Album, AlbumSummary, Artist, Image, Paging, Track } from '../api/types.js';
 import { albumType, hue, year } from '../format.js';
 import { usePlayerControls, usePlayingContext } from '../player-context.js';
 import { queueItems } from '../queue-items.js';
@@ -23,6 +24,16 @@ export function usePlayArtist() {
   return async (artistId: string) => {
     const { tracks } = await api.get<{ tracks: Track[] }>(`/v1/artists/${seg(artistId)}/top-tracks`);
     await player.playQueue(queueItems(tracks), 0, `artist:${artistId}`);
+  };
+}
+
+/** Plays a playlist from its first track (fetches its first 100 items first). */
+export function usePlayPlaylist() {
+  const player = usePlayerControls();
+  return async (playlistId: string) => {
+    const page = await api.get<Paging<PlaylistItem>>(`/v1/playlists/${seg(playlistId)}/tracks?limit=100`);
+    const tracks = page.items.flatMap((it) => (it.track ? [it.track] : []));
+    await player.playQueue(queueItems(tracks), 0, `playlist:${playlistId}`);
   };
 }
 
@@ -96,6 +107,30 @@ export function ArtistCard({ artist }: { artist: Artist }) {
           label={artist.name}
           playing={playing}
           onPlay={() => void playArtist(artist.id)}
+          onPause={() => void player.pause()}
+        />
+      }
+    />
+  );
+}
+
+export function PlaylistCard({ playlist }: { playlist: PlaylistSummary }) {
+  const player = usePlayerControls();
+  const playing = usePlayingContext(`playlist:${playlist.id}`);
+  const playPlaylist = usePlayPlaylist();
+  return (
+    <Card
+      to={`/playlist/${playlist.id}`}
+      title={playlist.name}
+      subtitle={playlist.description || `By ${userName(playlist.owner)}`}
+      art={<Artwork images={playlist.images} size={180} seed={playlist.id} />}
+      play={
+        <PlayButton
+          className="card-play"
+          size="small"
+          label={playlist.name}
+          playing={playing}
+          onPlay={() => void playPlaylist(playlist.id)}
           onPause={() => void player.pause()}
         />
       }

@@ -203,6 +203,7 @@ export function CatalogTracks({
   tracks,
   album,
   context,
+  contextName = null,
   label,
   numbered = false,
   showAlbum = false,
@@ -211,6 +212,8 @@ export function CatalogTracks({
   tracks: (SimplifiedTrack | Track)[];
   album?: AlbumSummary;
   context: string;
+  /** The queue's name while it plays, when it has one of its own (a radio's). */
+  contextName?: string | null;
   label: string;
   numbered?: boolean;
   showAlbum?: boolean;
@@ -230,9 +233,11 @@ export function CatalogTracks({
       playing={playing}
       showAlbum={showAlbum}
       showArt={showArt}
-      onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context)}
+      onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context, contextName)}
       onPrepare={(i) => player.prepare(queueItem(tracks[i]!, album))}
-      actions={(_, row, tabIndex) => <TrackActions id={row.id} title={row.title} tabIndex={tabIndex} />}
+      actions={(i, row, tabIndex) => (
+        <TrackActions id={row.id} title={row.title} item={queueItem(tracks[i]!, album)} tabIndex={tabIndex} />
+      )}
     />
   );
 }
