@@ -290,7 +290,7 @@ export class FfmpegTranscoder implements Transcoder {
  * spawn, before the child has done any real work. A process that has already exited (ESRCH) has
  * nothing left to lower.
  */
-const BACKGROUND_NICENESS = 19;
+export const BACKGROUND_NICENESS = 19;
 /**
  * A rung made for a listener runs at the server's own priority for 1.5 s (at 30 to 60 times real time,
  * a minute or more of audio ahead of them), then at nice 10, behind any newer first request; one still
@@ -302,7 +302,7 @@ const SETTLING: [afterMs: number, niceness: number][] = [
   [6000, BACKGROUND_NICENESS],
 ];
 
-function renice(pid: number, niceness: number): void {
+export function renice(pid: number, niceness: number): void {
   try {
     setPriority(pid, niceness);
   } catch {
@@ -416,7 +416,7 @@ function parseJson(text: string): FfprobeJson | undefined {
 }
 
 /** The first line of an ffmpeg log without its "[codec @ 0x…] " prefix, which means nothing to a person. */
-function firstLine(stderr: string): string | undefined {
+export function firstLine(stderr: string): string | undefined {
   const line = stderr.split('\n').find((l) => l.trim() !== '');
   return line?.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim();
 }

@@ -100,12 +100,13 @@ export class PlayerHost {
   private player: Player | null = null;
   /** The queue of the last visit while no engine plays it yet (the state shows it, paused). */
   private restored = loadQueue();
-  private state: PlayerState = idleState(loadPrefs(), this.restored);
+  private readonly loadedPrefs = loadPrefs();
+  private state: PlayerState = idleState(this.loadedPrefs, this.restored);
   private readonly listeners = new Set<() => void>();
   private readonly queueSaver = new QueueSaver();
   private lastError: string | null = null;
   private savedPrefs = '';
-  private autoplayOn = loadPrefs().autoplay;
+  private autoplayOn = this.loadedPrefs.autoplay;
   /** What the queue was started from (`album:ID`, `radio:cadenza:track:ID` …) and its name, if it has one. */
   private queueContext: string | null = this.restored?.context ?? null;
   private queueName: string | null = this.restored?.name ?? null;
@@ -138,9 +139,9 @@ export class PlayerHost {
     return this.current?.autoplay ? AUTOPLAY_CONTEXT : this.queueContext;
   }
 
-  /** The name of what plays (a radio's "<X> Radio"), when it has one. */
+  /** The name of what plays (a radio's "<X> Radio"), when it has one; none for tracks autoplay added. */
   get contextName(): string | null {
-    return this.current?.autoplay ? 'Autoplay' : this.queueName;
+    return this.current?.autoplay ? null : this.queueName;
   }
 
   get autoplay(): boolean {

@@ -11,7 +11,7 @@ import { queueItems } from './queue-items.js';
 
 /** A radio's queue context: `radio:<seed uri>` (`radio:cadenza:track:…`). */
 export const radioContext = (seedUri: string) => `radio:${seedUri}`;
-export const radioSeed = (context: string | null): string | null =>
+const radioSeed = (context: string | null): string | null =>
   context?.startsWith('radio:') ? context.slice('radio:'.length) : null;
 
 /** The context of the tracks autoplay added (no Cadenza uri: listening events carry none for them). */
@@ -20,14 +20,14 @@ export const AUTOPLAY_CONTEXT = 'autoplay';
 export const RADIO_PAGE = 50;
 /** A radio fetches its next page when this few of its tracks are left to play. */
 export const RADIO_LOW = 5;
-export const AUTOPLAY_BATCH = 20;
+const AUTOPLAY_BATCH = 20;
 /** Autoplay is seeded by this many of the tracks played last. */
 export const AUTOPLAY_SEEDS = 5;
 /**
  * The most track ids sent as `exclude`, the newest ones: 400 ids keep the URL under 10 kB (servers
  * refuse request heads over 16 kB), and cover about a day of radio without a repeat.
  */
-export const EXCLUDE_MAX = 400;
+const EXCLUDE_MAX = 400;
 
 export interface QueuePosition {
   queue: readonly QueueItem[];
@@ -37,7 +37,7 @@ export interface QueuePosition {
   repeat: RepeatMode;
 }
 
-export type Refill = { kind: 'radio'; seedUri: string } | { kind: 'autoplay' };
+type Refill = { kind: 'radio'; seedUri: string } | { kind: 'autoplay' };
 
 /**
  * What to fetch now, or null. Nothing while repeat is on (the queue starts over); a radio refills
@@ -78,7 +78,7 @@ export function autoplaySeeds(history: readonly string[], at: QueuePosition): st
 }
 
 /** The request for a refill; `exclude` names what the queue (and the listener's history) already has. */
-export function refillPath(refill: Refill, at: QueuePosition, history: readonly string[]): string {
+function refillPath(refill: Refill, at: QueuePosition, history: readonly string[]): string {
   const queued = at.queue.map((q) => q.id);
   if (refill.kind === 'radio') {
     const exclude = newest(queued, EXCLUDE_MAX).join(',');
@@ -90,7 +90,7 @@ export function refillPath(refill: Refill, at: QueuePosition, history: readonly 
 }
 
 /** The tracks of an answer not in the queue yet, each once. */
-export function freshTracks(tracks: readonly Track[], queue: readonly QueueItem[]): Track[] {
+function freshTracks(tracks: readonly Track[], queue: readonly QueueItem[]): Track[] {
   const seen = new Set(queue.map((q) => q.id));
   return tracks.filter((t) => {
     if (seen.has(t.id)) return false;
@@ -99,7 +99,7 @@ export function freshTracks(tracks: readonly Track[], queue: readonly QueueItem[
   });
 }
 
-export interface ContinuationDeps {
+interface ContinuationDeps {
   fetchTracks(path: string): Promise<Track[]>;
   /** Appends to the queue (and plays on if the queue had already ended). */
   append(items: QueueItem[]): Promise<void>;

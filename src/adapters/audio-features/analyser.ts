@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { MediaError } from '../../core/errors.js';
 import type { AnalysisWindow, AudioAnalyser, AudioFeatures } from '../../core/features/types.js';
+import { BACKGROUND_NICENESS, firstLine, renice } from '../ffmpeg.js';
 import { type FfmpegBinaries, findFfmpeg } from '../ffmpeg-binaries.js';
 import { startModuleWorker } from '../memory-search/worker-boot.js';
 import type { ExtractRequest } from './extract-worker.js';
@@ -69,13 +69,7 @@ export class FfmpegAudioAnalyser implements AudioAnalyser {
     const args = ['-nostdin', '-v', 'error', ...seek, '-i', path, '-map', '0:a:0', ...downmix];
     const output = ['-ar', String(ANALYSIS_SAMPLE_RATE), '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1'];
     const child = spawn(this.binaries.ffmpeg, [...args, ...output], { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, 19);
-      } catch {
-        // Gone already, or refused: normal priority, still correct.
-      }
-    }
+    if (child.pid !== undefined) renice(child.pid, BACKGROUND_NICENESS);
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -89,8 +83,7 @@ export class FfmpegAudioAnalyser implements AudioAnalyser {
       child.on('close', resolve);
     }).finally(() => clearTimeout(timer));
     if (code !== 0) {
-      const reason = stderr.split('\n').find((l) => l.trim() !== '') ?? `ffmpeg exited with ${code}`;
-      throw new MediaError(`audio could not be decoded: ${reason.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '')}`);
+      throw new MediaError(`audio could not be decoded: ${firstLine(stderr) ?? `ffmpeg exited with ${code}`}`);
     }
     const bytes = Buffer.concat(chunks);
     const samples = new Float32Array(Math.floor(bytes.length / 4));

@@ -145,23 +145,7 @@ export class PgAudioFeaturesRepository implements AudioFeaturesRepository {
 
   async saveFailure(trackId: string, version: string, reason: string): Promise<void> {
     const nothing = {
-      danceability: null,
-      energy: null,
-      key: null,
-      loudness: null,
-      mode: null,
-      speechiness: null,
-      acousticness: null,
-      instrumentalness: null,
-      liveness: null,
-      valence: null,
-      tempo: null,
-      time_signature: null,
-      spectral_centroid: null,
-      spectral_rolloff: null,
-      spectral_flatness: null,
-      key_confidence: null,
-      tempo_confidence: null,
+      ...(Object.fromEntries(FEATURE_COLUMNS.map((c) => [c, null])) as Record<(typeof FEATURE_COLUMNS)[number], null>),
       analysed_from_ms: null,
       analysed_ms: null,
     };
@@ -203,7 +187,7 @@ export class PgAudioFeaturesRepository implements AudioFeaturesRepository {
     return out;
   }
 
-  async many(ids: string[]): Promise<Map<string, StoredFeatures>> {
+  private async many(ids: string[]): Promise<Map<string, StoredFeatures>> {
     const out = new Map<string, StoredFeatures>();
     if (ids.length === 0) return out;
     const r = await sql<Row>`

@@ -11,7 +11,7 @@ import type {
   Track,
 } from '../../core/catalog/types.js';
 import type { Db } from './database.js';
-import { VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
+import { soldIn, VISIBLE_ALBUM, VISIBLE_TRACK } from './visibility.js';
 
 /** An album is visible when published and at least one of its tracks is ready to play. */
 interface AlbumRow {
@@ -48,11 +48,6 @@ const ALBUM_COLUMNS = sql`a.id, a.name, a.album_type, a.release_date, a.release_
 
 const TRACK_COLUMNS = sql`t.id, t.album_id, t.name, t.disc_number, t.track_number, t.duration_ms, t.explicit, t.isrc,
   t.popularity, t.available_markets`;
-
-/** Albums (alias `a`) sold in the market; every album when none is given. A null list means everywhere. */
-function soldIn(market: string | undefined) {
-  return market === undefined ? sql`true` : sql`(a.available_markets is null or ${market} = any(a.available_markets))`;
-}
 
 export class PgCatalogRepository implements CatalogRepository {
   constructor(private readonly db: Db) {}

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ContextPlays, HomeReads } from '../../core/home/types.js';
 import type { Db } from './database.js';
-import { VISIBLE_ALBUM } from './visibility.js';
+import { soldIn, VISIBLE_ALBUM } from './visibility.js';
 
 /** Contexts a home shelf can show; anything else in `context_uri` (a show, a collection) is left out. */
 const SHELF_CONTEXT = '^cadenza:(album|playlist|artist):[0-9A-Za-z]{22}$';
@@ -19,9 +19,6 @@ const toContext = (r: ContextRow): ContextPlays => ({
   lastPlayedAt: Math.round(Number(r.last_ms)),
   plays: r.plays,
 });
-
-/** Album and market available in: a release is shown only where it is sold (null = everywhere). */
-const SOLD_IN = (market: string) => sql`(a.available_markets is null or ${market} = any(a.available_markets))`;
 
 /** The reads of the personalised home, from the listening history, the library and the catalogue. */
 export class PgHomeReads implements HomeReads {
@@ -65,7 +62,7 @@ export class PgHomeReads implements HomeReads {
   async followedReleases(userId: string, since: string, limit: number, market: string): Promise<string[]> {
     const r = await sql<{ id: string }>`
       select a.id from albums a
-      where a.release_date >= ${since} and ${VISIBLE_ALBUM} and ${SOLD_IN(market)}
+      where a.release_date >= ${since} and ${VISIBLE_ALBUM} and ${soldIn(market)}
         and exists (select 1 from album_artists aa join artist_follows f on f.artist_id = aa.artist_id
                     where aa.album_id = a.id and f.user_id = ${userId})
       order by a.release_date desc, a.popularity desc, a.id limit ${limit}`.execute(this.db);
@@ -78,7 +75,7 @@ export class PgHomeReads implements HomeReads {
         join albums a on a.id = t.album_id
       where q.period >= to_char(now() - make_interval(days => ${days}::int), 'YYYY-MM') and q.market = ${market}
         and q.streamed_at > now() - make_interval(days => ${days}::int)
-        and ${VISIBLE_ALBUM} and ${SOLD_IN(market)}
+        and ${VISIBLE_ALBUM} and ${soldIn(market)}
       group by t.album_id having count(distinct q.user_id) >= ${minListeners}::int
       order by count(*) desc, t.album_id limit ${limit}`.execute(this.db);
     return r.rows.map((x) => x.id);
@@ -86,7 +83,7 @@ export class PgHomeReads implements HomeReads {
 
   async popularAlbums(limit: number, market: string): Promise<string[]> {
     const r = await sql<{ id: string }>`
-      select a.id from albums a where ${VISIBLE_ALBUM} and ${SOLD_IN(market)}
+      select a.id from albums a where ${VISIBLE_ALBUM} and ${soldIn(market)}
       order by a.popularity desc, a.release_date desc nulls last, a.id limit ${limit}`.execute(this.db);
     return r.rows.map((x) => x.id);
   }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+// The thresholds and weights live with the online engine, which applies the same ones at request time.
 import {
   FOLLOW_TRACKS,
   FOLLOW_WEIGHT,
@@ -9,9 +10,6 @@ import {
 } from '../../core/recs/listener.js';
 import { type Interactions, interactionsFromRows } from '../../core/recs/matrix.js';
 import type { Database } from './schema.js';
-
-// The thresholds and weights live with the online engine, which applies the same ones at request time.
-export { FOLLOW_TRACKS, FOLLOW_WEIGHT, HEARD_MS, PLAYLIST_ADD_WEIGHT, SAVE_WEIGHT, SKIPPED_MS };
 
 export interface ListeningSignals {
   /**

@@ -9,8 +9,8 @@ import type { Database } from './schema.js';
 import { VISIBLE_TRACK } from './visibility.js';
 
 /** How many of a listener's latest plays the engine reads per request. */
-export const LISTENER_PLAYS = 500;
-export const LISTENER_SAVES = 500;
+const LISTENER_PLAYS = 500;
+const LISTENER_SAVES = 500;
 
 /** What the online recommendation engine reads from PostgreSQL. */
 export class PgRecsStore implements RecsStore {

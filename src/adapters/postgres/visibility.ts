@@ -6,3 +6,8 @@ import { sql } from 'kysely';
  */
 export const VISIBLE_TRACK = sql`t.status = 'ready' and a.status = 'published'`;
 export const VISIBLE_ALBUM = sql`a.status = 'published' and exists (select 1 from tracks vt where vt.album_id = a.id and vt.status = 'ready')`;
+
+/** Albums (alias `a`) sold in the market; every album when none is given. A null list means everywhere. */
+export function soldIn(market: string | undefined) {
+  return market === undefined ? sql`true` : sql`(a.available_markets is null or ${market} = any(a.available_markets))`;
+}

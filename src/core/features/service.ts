@@ -120,11 +120,6 @@ export class AudioFeatureService {
     return ids.map((id) => found.get(id)?.features ?? null);
   }
 
-  /** Stored features of many tracks at once, for the recommender (ids without features are absent). */
-  many(ids: string[]): Promise<Map<string, StoredFeatures>> {
-    return this.deps.repo.many(ids);
-  }
-
   /** `contentVector` of many tracks at once (ids without features are absent). */
   vectors(ids: string[]): Promise<Map<string, Float32Array>> {
     return this.deps.repo.vectors(ids);

@@ -91,8 +91,6 @@ export interface AudioFeaturesRepository {
   visible(
     ids: string[],
   ): Promise<Map<string, { durationMs: number; features: StoredFeatures | null; failed: boolean }>>;
-  /** Stored features of many tracks at once (ids without features are absent), for the recommender. */
-  many(ids: string[]): Promise<Map<string, StoredFeatures>>;
   /** `contentVector` of many tracks at once (ids without features are absent). */
   vectors(ids: string[]): Promise<Map<string, Float32Array>>;
   /** Calls `onTrackChanged` with track ids as the catalogue writes them; resolves with a stop function. */

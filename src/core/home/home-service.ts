@@ -151,10 +151,7 @@ export class HomeService {
   private async requestRefresh(userId: string, today: string): Promise<void> {
     try {
       if (!(await this.reads.hasListened(userId))) return;
-      const payload: MadeForYouPayload = { userId };
-      if (await this.jobs.queue.enqueue(MADE_FOR_YOU_JOB, `${MADE_FOR_YOU_JOB}:${userId}:${today}`, payload)) {
-        this.jobs.poke();
-      }
+      if (await this.enqueueRefresh(userId, today)) this.jobs.poke();
     } catch {
       // The next request asks again; home answers either way.
     }
@@ -190,11 +187,16 @@ export class HomeService {
   async sweep(day: string): Promise<number> {
     let queued = 0;
     for (const userId of await this.store.activeListeners(ACTIVE_DAYS)) {
-      const payload: MadeForYouPayload = { userId };
-      if (await this.jobs.queue.enqueue(MADE_FOR_YOU_JOB, `${MADE_FOR_YOU_JOB}:${userId}:${day}`, payload)) queued++;
+      if (await this.enqueueRefresh(userId, day)) queued++;
     }
     if (queued > 0) this.jobs.poke();
     return queued;
+  }
+
+  /** Queues a listener's refresh for the day; false when that day's job is already queued. */
+  private enqueueRefresh(userId: string, day: string): Promise<boolean> {
+    const payload: MadeForYouPayload = { userId };
+    return this.jobs.queue.enqueue(MADE_FOR_YOU_JOB, `${MADE_FOR_YOU_JOB}:${userId}:${day}`, payload);
   }
 
   private async topArtists(userId: string): Promise<Artist[]> {

@@ -71,17 +71,13 @@ export class MadeForYouGenerator {
     const shelf = await this.store.shelf(userId);
     const slot = (kind: MadeForYouKind, n = 0) => shelf.find((e) => e.kind === kind && e.slot === n);
 
-    const week = weekStarting(now, MONDAY);
-    if (slot('discover-weekly')?.period !== week) {
-      await this.put(
-        userId,
-        slot('discover-weekly'),
-        'discover-weekly',
-        0,
-        week,
-        await this.discoverWeekly(userId, market),
-      );
-    }
+    /** Rebuilds a one-slot playlist when its period has moved on. */
+    const renew = async (kind: MadeForYouKind, period: string, build: () => Promise<Built | null>) => {
+      const existing = slot(kind);
+      if (existing?.period !== period) await this.put(userId, existing, kind, 0, period, await build());
+    };
+
+    await renew('discover-weekly', weekStarting(now, MONDAY), () => this.discoverWeekly(userId, market));
 
     const day = utcDay(now);
     const mixes = shelf.filter((e) => e.kind === 'daily-mix');
@@ -92,17 +88,7 @@ export class MadeForYouGenerator {
       for (const old of mixes.filter((e) => e.slot > built.length)) await this.store.remove(old.playlistId);
     }
 
-    const radarWeek = weekStarting(now, FRIDAY);
-    if (slot('release-radar')?.period !== radarWeek) {
-      await this.put(
-        userId,
-        slot('release-radar'),
-        'release-radar',
-        0,
-        radarWeek,
-        await this.releaseRadar(userId, market),
-      );
-    }
+    await renew('release-radar', weekStarting(now, FRIDAY), () => this.releaseRadar(userId, market));
     await this.store.finishRun(userId, day);
   }
 
@@ -140,8 +126,9 @@ export class MadeForYouGenerator {
 
   /** Playable tracks by id, in the order asked, without those the catalogue no longer shows. */
   private async tracks(ids: string[]): Promise<Track[]> {
-    const found = new Map((await this.catalog.tracks([...new Set(ids)])).map((t) => [t.id, t]));
-    return [...new Set(ids)].flatMap((id) => found.get(id) ?? []);
+    const unique = [...new Set(ids)];
+    const found = new Map((await this.catalog.tracks(unique)).map((t) => [t.id, t]));
+    return unique.flatMap((id) => found.get(id) ?? []);
   }
 
   private async coverOf(tracks: Track[]): Promise<string | null> {

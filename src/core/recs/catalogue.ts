@@ -50,6 +50,7 @@ export class Catalogue {
   private readonly artists = new Map<string, number[]>();
   private readonly albums = new Map<string, number[]>();
   private readonly genres = new Map<string, number[]>();
+  private readonly genresOfArtist = new Map<string, readonly string[]>();
   /** Track indices, most popular first. */
   readonly byPopularity: number[];
   /** Track indices, newest release first (undated last). */
@@ -76,12 +77,14 @@ export class Catalogue {
       .sort((a, b) => (tracks[b]!.releaseDate ?? '').localeCompare(tracks[a]!.releaseDate ?? '') || popular(a, b));
   }
 
-  get size(): number {
-    return this.tracks.length;
-  }
-
   indexOf(trackId: string): number | undefined {
     return this.index.get(trackId);
+  }
+
+  /** The track's credited artists; none for a track the catalogue does not hold. */
+  artistsOf(trackId: string): readonly string[] {
+    const i = this.index.get(trackId);
+    return i === undefined ? [] : this.tracks[i]!.artistIds;
   }
 
   hasArtist(artistId: string): boolean {
@@ -112,11 +115,17 @@ export class Catalogue {
   }
 
   /** The artist's genres, from their tracks, most common first. */
-  artistGenres(artistId: string): string[] {
+  artistGenres(artistId: string): readonly string[] {
+    // The catalogue never changes once built, and related artists asks this of every artist per request.
+    const cached = this.genresOfArtist.get(artistId);
+    if (cached) return cached;
+    const tracks = this.artists.get(artistId);
+    if (!tracks) return [];
     const counts = new Map<string, number>();
-    for (const i of this.ofArtist(artistId))
-      for (const g of this.tracks[i]!.genres) counts.set(g, (counts.get(g) ?? 0) + 1);
-    return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([g]) => g);
+    for (const i of tracks) for (const g of this.tracks[i]!.genres) counts.set(g, (counts.get(g) ?? 0) + 1);
+    const genres = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([g]) => g);
+    this.genresOfArtist.set(artistId, genres);
+    return genres;
   }
 
   /** The artist's popularity: their most popular track's. */

@@ -81,7 +81,10 @@ export class RecsEngine implements Recommendations {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private unsubscribe?: Unsubscribe;
-  private readonly vectors = new Map<string, { key: string; vector: Float64Array | undefined }>();
+  private readonly vectors = new Map<
+    string,
+    { key: string; vector: Float64Array | undefined; skipNeighbours: Map<string, number> }
+  >();
   private readonly now: () => number;
 
   constructor(private readonly o: RecsEngineOptions) {
@@ -141,7 +144,7 @@ export class RecsEngine implements Recommendations {
       market: r.market,
       skipped: state.skipped,
       skippedArtists: state.skippedArtists,
-      skipNeighbours: skipNeighbours(state, live),
+      skipNeighbours: state.skipNeighbours,
       lastPlayed: state.lastPlayed,
       followed: state.followed,
       hourAffinity: state.hourAffinity,
@@ -208,10 +211,7 @@ export class RecsEngine implements Recommendations {
     const [cat, signals] = await Promise.all([this.catalogue(), this.o.store.listener(userId)]);
     const state = this.listener(userId, signals, cat);
     const weights = new Map<string, number>();
-    for (const [t, w] of state.taste) {
-      const i = cat.indexOf(t);
-      if (i !== undefined) for (const a of cat.tracks[i]!.artistIds) weights.set(a, (weights.get(a) ?? 0) + w);
-    }
+    for (const [t, w] of state.taste) for (const a of cat.artistsOf(t)) weights.set(a, (weights.get(a) ?? 0) + w);
     for (const a of state.followed) if (cat.hasArtist(a)) weights.set(a, (weights.get(a) ?? 0) + 1);
     const artists = [...weights.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, 40);
     const clusters: { artists: string[]; weight: number; centre?: Float64Array; genre?: string }[] = [];
@@ -330,11 +330,7 @@ export class RecsEngine implements Recommendations {
 
   private async install(model: RecsModel, fittedAt: number): Promise<void> {
     const cat = await this.catalogue(true);
-    const artistsOf = (id: string) => {
-      const i = cat.indexOf(id);
-      return i === undefined ? [] : cat.tracks[i]!.artistIds;
-    };
-    this.live = new LiveModel(model, fittedAt, this.o.makeIndex, artistsOf);
+    this.live = new LiveModel(model, fittedAt, this.o.makeIndex, (id) => cat.artistsOf(id));
     this.vectors.clear();
   }
 
@@ -380,18 +376,15 @@ export class RecsEngine implements Recommendations {
     userId: string,
     signals: ListenerSignals,
     cat: Catalogue,
-  ): ListenerState & { vector?: Float64Array } {
-    const artistsOf = (id: string) => {
-      const i = cat.indexOf(id);
-      return i === undefined ? [] : cat.tracks[i]!.artistIds;
-    };
-    const state = listenerState(signals, artistsOf, this.now());
+  ): ListenerState & { vector?: Float64Array; skipNeighbours: Map<string, number> } {
+    const state = listenerState(signals, (id) => cat.artistsOf(id), this.now());
     const live = this.live;
-    if (!live) return state;
-    // The fold-in is cheap but not free; it is redone only when the listener's signals or the model changed.
+    if (!live) return { ...state, skipNeighbours: skipNeighbours(state, undefined) };
+    // The fold-in and the skips' neighbours are cheap but not free; they are redone only when the
+    // listener's signals or the model changed.
     const key = `${live.fittedAt}|${state.fingerprint}`;
     const cached = this.vectors.get(userId);
-    if (cached?.key === key) return { ...state, vector: cached.vector };
+    if (cached?.key === key) return { ...state, vector: cached.vector, skipNeighbours: cached.skipNeighbours };
     const liked = new Map(state.taste);
     for (const a of state.followed) {
       for (const i of cat.ofArtist(a).slice(0, FOLLOW_TRACKS)) {
@@ -400,10 +393,11 @@ export class RecsEngine implements Recommendations {
       }
     }
     const vector = live.vectorFor(liked, state.skipped);
+    const neighbours = skipNeighbours(state, live);
     this.vectors.delete(userId);
     if (this.vectors.size >= CACHED_LISTENERS) this.vectors.delete(this.vectors.keys().next().value!);
-    this.vectors.set(userId, { key, vector });
-    return { ...state, vector };
+    this.vectors.set(userId, { key, vector, skipNeighbours: neighbours });
+    return { ...state, vector, skipNeighbours: neighbours };
   }
 }
 

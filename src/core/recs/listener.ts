@@ -59,7 +59,8 @@ export function listenerState(
     } else if (p.listenedMs < SKIPPED_MS) shortOnly.add(p.trackId);
   }
   for (const t of signals.saved) taste.set(t, (taste.get(t) ?? 0) + SAVE_WEIGHT);
-  const skipped = new Set([...shortOnly].filter((t) => !heardLong.has(t) && !signals.saved.includes(t)));
+  const saved = new Set(signals.saved);
+  const skipped = new Set([...shortOnly].filter((t) => !heardLong.has(t) && !saved.has(t)));
   const skippedArtists = new Map<string, number>();
   for (const t of skipped) for (const a of artistsOf(t)) skippedArtists.set(a, (skippedArtists.get(a) ?? 0) + 1);
 

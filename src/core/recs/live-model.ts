@@ -12,7 +12,7 @@ import { type NeighbourModel, scoreNeighbours, type Walk } from './neighbours.js
 import { topK } from './topk.js';
 
 /** Shrinks the co-listening similarity of artists with few listeners: c / (√(n_a n_b) + shrink). */
-export const RELATED_SHRINK = 2;
+const RELATED_SHRINK = 2;
 
 export type Scores = Map<string, number>;
 

@@ -163,7 +163,7 @@ export function fitModel(kind: ModelKind, source: Source, data: Interactions, pa
   return { format: 1, kind, source, params, users: data.users, items: data.items, history, popularity, parts };
 }
 
-export function ialsParams(params: RecsParams) {
+function ialsParams(params: RecsParams) {
   return {
     factors: params['ials.factors']!,
     alpha: params['ials.alpha']!,

@@ -129,7 +129,7 @@ export function admissible(c: Candidate, ctx: RankingContext): boolean {
 }
 
 /** 0..1: how close the track is to the target attributes on average (an unknown attribute counts 0). */
-export function targetCloseness(c: Candidate, target: Readonly<Record<string, number>>): number {
+function targetCloseness(c: Candidate, target: Readonly<Record<string, number>>): number {
   const names = Object.keys(target);
   if (names.length === 0) return 0;
   let sum = 0;
@@ -142,7 +142,7 @@ export function targetCloseness(c: Candidate, target: Readonly<Record<string, nu
 }
 
 /** The candidate's score in context; see RANKING. */
-export function contextScore(c: Candidate, ctx: RankingContext): number {
+function contextScore(c: Candidate, ctx: RankingContext): number {
   let score = c.score;
   if (c.releaseDate) {
     const ageDays = Math.max(0, (ctx.now - Date.parse(`${c.releaseDate}T00:00:00Z`)) / DAY_MS);
@@ -190,7 +190,7 @@ export function rank(
  * the best that at least avoids the same artist twice in a row, and failing that the best left; under
  * a hard cap (Discover Weekly) the list ends there instead.
  */
-export function diversify(
+function diversify(
   sorted: readonly Candidate[],
   purpose: RecsPurpose,
   limit: number,

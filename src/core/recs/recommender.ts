@@ -31,10 +31,6 @@ export class Recommender {
     this.excluded = new Uint8Array(model.items.length);
   }
 
-  hasUser(id: string): boolean {
-    return this.userIndex.has(id);
-  }
-
   /** Top k item ids for a training user; an unknown user gets the most popular items. */
   forUser(userId: string, k: number): string[] {
     const user = this.userIndex.get(userId) ?? -1;

@@ -4,30 +4,14 @@ import type { Services } from '../../app.js';
 import type { Track } from '../../core/catalog/types.js';
 import { Invalid } from '../../core/errors.js';
 import { requireId } from '../../core/ids.js';
-import type { Tunable } from '../../core/recs/ranking.js';
+import { ATTRIBUTE_SPANS, type Tunable } from '../../core/recs/ranking.js';
 import { listenerMarket, requireUser } from '../auth.js';
 import { IdParams, Market } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
 
-/** Spotify's tunable track attributes, each as min_, max_ and target_. */
-const TUNABLE = [
-  'acousticness',
-  'danceability',
-  'duration_ms',
-  'energy',
-  'instrumentalness',
-  'key',
-  'liveness',
-  'loudness',
-  'mode',
-  'popularity',
-  'speechiness',
-  'tempo',
-  'time_signature',
-  'valence',
-];
-const TUNABLE_NAME = new RegExp(`^(min|max|target)_(${TUNABLE.join('|')})$`);
+/** Spotify's tunable track attributes (those ranking knows a span for), each as min_, max_ and target_. */
+const TUNABLE_NAME = new RegExp(`^(min|max|target)_(${Object.keys(ATTRIBUTE_SPANS).join('|')})$`);
 const MAX_SEEDS = 5;
 
 /** A comma-separated list of ids (`exclude`, `seed_tracks`), each checked; empty entries ignored. */

@@ -2,16 +2,14 @@ import { useState } from 'react';
 import { seg } from '../api/client.js';
 import type { TrackList } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
-import { usePlayerControls, usePlayerSelect } from '../player-context.js';
-import { queueItem, queueItems } from '../queue-items.js';
 import { Icon } from '../ui/icons.js';
 import { Section } from '../ui/page.js';
 import { toast } from '../ui/toasts.js';
-import { catalogRows, TrackTable } from '../ui/track-table.js';
+import { CatalogTracks } from '../ui/track-table.js';
 
 const PAGE = 10;
 /** The most ids a refresh leaves out (the newest shown): enough for many refreshes, short enough for a URL. */
-const EXCLUDE_MAX = 200;
+const SHOWN_MAX = 200;
 
 /**
  * Spotify's "Recommended songs" under a playlist its listener may edit: ten tracks that continue it,
@@ -30,14 +28,10 @@ export function PlaylistRecommendations({
   inPlaylist: ReadonlySet<string>;
   add: (trackId: string) => void;
 }) {
-  const player = usePlayerControls();
   const [shown, setShown] = useState<string[]>([]);
-  const exclude = shown.length > 0 ? `&exclude=${shown.slice(-EXCLUDE_MAX).join(',')}` : '';
+  const exclude = shown.length > 0 ? `&exclude=${shown.slice(-SHOWN_MAX).join(',')}` : '';
   const load = useApi<TrackList>(`/v1/playlists/${seg(playlistId)}/recommendations?limit=${PAGE}${exclude}`);
   const tracks = (load.data?.tracks ?? []).filter((t) => !inPlaylist.has(t.id));
-  const context = `recommended:${playlistId}`;
-  const currentId = usePlayerSelect((s, p) => (p.context === context ? s.queue[s.index]?.id : undefined));
-  const playing = usePlayerSelect((s) => s.status === 'playing' || s.status === 'loading');
   // Nothing to recommend, or the route failed: the section stays away.
   if (load.error || (load.data && load.data.tracks.length === 0 && shown.length === 0)) return null;
 
@@ -50,15 +44,12 @@ export function PlaylistRecommendations({
           <span className="spinner" />
         </div>
       ) : tracks.length > 0 ? (
-        <TrackTable
-          rows={catalogRows(tracks)}
+        <CatalogTracks
+          tracks={tracks}
+          context={`recommended:${playlistId}`}
           label="Recommended"
           showAlbum
           showArt
-          current={currentId ? tracks.findIndex((t) => t.id === currentId) : -1}
-          playing={playing}
-          onPlay={(i) => void player.playQueue(queueItems(tracks), i, context)}
-          onPrepare={(i) => player.prepare(queueItem(tracks[i]!))}
           actions={(i, row, tabIndex) => (
             <button
               type="button"

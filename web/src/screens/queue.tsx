@@ -58,7 +58,7 @@ export function QueueScreen() {
   const own = upcoming.filter((e) => !e.item.autoplay);
   const autoplay = upcoming.filter((e) => e.item.autoplay);
   const playing = state.status === 'playing' || state.status === 'loading';
-  const name = current?.autoplay ? null : player.contextName;
+  const name = player.contextName;
 
   return (
     <div className="page">

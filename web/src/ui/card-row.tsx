@@ -1,4 +1,5 @@
 import { type ReactNode, type RefObject, useLayoutEffect, useRef, useState } from 'react';
+import { CardGrid } from './cards.js';
 
 /** Card width and gap of `.card-grid` (screens.css): how many cards fit on one line. */
 const CARD_MIN = 168;
@@ -32,10 +33,13 @@ export function CardRow<T extends { id: string; type: string }>({
 }) {
   const [ref, columns] = useColumns();
   return (
-    <ul ref={ref} className="card-grid card-row" aria-label={label}>
-      {items.slice(0, columns).map((item) => (
-        <li key={`${item.type}:${item.id}`}>{render(item)}</li>
-      ))}
-    </ul>
+    <CardGrid
+      items={items.slice(0, columns)}
+      label={label}
+      render={render}
+      className="card-row"
+      listRef={ref}
+      itemKey={(item) => `${item.type}:${item.id}`}
+    />
   );
 }

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 import { api, seg } from '../api/client.js';
 import { type PlaylistItem, type PlaylistSummary, userName } from '../api/playlist-types.js';
 import type { Album, AlbumSummary, Artist, Image, Paging, Track } from '../api/types.js';
@@ -144,15 +144,23 @@ export function CardGrid<T extends { id: string }>({
   items,
   label,
   render,
+  className,
+  listRef,
+  itemKey = (item) => item.id,
 }: {
   items: T[];
   label: string;
   render: (item: T) => ReactNode;
+  /** Classes added to `card-grid`. */
+  className?: string;
+  listRef?: Ref<HTMLUListElement>;
+  /** The React key of an item's card, when ids alone may repeat (a row mixing kinds). */
+  itemKey?: (item: T) => string;
 }) {
   return (
-    <ul className="card-grid" aria-label={label}>
+    <ul ref={listRef} className={className ? `card-grid ${className}` : 'card-grid'} aria-label={label}>
       {items.map((item) => (
-        <li key={item.id}>{render(item)}</li>
+        <li key={itemKey(item)}>{render(item)}</li>
       ))}
     </ul>
   );

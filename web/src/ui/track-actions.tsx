@@ -5,18 +5,15 @@ import { type MenuAction, MoreMenu, radioAction } from './more-menu.js';
 import { SaveButton } from './save-button.js';
 import { toast } from './toasts.js';
 
-/** The "…" menu of a track row: add it to the queue (when the row can say what it is) and its radio. */
-export function TrackMenu({
-  id,
-  title,
-  item,
-  tabIndex,
-}: {
+type TrackRowProps = {
   id: string;
   title: string;
   item?: QueueItem;
   tabIndex: number;
-}) {
+};
+
+/** The "…" menu of a track row: add it to the queue (when the row can say what it is) and its radio. */
+export function TrackMenu({ id, title, item, tabIndex }: TrackRowProps) {
   const player = usePlayerControls();
   const actions: MenuAction[] = [];
   if (item)
@@ -30,17 +27,7 @@ export function TrackMenu({
 }
 
 /** The end of a catalog track row: save to Liked songs, add to a playlist, and its "…" menu. */
-export function TrackActions({
-  id,
-  title,
-  item,
-  tabIndex,
-}: {
-  id: string;
-  title: string;
-  item?: QueueItem;
-  tabIndex: number;
-}) {
+export function TrackActions({ id, title, item, tabIndex }: TrackRowProps) {
   return (
     <div className="row-actions">
       <SaveButton kind="track" id={id} name={title} tabIndex={tabIndex} />

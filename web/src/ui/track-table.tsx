@@ -208,6 +208,7 @@ export function CatalogTracks({
   numbered = false,
   showAlbum = false,
   showArt = false,
+  actions,
 }: {
   tracks: (SimplifiedTrack | Track)[];
   album?: AlbumSummary;
@@ -218,6 +219,8 @@ export function CatalogTracks({
   numbered?: boolean;
   showAlbum?: boolean;
   showArt?: boolean;
+  /** The end of each row, in place of the usual save / add to playlist / "…" actions. */
+  actions?: (index: number, row: TrackRow, tabIndex: number) => ReactNode;
 }) {
   const player = usePlayerControls();
   // Only what the rows show: the table re-renders when the current track or play/pause changes, not
@@ -235,9 +238,12 @@ export function CatalogTracks({
       showArt={showArt}
       onPlay={(i) => void player.playQueue(queueItems(tracks, album), i, context, contextName)}
       onPrepare={(i) => player.prepare(queueItem(tracks[i]!, album))}
-      actions={(i, row, tabIndex) => (
-        <TrackActions id={row.id} title={row.title} item={queueItem(tracks[i]!, album)} tabIndex={tabIndex} />
-      )}
+      actions={
+        actions ??
+        ((i, row, tabIndex) => (
+          <TrackActions id={row.id} title={row.title} item={queueItem(tracks[i]!, album)} tabIndex={tabIndex} />
+        ))
+      }
     />
   );
 }
