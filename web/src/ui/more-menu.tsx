@@ -1,7 +1,7 @@
-import { type CSSProperties, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect } from 'react';
 import { createPortal } from 'react-dom';
 import { navigate } from '../router.js';
-import { placeNear } from './add-to-playlist.js';
+import { moveFocus, useAnchoredMenu } from './anchored-menu.js';
 import { Icon, type IconName } from './icons.js';
 
 export interface MenuAction {
@@ -35,65 +35,33 @@ export function MoreMenu({
   size?: number;
   className?: string;
 }) {
-  const [open, setOpen] = useState<CSSProperties | null>(null);
-  const id = useId();
-  const panel = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
+  const menu = useAnchoredMenu();
   const name = `More options for ${label}`;
 
   useEffect(() => {
-    if (!open) return;
-    panel.current?.querySelector<HTMLElement>('button')?.focus();
-    const onDown = (e: PointerEvent) => {
-      const target = e.target as Node;
-      if (!button.current?.contains(target) && !panel.current?.contains(target)) setOpen(null);
-    };
-    const onScroll = () => setOpen(null);
-    document.addEventListener('pointerdown', onDown);
-    document.addEventListener('scroll', onScroll, true);
-    return () => {
-      document.removeEventListener('pointerdown', onDown);
-      document.removeEventListener('scroll', onScroll, true);
-    };
-  }, [open]);
+    if (menu.place) menu.panel.current?.querySelector<HTMLElement>('button')?.focus();
+  }, [menu.place, menu.panel]);
 
   const onKey = (e: KeyboardEvent) => {
-    const items = [...(panel.current?.querySelectorAll<HTMLElement>('button') ?? [])];
-    const at = items.indexOf(document.activeElement as HTMLElement);
     if (e.key === 'Escape' || e.key === 'Tab') {
       e.stopPropagation();
-      setOpen(null);
-      if (e.key === 'Escape') button.current?.focus();
+      menu.close(e.key === 'Escape');
       return;
     }
-    const to = e.key === 'ArrowDown' ? at + 1 : e.key === 'ArrowUp' ? at - 1 : null;
-    if (to === null) return;
-    e.preventDefault();
-    items[(to + items.length) % items.length]?.focus();
+    moveFocus(e, menu.panel.current);
   };
 
   return (
     <>
-      <button
-        ref={button}
-        type="button"
-        className={className}
-        aria-label={name}
-        title={name}
-        aria-haspopup="menu"
-        aria-expanded={open !== null}
-        aria-controls={open ? id : undefined}
-        tabIndex={tabIndex}
-        onClick={(e) => setOpen(open ? null : placeNear(e.currentTarget))}
-      >
+      <button type="button" className={className} aria-label={name} title={name} tabIndex={tabIndex} {...menu.trigger}>
         <Icon name="more" size={size} />
       </button>
-      {open &&
+      {menu.place &&
         createPortal(
           <div
-            id={id}
-            ref={panel}
-            style={open}
+            id={menu.id}
+            ref={menu.panel}
+            style={menu.place}
             className="popover more-menu"
             role="menu"
             aria-label={name}
@@ -106,7 +74,7 @@ export function MoreMenu({
                 role="menuitem"
                 className="menu-item"
                 onClick={() => {
-                  setOpen(null);
+                  menu.close(false);
                   a.onSelect();
                 }}
               >
