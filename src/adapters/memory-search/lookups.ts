@@ -8,7 +8,7 @@
  *   among many "Radio Edit"s); a big prefix has its own list of those (prefixes.ts).
  */
 import { ALBUM } from '../../core/search/ranking.js';
-import { findWord, IntList, lowerBound } from './arrays.js';
+import { IntList, lowerBound } from './arrays.js';
 import { Checks } from './checks.js';
 import type { Expansion, Ranges } from './expand.js';
 import type { Matcher } from './match.js';
@@ -26,14 +26,17 @@ export function addExactNames(
   segment: Segment,
   type: number,
   plan: Plan,
+  expansions: Expansion[],
   matcher: Matcher,
   pool: Pool,
   found: Set<number>,
 ) {
   if (plan.nameKey === null) return;
+  // The free-text words are the plan's first terms, so their expansions hold their ids: no dictionary
+  // lookup per type.
   const ids: number[] = [];
-  for (const word of plan.textWords) {
-    const id = findWord(segment.dict, word);
+  for (let t = 0; t < plan.textWords.length; t++) {
+    const id = expansions[t]!.exact;
     if (id < 0) return;
     ids.push(id);
   }

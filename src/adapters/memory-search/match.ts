@@ -34,6 +34,57 @@ const MAX_GROUPS = 64;
 /** Matches of a query word kept per group: a word said up to this many times covers as many words. */
 const MATCHES_KEPT = 4;
 
+/** Factor on a match per meta's field and tail bits (meta & 7). */
+const FIELD_WEIGHT = new Float64Array(8);
+for (let f = 0; f < 3; f++) {
+  FIELD_WEIGHT[f] = FIELD[f]!;
+  FIELD_WEIGHT[f + 4] = FIELD[f]! * TAIL;
+}
+
+/**
+ * What `evaluate` works on for one document, per query word and per group of the document. Only one
+ * document is evaluated at a time on a thread, and `evaluate` sets every entry it reads, so every
+ * matcher shares one set, grown for the longest query. A search builds a matcher per reading, segment
+ * and tier; allocating these for each was 2–3 % of typeahead's time in a CPU profile.
+ */
+class Scratch {
+  readonly best: Float64Array;
+  readonly bestMeta: Int32Array;
+  readonly firstHit: Uint8Array;
+  readonly freeMatch: Uint8Array;
+  // Per group of the document, and per (query word, group): positions covered, as bits.
+  readonly groupKey = new Int32Array(MAX_GROUPS);
+  readonly groupStart = new Uint8Array(MAX_GROUPS);
+  readonly groupLength = new Int32Array(MAX_GROUPS);
+  /**
+   * Per (query word, group): its first MATCHES_KEPT matches as position bits (slot × MATCHES_KEPT + i),
+   * how many, and which of them are whole words (bit i).
+   */
+  readonly matchBits: Int32Array;
+  readonly matchCount: Uint8Array;
+  readonly wholeMatch: Uint8Array;
+  /** Per (query word, group): the match it covers. */
+  readonly takenBits: Int32Array;
+
+  constructor(readonly words: number) {
+    this.best = new Float64Array(words);
+    this.bestMeta = new Int32Array(words);
+    this.firstHit = new Uint8Array(words);
+    this.freeMatch = new Uint8Array(words);
+    this.matchBits = new Int32Array(words * MAX_GROUPS * MATCHES_KEPT);
+    this.matchCount = new Uint8Array(words * MAX_GROUPS);
+    this.wholeMatch = new Uint8Array(words * MAX_GROUPS);
+    this.takenBits = new Int32Array(words * MAX_GROUPS);
+  }
+}
+
+let scratch = new Scratch(8);
+
+function scratchFor(words: number): Scratch {
+  if (words > scratch.words) scratch = new Scratch(Math.max(words, 2 * scratch.words));
+  return scratch;
+}
+
 export class Matcher {
   readonly size: number;
   /** False when some word cannot match the type at all (a `track:` filter on albums). */
@@ -57,25 +108,19 @@ export class Matcher {
   private readonly glued: Uint8Array;
   private readonly anyGlued: boolean;
   private artistType = false;
-  // Per query word, for the document being evaluated.
+  // The document being evaluated, in scratch arrays shared by every matcher (see Scratch).
   private readonly best: Float64Array;
   private readonly bestMeta: Int32Array;
   private readonly firstHit: Uint8Array;
   private readonly freeMatch: Uint8Array;
-  // Per group of the document, and per (query word, group): positions covered, as bits.
-  private readonly groupKey = new Int32Array(MAX_GROUPS);
-  private readonly groupStart = new Uint8Array(MAX_GROUPS);
-  private readonly groupLength = new Int32Array(MAX_GROUPS);
-  /**
-   * Per (query word, group): its first MATCHES_KEPT matches as position bits (slot × MATCHES_KEPT + i),
-   * how many, and which of them are whole words (bit i).
-   */
+  private readonly groupKey: Int32Array;
+  private readonly groupStart: Uint8Array;
+  private readonly groupLength: Int32Array;
   private readonly matchBits: Int32Array;
   private readonly matchCount: Uint8Array;
   private readonly wholeMatch: Uint8Array;
-  /** Per (query word, group): the match it covers. */
   private readonly takenBits: Int32Array;
-  private readonly fieldWeight = new Float64Array(8);
+  private readonly fieldWeight = FIELD_WEIGHT;
   private readonly text: TextMatch = {
     matchSum: 0,
     words: 0,
@@ -123,18 +168,18 @@ export class Matcher {
     this.weight = Float64Array.from(terms.map((term) => term.weight));
     this.glued = Uint8Array.from(terms.map((term, t) => (term.glued && t + 1 < n ? 1 : 0)));
     this.anyGlued = this.glued.includes(1);
-    this.best = new Float64Array(n);
-    this.bestMeta = new Int32Array(n);
-    this.firstHit = new Uint8Array(n);
-    this.freeMatch = new Uint8Array(n);
-    this.matchBits = new Int32Array(n * MAX_GROUPS * MATCHES_KEPT);
-    this.matchCount = new Uint8Array(n * MAX_GROUPS);
-    this.wholeMatch = new Uint8Array(n * MAX_GROUPS);
-    this.takenBits = new Int32Array(n * MAX_GROUPS);
-    for (let f = 0; f < 3; f++) {
-      this.fieldWeight[f] = FIELD[f]!;
-      this.fieldWeight[f + 4] = FIELD[f]! * TAIL;
-    }
+    const scratch = scratchFor(n);
+    this.best = scratch.best;
+    this.bestMeta = scratch.bestMeta;
+    this.firstHit = scratch.firstHit;
+    this.freeMatch = scratch.freeMatch;
+    this.groupKey = scratch.groupKey;
+    this.groupStart = scratch.groupStart;
+    this.groupLength = scratch.groupLength;
+    this.matchBits = scratch.matchBits;
+    this.matchCount = scratch.matchCount;
+    this.wholeMatch = scratch.wholeMatch;
+    this.takenBits = scratch.takenBits;
   }
 
   /** Points the matcher at a type: the fields each word may match there. */
@@ -154,8 +199,8 @@ export class Matcher {
     const n = this.size;
     const { best, bestMeta, firstHit, lo, hi, score, first, start, mask, fieldWeight } = this;
     const { groupKey, groupLength, matchBits, matchCount, wholeMatch } = this;
-    best.fill(0);
-    firstHit.fill(0);
+    best.fill(0, 0, n);
+    firstHit.fill(0, 0, n);
     let groups = 0;
     const words = segment.forwardWords;
     const metas = segment.forwardMeta;
@@ -272,7 +317,7 @@ export class Matcher {
     const n = this.size;
     const { groupKey, groupStart, groupLength, matchBits, matchCount, wholeMatch, freeMatch, takenBits } = this;
     const { wholeWordCoverage, artistNeedsMore } = this.bonuses;
-    freeMatch.fill(0);
+    freeMatch.fill(0, 0, n);
     let complete = false;
     let artistComplete = false;
     let oneGroupStart = false;

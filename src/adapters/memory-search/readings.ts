@@ -64,10 +64,19 @@ export function respellings(plan: Plan, segments: readonly Segment[]): Plan[] {
       segments.reduce((sum, s) => sum + s.size, 0),
     ),
   );
+  // Each candidate weighs the words typed again, and parts recur across candidates: each share is
+  // looked up in the dictionaries once.
+  const shares = [new Map<string, number>(), new Map<string, number>()];
   /** Log of the share of documents having `word` (beginning with it when being typed); −∞ for none. */
   const share = (word: string, prefix: boolean) => {
-    const n = prefix ? documentsBegun(segments, word) : documentsWith(segments, word);
-    return n === 0 ? Number.NEGATIVE_INFINITY : Math.log(n) - logSize;
+    const known = shares[prefix ? 1 : 0]!;
+    let log = known.get(word);
+    if (log === undefined) {
+      const n = prefix ? documentsBegun(segments, word) : documentsWith(segments, word);
+      log = n === 0 ? Number.NEGATIVE_INFINITY : Math.log(n) - logSize;
+      known.set(word, log);
+    }
+    return log;
   };
   const slip = (text: string, prefix: boolean, glued: boolean) =>
     textTerm(text, prefix ? TYPEAHEAD : NO_PREFIX, SPACE_SLIP, glued);

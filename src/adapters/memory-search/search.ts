@@ -159,7 +159,7 @@ function firstTier(q: TypeQuery, reading: Reading, pool: Pool, limit: number): n
     const matcher = matchers.get(s, true, type);
     if (!matcher.possible) return -1;
     const skip = new Set<number>();
-    addExactNames(segment, type, plan, matcher, pool, skip);
+    addExactNames(segment, type, plan, expansions[s]!, matcher, pool, skip);
     if (plan.typeahead) {
       addStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
       addPrefixStarts(segment, type, plan, expansions[s]!, matcher, pool, skip);
@@ -237,7 +237,7 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
   if (wanted === 0) return { items: [], total };
   // Only the documents scoring at least the wanted-th best need sorting (an original lifted above its
   // version on the page scores above that too).
-  const threshold = scores.slice().sort()[n - wanted]!;
+  const threshold = wantedBest(scores, wanted);
   if (q.first[0]!.plan.originalsFirst) liftOriginals(pool, scores, versionMargin(weights), threshold);
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (scores[i]! >= threshold) order.push(i);
@@ -254,6 +254,44 @@ function rank(q: TypeQuery, pool: Pool, total: number): { items: SearchHit[]; to
     items.push({ id: packedString(segments[i]!.ids, docs[i]!), score: scores[i]! });
   }
   return { items, total };
+}
+
+/** Pages up to this long find their threshold by insertion (wantedBest). */
+const SHORT_PAGE = 64;
+
+/**
+ * The wanted-th best score, ties counted (what sorting a copy ascending puts at n − wanted): for a page
+ * much shorter than the pool, kept in a short sorted list rather than sorting every score. Each
+ * insertion moves up to `wanted` entries, so a long page (a deep offset) sorts instead.
+ */
+function wantedBest(scores: Float64Array, wanted: number): number {
+  const n = scores.length;
+  if (wanted > SHORT_PAGE || wanted * 8 > n) return scores.slice().sort()[n - wanted]!;
+  // best[0..kept) ascending: the best scores so far.
+  const best = new Float64Array(wanted);
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    // NaN (only from weights that are not numbers) sorts last: leave its order to the sort.
+    if (Number.isNaN(s)) return scores.slice().sort()[n - wanted]!;
+    if (kept === wanted) {
+      if (!(s > best[0]!)) continue;
+      let j = 0;
+      while (j + 1 < wanted && best[j + 1]! < s) {
+        best[j] = best[j + 1]!;
+        j++;
+      }
+      best[j] = s;
+    } else {
+      let j = kept++;
+      while (j > 0 && best[j - 1]! > s) {
+        best[j] = best[j - 1]!;
+        j--;
+      }
+      best[j] = s;
+    }
+  }
+  return best[0]!;
 }
 
 function clamp01(x: number): number {
