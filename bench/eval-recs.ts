@@ -17,6 +17,9 @@
  * are hidden, keeping their first 5 or 10 tracks (alternately) as seeds, as in the RecSys Challenge
  * 2018; the models are fitted on the other playlists; 500 tracks are asked for; metrics R-precision,
  * NDCG and clicks. Validation: 500 playlists hidden the same way within the training playlists.
+ * Every playlist model is fitted with the catalogue (../shared/data/catalog/mpd-tracks.tsv, `recs fit
+ * --catalogue`): the artist parts of "ours" read each track's artist from it. Its playlist_count column
+ * counts the hidden playlists too, so it is not read; popularity is counted on the training part.
  *
  * UserKNN (user-based neighbours) is printed beside the baselines as a part of "ours", not as a
  * baseline: its parameters are the defaults, chosen on the validation splits (docs/recommendations.md).
@@ -44,10 +47,14 @@ interface Config {
   params: RecsParams;
 }
 
+/** Each track's artist (track_uri, artist_name), given to every playlist fit. */
+const CATALOGUE = join(DATA, 'catalog/mpd-tracks.tsv');
+
 /** Fits a model through the CLI's fit on a training file; returns the model file. */
 async function fit(source: Source, trainFile: string, config: Config): Promise<string> {
   const out = join(work, `model-${files++}.bin`);
-  await fitCommand({ input: trainFile, source, out, kind: config.kind, params: config.params });
+  const catalogue = source === 'playlists' ? CATALOGUE : undefined;
+  await fitCommand({ input: trainFile, source, out, kind: config.kind, params: config.params, catalogue });
   return out;
 }
 
@@ -256,13 +263,21 @@ async function playlists(): Promise<void> {
     ials: await tune('ials', { 'ials.alpha': [20, 50] }),
   };
   const parts = { ...chosen.rp3, ...chosen.ials };
+  const everyPart = { 'ours.ials': 1, 'ours.rp3': 1, 'ours.userknn': 1, 'ours.artist': 1, 'ours.artistrp3': 1 };
   const blendFile = await fit('playlists', files.trainValid, {
     kind: 'ours',
-    params: { ...parts, 'ours.ease': 0, 'ours.ials': 1, 'ours.rp3': 1, 'ours.itemknn': 0, 'ours.userknn': 1 },
+    params: { ...parts, 'ours.ease': 0, 'ours.itemknn': 0, ...everyPart },
   });
   let bestBlend: RecsParams = {};
   let bestBlendScore = -1;
-  for (const weights of grid({ 'ours.rp3': [1], 'ours.ials': [0.5, 1, 2], 'ours.ease': [0], 'ours.userknn': [0, 1] })) {
+  for (const weights of grid({
+    'ours.rp3': [1],
+    'ours.ials': [1, 2],
+    'ours.ease': [0],
+    'ours.userknn': [0, 1],
+    'ours.artist': [0, 2],
+    'ours.artistrp3': [0, 1],
+  })) {
     const { rprecision } = await score(blendFile, files.seedsValid, valid.held, weights);
     log(`  ours ${describe(weights)}: validation R-precision ${fmt(rprecision)}`);
     if (rprecision > bestBlendScore) {

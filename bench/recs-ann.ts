@@ -8,7 +8,10 @@
  * Flags: --n vectors (1,000,000), --dims (128), --queries (1,000: recall and exact latency are over all
  * of them), --passes (5: each expansion is timed over the queries this many times), --metric
  * cosine|inner-product, --connectivity and --expansion-add (the adapter's defaults), --ef the search
- * expansions to measure (64,128,256,512), --threads for the build (0: one per core), --seed.
+ * expansions to measure (64,128,256,512), --quantization the graphs to build (f32, f16, bf16, i8; a
+ * list builds each), --oversample the multiples of k re-scored exactly when the adapter keeps its own
+ * 32-bit copy (3; a list measures each), --probes walks per query, 1 or 2 (1; a list measures each),
+ * --threads for the build (0: one per core), --seed.
  *
  * The vectors are made to look like a catalogue's embeddings rather than uniform noise (on which every
  * index does worst and no model produces): genres are random centres; artists sit around a genre, the
@@ -30,7 +33,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExactVectorIndex } from '../src/adapters/ann/exact.js';
-import { USEARCH_DEFAULTS, UsearchVectorIndex } from '../src/adapters/ann/usearch.js';
+import { USEARCH_DEFAULTS, type UsearchQuantization, UsearchVectorIndex } from '../src/adapters/ann/usearch.js';
 import { seededRandom } from '../src/core/recs/matrix.js';
 import type { VectorIndex, VectorMatches, VectorMetric } from '../src/ports/vector-index.js';
 import { pct } from './lib/stats.js';
@@ -44,6 +47,9 @@ const { values: flags } = parseArgs({
     connectivity: { type: 'string', default: String(USEARCH_DEFAULTS.connectivity) },
     'expansion-add': { type: 'string', default: String(USEARCH_DEFAULTS.expansionAdd) },
     ef: { type: 'string', default: '64,128,256,512' },
+    quantization: { type: 'string', default: USEARCH_DEFAULTS.quantization },
+    oversample: { type: 'string', default: String(USEARCH_DEFAULTS.oversample) },
+    probes: { type: 'string', default: String(USEARCH_DEFAULTS.probes) },
     threads: { type: 'string', default: '0' },
     passes: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
@@ -56,6 +62,9 @@ const METRIC = flags.metric as VectorMetric;
 const CONNECTIVITY = Number(flags.connectivity);
 const EXPANSION_ADD = Number(flags['expansion-add']);
 const EFS = flags.ef.split(',').map(Number);
+const QUANTIZATIONS = flags.quantization.split(',') as UsearchQuantization[];
+const OVERSAMPLES = flags.oversample.split(',').map(Number);
+const PROBES = flags.probes.split(',').map(Number);
 const THREADS = Number(flags.threads);
 const PASSES = Number(flags.passes);
 const K = 10;
@@ -146,6 +155,31 @@ const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const rssGb = () => (process.resourceUsage().maxRSS * 1024) / 2 ** 30;
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
+/** Builds one graph, saves it to `path` and prints what that took; the graph itself is let go. */
+async function buildGraph(quantization: UsearchQuantization, data: ReturnType<typeof makeData>, path: string) {
+  const graph = new UsearchVectorIndex({
+    dimensions: D,
+    metric: METRIC,
+    connectivity: CONNECTIVITY,
+    expansionAdd: EXPANSION_ADD,
+    threads: THREADS,
+    quantization,
+    probes: Math.max(...PROBES),
+  });
+  const cpuStart = process.cpuUsage();
+  const took = build(graph, data.ids, data.vectors, `usearch ${quantization}`);
+  const { user, system } = process.cpuUsage(cpuStart);
+  const start = process.hrtime.bigint();
+  await graph.save(path);
+  const saveMs = ms(start);
+  const bytes = (await stat(path)).size;
+  console.log(
+    `build: usearch ${quantization} ${fmt(took / 1000, 1)} s (connectivity ${CONNECTIVITY}, expansion ${EXPANSION_ADD}, ` +
+      `${THREADS || cpus().length} threads, ${fmt((user + system) / 1e6, 0)} CPU-s); graph file ${fmt(bytes / 2 ** 20, 0)} MB ` +
+      `saved in ${fmt(saveMs / 1000, 1)} s; peak RSS so far ${fmt(rssGb())} GB`,
+  );
+}
+
 function build(index: VectorIndex, ids: string[], vectors: Float32Array, label: string): number {
   const start = process.hrtime.bigint();
   for (let from = 0; from < ids.length; from += CHUNK) {
@@ -232,43 +266,38 @@ async function main() {
         .map((l) => fmt(l, 1))
         .join(' ')}`,
   );
-  let start = process.hrtime.bigint();
+  const start = process.hrtime.bigint();
   const data = makeData();
   console.log(`data: ${data.artists.toLocaleString('en')} artists in 64 genres, made in ${fmt(ms(start) / 1000, 1)} s`);
 
   const shape = { dimensions: D, metric: METRIC };
   const exact = new ExactVectorIndex(shape);
   const exactBuild = build(exact, data.ids, data.vectors, 'exact');
-  const graph = new UsearchVectorIndex({
-    ...shape,
-    connectivity: CONNECTIVITY,
-    expansionAdd: EXPANSION_ADD,
-    threads: THREADS,
-  });
-  const buildCpu = process.cpuUsage();
-  const graphBuild = build(graph, data.ids, data.vectors, 'usearch');
-  const { user, system } = process.cpuUsage(buildCpu);
-  const buildRss = rssGb();
+  console.log(`build: exact ${fmt(exactBuild / 1000, 1)} s`);
+  const baseline = measure('exact', exact, data.queries, null);
+  const truth = baseline.answers;
+  const rows: Row[] = [baseline];
   const dir = await mkdtemp(join(tmpdir(), 'cadenza-bench-ann-'));
   try {
-    const path = join(dir, 'graph');
-    start = process.hrtime.bigint();
-    await graph.save(path);
-    const saveMs = ms(start);
-    const bytes = (await stat(path)).size;
-    console.log(
-      `build: usearch ${fmt(graphBuild / 1000, 1)} s (connectivity ${CONNECTIVITY}, expansion ${EXPANSION_ADD}, ` +
-        `${THREADS || cpus().length} threads, ${fmt((user + system) / 1e6, 0)} CPU-s), exact ${fmt(exactBuild / 1000, 1)} s; saved ${fmt(bytes / 2 ** 20, 0)} MB ` +
-        `in ${fmt(saveMs / 1000, 1)} s; peak RSS ${fmt(buildRss)} GB`,
-    );
-
-    const baseline = measure('exact', exact, data.queries, null);
-    const truth = baseline.answers;
-    const rows: Row[] = [baseline];
-    for (const ef of EFS) {
-      const copy = new UsearchVectorIndex({ ...shape, connectivity: CONNECTIVITY, expansionSearch: ef });
-      await copy.load(path);
-      rows.push(measure(`usearch ef=${ef}`, copy, data.queries, truth, PASSES));
+    for (const quantization of QUANTIZATIONS) {
+      const path = join(dir, `graph-${quantization}`);
+      await buildGraph(quantization, data, path);
+      for (const ef of EFS)
+        for (const probes of PROBES)
+          for (const oversample of quantization === 'f32' && probes === 1 ? [1] : OVERSAMPLES) {
+            const options = {
+              ...shape,
+              connectivity: CONNECTIVITY,
+              expansionSearch: ef,
+              quantization,
+              oversample,
+              probes,
+            };
+            const copy = new UsearchVectorIndex(options);
+            await copy.load(path);
+            const name = `${quantization}${oversample > 1 ? `×${oversample}` : ''}${probes > 1 ? ` p${probes}` : ''} ef=${ef}`;
+            rows.push(measure(name, copy, data.queries, truth, PASSES));
+          }
     }
     print(rows, baseline);
   } finally {

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/recs-train.ts                 (part of npm run bench:recs)
  *   node --import tsx bench/recs-train.ts --users 10000 --items 100000 --interactions 2000000
+ *   node --import tsx bench/recs-train.ts --parts rp3     (some of popularity,ials,rp3)
  *
  * The matrix has a realistic skew: tracks are drawn with a Zipf law (exponent 0.9: the head of the
  * catalogue is played far more than its tail), listeners' activity is log-normal (most play a few
@@ -84,6 +85,8 @@ function bisect(cumulative: Float64Array, x: number): number {
 export interface PartTiming {
   part: ModelKind;
   seconds: number;
+  /** CPU seconds of the fit (user + system): on a shared machine the wall clock says more about the load. */
+  cpuSeconds: number;
   peakMb: number;
   baselineMb: number;
 }
@@ -95,24 +98,27 @@ function fitOnePart(part: ModelKind, scale: TrainingScale): PartTiming {
   const data = { users: ids('u', scale.users), items: ids('t', scale.items), matrix };
   const baselineMb = process.resourceUsage().maxRSS / 1024;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   fitModel(part, 'interactions', data, defaultParams('interactions'));
+  const used = process.cpuUsage(cpu);
   return {
     part,
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
     peakMb: process.resourceUsage().maxRSS / 1024,
     baselineMb,
   };
 }
 
 /** Times every part, each in a child process, and prints a table. */
-export async function trainingBench(scale: TrainingScale): Promise<PartTiming[]> {
+export async function trainingBench(scale: TrainingScale, parts: ModelKind[] = PARTS): Promise<PartTiming[]> {
   const self = fileURLToPath(import.meta.url);
   console.log(
     `training: ${scale.users.toLocaleString('en')} listeners × ${scale.items.toLocaleString('en')} tracks × ` +
       `${scale.interactions.toLocaleString('en')} draws (Zipf 0.9 tracks, log-normal activity), ${cpus().length} cores`,
   );
   const timings: PartTiming[] = [];
-  for (const part of PARTS) {
+  for (const part of parts) {
     const { stdout } = await run(
       process.execPath,
       [
@@ -134,7 +140,9 @@ export async function trainingBench(scale: TrainingScale): Promise<PartTiming[]>
     const timing = JSON.parse(stdout.trim().split('\n').pop()!) as PartTiming;
     timings.push(timing);
     console.log(
-      `  ${part.padEnd(10)} fit ${timing.seconds.toFixed(1).padStart(7)} s   peak RSS ${Math.round(timing.peakMb)
+      `  ${part.padEnd(10)} fit ${timing.seconds.toFixed(1).padStart(7)} s (${timing.cpuSeconds.toFixed(1)} CPU-s)   peak RSS ${Math.round(
+        timing.peakMb,
+      )
         .toString()
         .padStart(6)} MB (the matrix alone ${Math.round(timing.baselineMb)} MB)`,
     );
@@ -153,6 +161,7 @@ export async function trainingBench(scale: TrainingScale): Promise<PartTiming[]>
 const { values: flags } = parseArgs({
   options: {
     part: { type: 'string' },
+    parts: { type: 'string', default: PARTS.join(',') },
     users: { type: 'string', default: String(ISSUE_SCALE.users) },
     items: { type: 'string', default: String(ISSUE_SCALE.items) },
     interactions: { type: 'string', default: String(ISSUE_SCALE.interactions) },
@@ -166,5 +175,5 @@ const scale: TrainingScale = {
 };
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (typeof flags.part === 'string') console.log(JSON.stringify(fitOnePart(flags.part as ModelKind, scale)));
-  else await trainingBench(scale);
+  else await trainingBench(scale, String(flags.parts).split(',') as ModelKind[]);
 }

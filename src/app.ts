@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { buildVectorIndex } from './adapters/ann/build.js';
 import { ExactVectorIndex } from './adapters/ann/exact.js';
 import { Argon2Hasher } from './adapters/argon2-hasher.js';
 import { FfmpegAudioAnalyser } from './adapters/audio-features/analyser.js';
@@ -302,6 +303,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     models: fileModelStore(join(config.dataDir, 'recs', 'live.model')),
     fit: fitInWorker,
     makeIndex: (shape) => new ExactVectorIndex(shape),
+    buildIndex: buildVectorIndex,
     bus,
     log: logger,
     ...config.recs,
@@ -321,8 +323,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
     playlistEditor,
     mosaicCovers(paths.images, (image) => pipeline.storeArtwork(image)),
   );
-  worker.register(MADE_FOR_YOU_JOB, async ({ userId }: MadeForYouPayload) =>
-    madeForYou.refresh(userId, await homeReads.market(userId)),
+  worker.register(MADE_FOR_YOU_JOB, async ({ userId, remixToday }: MadeForYouPayload) =>
+    madeForYou.refresh(userId, await homeReads.market(userId), remixToday),
   );
   worker.register(MADE_FOR_YOU_SWEEP_JOB, async ({ day }: MadeForYouSweepPayload) => {
     logger.info({ day, listeners: await home.sweep(day) }, 'made-for-you refresh queued');

@@ -3,7 +3,7 @@ import { listeningSignals } from './adapters/postgres/recs-signals.js';
 import { createLogger, createServices, type Services } from './app.js';
 import { EVENTS_USAGE, eventsCommand } from './cli/events.js';
 import { printReport, runImport, watchLibrary } from './cli/import.js';
-import { RECS_USAGE, recsCommand } from './cli/recs.js';
+import { RECS_USAGE, recsCommand, refitCommand } from './cli/recs.js';
 import { ROYALTIES_USAGE, royaltiesCommand } from './cli/royalties.js';
 import { serve } from './cli/serve.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
@@ -44,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Recommendations over files: their own flags, no configuration, no database (unless asked for).
   if (command === 'recs' && !rest.includes('--help') && !rest.includes('-h')) {
+    if (rest[0] === 'refit') {
+      if (rest.length > 1) fail(`recs refit takes no arguments (got ${rest.slice(1).join(' ')})`);
+      const config = loadConfig({ ...process.env });
+      return withServices(config, (services) => refitCommand(services.recommendations, config.recs.checkSeconds));
+    }
     if (!rest.includes('--from-database')) return recsCommand(rest);
     return withServices(loadConfig({ ...process.env }), (services) =>
       recsCommand(rest, async () => (await listeningSignals(services.database.db)).interactions),

@@ -4,5 +4,4 @@ import { fitModel } from '../core/recs/model.js';
 
 export type FitRequest = Parameters<typeof fitModel>;
 
-const [kind, source, data, params] = workerData as FitRequest;
-parentPort!.postMessage(fitModel(kind, source, data, params));
+parentPort!.postMessage(fitModel(...(workerData as FitRequest)));

@@ -1,6 +1,7 @@
 /**
  * `cadenza recs fit | recommend | continue`: recommendation models fitted from files and answered to
  * stdout. No database: the model file holds everything. bench/eval-recs.ts drives these same functions.
+ * `cadenza recs refit` is the exception: it asks the server's fitting process for a refit.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -19,20 +20,31 @@ import {
 } from '../core/recs/model.js';
 import { decodeModel, encodeModel } from '../core/recs/model-file.js';
 import { Recommender } from '../core/recs/recommender.js';
-import { parseInteractions, parsePlaylists, parseUsers, playlistsAsInteractions } from '../core/recs/tsv.js';
+import {
+  parseCatalogue,
+  parseInteractions,
+  parsePlaylists,
+  parseUsers,
+  playlistsAsInteractions,
+} from '../core/recs/tsv.js';
 import type { FitRequest } from './recs-fit-worker.js';
 
 export const RECS_USAGE = `  recs fit (--interactions FILE | --playlists FILE | --from-database) --out MODEL [--model ${MODEL_KINDS.join('|')}]
-           [--param name=value ...] [--in-process]
+           [--catalogue FILE] [--param name=value ...] [--in-process]
                                          fit a model: FILE rows are user<TAB>item<TAB>weight or
                                          pid<TAB>pos<TAB>track_uri (header line first), or the server's own
-                                         listening signals (plays, saves, playlists); default model ours
+                                         listening signals (plays, saves, playlists); default model ours.
+                                         --catalogue: rows with a header holding track_uri and
+                                         artist_name, for the artist parts of ours (playlists)
   recs recommend --model MODEL --users FILE [--k 10]
                                          user<TAB>item<TAB>rank for each user id of FILE (header line
                                          first); items the user already has are left out
   recs continue --model MODEL --seeds FILE [--k 500]
                                          pid<TAB>track_uri<TAB>rank continuing each playlist of FILE
                                          (pid<TAB>pos<TAB>track_uri, its first tracks); seeds left out
+  recs refit                             ask the server to refit its live model now: recorded in the
+                                         database, taken by the fitting process (worker role) at its
+                                         next check (CADENZA_RECS_CHECK_SECONDS), at once over Redis
 `;
 
 export interface FitOptions {
@@ -45,6 +57,8 @@ export interface FitOptions {
   params?: RecsParams;
   /** Fit on this thread instead of a worker. */
   inProcess?: boolean;
+  /** A catalogue file (track_uri and artist_name columns): each track's artist, kept in the model. */
+  catalogue?: string;
 }
 
 export async function fitCommand(o: FitOptions): Promise<{ model: RecsModel; seconds: number }> {
@@ -56,9 +70,11 @@ export async function fitCommand(o: FitOptions): Promise<{ model: RecsModel; sec
     throw new Invalid(where, 'rows');
   }
   const params = { ...defaultParams(o.source), ...o.params };
+  const catalogue =
+    o.catalogue === undefined ? undefined : parseCatalogue(await readText(o.catalogue, '--catalogue'), o.catalogue);
   const model = o.inProcess
-    ? fitModel(o.kind, o.source, data, params)
-    : await fitInWorker([o.kind, o.source, data, params]);
+    ? fitModel(o.kind, o.source, data, params, catalogue)
+    : await fitInWorker([o.kind, o.source, data, params, catalogue]);
   await writeFile(o.out, encodeModel(model));
   return { model, seconds: (performance.now() - started) / 1000 };
 }
@@ -66,6 +82,21 @@ export async function fitCommand(o: FitOptions): Promise<{ model: RecsModel; sec
 async function readRows(file: string, source: Source): Promise<Interactions> {
   const text = await readText(file, source === 'playlists' ? '--playlists' : '--interactions');
   return source === 'playlists' ? playlistsAsInteractions(parsePlaylists(text, file)) : parseInteractions(text, file);
+}
+
+/**
+ * `cadenza recs refit`. The request is a database row, not a call to the server: it needs no address
+ * or administrator token, and it waits for a fitting process that is busy or not running yet.
+ */
+export async function refitCommand(
+  engine: { requestRefit(by: string | null): Promise<void> },
+  checkSeconds: number,
+): Promise<number> {
+  await engine.requestRefit(null);
+  process.stderr.write(
+    `refit requested: the fitting process (cadenza serve, worker role) takes it within ${checkSeconds} s, at once when Redis links the processes\n`,
+  );
+  return 0;
 }
 
 /** Runs fitModel in a worker thread and resolves with its model. */
@@ -175,6 +206,7 @@ export async function recsCommand(args: string[], signals?: () => Promise<Intera
       options: {
         interactions: { type: 'string' },
         playlists: { type: 'string' },
+        catalogue: { type: 'string' },
         out: { type: 'string' },
         model: { type: 'string' },
         users: { type: 'string' },
@@ -213,6 +245,7 @@ export async function recsCommand(args: string[], signals?: () => Promise<Intera
         kind,
         params: parseParams(values.param),
         inProcess: values['in-process'],
+        catalogue: values.catalogue,
       });
       process.stderr.write(
         `fitted ${kind} on ${model.users.length} users × ${model.items.length} items (${model.history.indices.length} pairs) in ${seconds.toFixed(1)} s\n`,
@@ -232,6 +265,6 @@ export async function recsCommand(args: string[], signals?: () => Promise<Intera
       return 0;
     }
     default:
-      throw new Invalid('recs needs one of: fit, recommend, continue', 'command');
+      throw new Invalid('recs needs one of: fit, recommend, continue, refit', 'command');
   }
 }

@@ -24,10 +24,12 @@ import { registerPlaylistEditRoutes } from './routes/playlist-edits.js';
 import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
 import { registerPlaylistRoutes } from './routes/playlists.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
+import { registerRecsAdminRoutes } from './routes/recs-admin.js';
 import { registerRoyaltyRoutes } from './routes/royalties.js';
 import { registerSearchRoutes } from './routes/search.js';
 import { registerSocialRoutes } from './routes/social.js';
 import { registerStudioRoutes } from './routes/studio.js';
+import { registerTasteRoutes } from './routes/taste.js';
 import { registerTokenRoutes } from './routes/token.js';
 import { registerWebApp } from './web-app.js';
 import { registerLiveGateway } from './ws/gateway.js';
@@ -111,6 +113,8 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerHomeRoutes(app, services);
     registerRoyaltyRoutes(app, services);
     registerRecommendationRoutes(app, services);
+    registerTasteRoutes(app, services);
+    registerRecsAdminRoutes(app, services);
     registerAudioFeatureRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());

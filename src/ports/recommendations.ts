@@ -34,6 +34,14 @@ export interface TrackRecsRequest {
   market?: string;
 }
 
+/** What one seed of a request brought: its candidates, and how many of them passed the filters. */
+export interface SeedPool {
+  id: string;
+  type: 'TRACK' | 'ARTIST' | 'GENRE';
+  initialPoolSize: number;
+  afterFilteringSize: number;
+}
+
 export interface Recommendations {
   /** Playable track ids, best first. */
   tracks(request: TrackRecsRequest): Promise<string[]>;

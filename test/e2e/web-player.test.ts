@@ -67,6 +67,8 @@ describe('web player in Chromium', { skip: chromiumMissing }, () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    // The library is empty: the "Pick some genres" step passes straight on to Home.
+    await page.waitForURL((url) => url.pathname === '/');
     await server.services.accounts.setProduct(username, 'premium');
 
     await makeFixtures(music);

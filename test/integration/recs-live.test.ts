@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { buildVectorIndex } from '../../src/adapters/ann/build.js';
 import { ExactVectorIndex } from '../../src/adapters/ann/exact.js';
 import { PgRecsStore } from '../../src/adapters/postgres/recs-store.js';
 import { fitInWorker } from '../../src/cli/recs.js';
@@ -196,6 +197,7 @@ test('the fitting process refits after enough new signals; another process loads
       models: fileModelStore(join(server.dataDir, 'recs', 'live.model')),
       fit: fitInWorker,
       makeIndex: (shape) => new ExactVectorIndex(shape),
+      buildIndex: buildVectorIndex,
       bus: server.services.bus,
       log: server.services.logger,
       refitSignals: 1,
@@ -227,4 +229,35 @@ test('taste clusters group the listener artists by who plays them together, stro
   assert.deepEqual(named[0], ['Popper'], JSON.stringify(named));
   assert.deepEqual(named.slice(1).flat().sort(), ['Jazzer', 'Rocker'], JSON.stringify(named));
   assert.equal(named.length, 2, `Rocker and Jazzer, played by the same fans, are one group: ${JSON.stringify(named)}`);
+});
+
+test('related artists follow a refit: the artists remembered per model give way to the new co-listening', async () => {
+  const listener = await server.account();
+  const related = async () => {
+    const r = await server.json(`/v1/artists/${artist.get('Crooner')}/related-artists`, { token: listener.token });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.artists.map((a: { name: string }) => a.name as string);
+  };
+  // Only the pop fan has played Crooner so far (a private play and a withdrawn follow do not count).
+  const before = await related();
+  assert.equal(before[0], 'Popper', before.join());
+  assert.deepEqual(await related(), before, 'asked again, the same answer');
+  const start = Date.now() - 1_500_000;
+  for (let u = 0; u < 3; u++) {
+    const fan = await server.account();
+    const events = ['C1', 'C2', 'L1', 'L2'].flatMap((n, k) => play(track.get(n)!, start + k * 250_000, 200_000));
+    assert.deepEqual((await sendEvents(server, fan.token, events)).body.rejected, []);
+  }
+  await drainConsumers(server.services);
+  // The fitting process fits at start (the engine was stopped by the test before).
+  const engine = server.services.recommendations;
+  const fitted = engine.modelFittedAt!;
+  await engine.start({ fit: true });
+  try {
+    await eventually(async () => (engine.modelFittedAt ?? 0) > fitted, 30_000, 'a refit');
+  } finally {
+    await engine.stop();
+  }
+  const after = await related();
+  assert.equal(after[0], 'Roller', `${before} → ${after}`);
 });

@@ -91,6 +91,34 @@ test('recs fit --playlists (in a worker, the default ours) then continue: pid, t
   }
 });
 
+test("recs fit --catalogue keeps each track's artist in the model: continue follows a seed no playlist holds", async () => {
+  const lines = ['pid\tpos\ttrack_uri'];
+  for (let p = 0; p < 6; p++)
+    for (let t = 0; t < 4; t++) lines.push(`${p}\t${t}\tspotify:track:${p < 3 ? 'x' : 'y'}${(p + t) % 6}`);
+  const input = await file('artists-playlists.tsv', `${lines.join('\n')}\n`);
+  const rows = ['track_name\tartist_name\ttrack_uri'];
+  for (let t = 0; t < 6; t++)
+    rows.push(`Song ${t}\tX Band\tspotify:track:x${t}`, `Tune ${t}\tY Trio\tspotify:track:y${t}`);
+  rows.push('New one\tY Trio\tspotify:track:y-new');
+  const catalogue = await file('catalogue.tsv', `${rows.join('\n')}\n`);
+  const model = join(scratch, 'artists.model');
+  const params = ['--param', 'ials.factors=2', '--param', 'ours.rp3=0', '--param', 'ours.ials=0'];
+  const fit = await run(['fit', '--playlists', input, '--catalogue', catalogue, '--out', model, ...params]);
+  assert.equal(fit.code, 0, fit.stderr);
+  const seeds = await file('new-seeds.tsv', 'pid\tpos\ttrack_uri\nnew\t0\tspotify:track:y-new\n');
+  const out = await run(['continue', '--model', model, '--seeds', seeds, '--k', '6']);
+  assert.equal(out.code, 0, out.stderr);
+  const tracks = rowsOf(out.stdout)
+    .slice(1)
+    .map((r) => r[1]);
+  assert.deepEqual(new Set(tracks), new Set([0, 1, 2, 3, 4, 5].map((t) => `spotify:track:y${t}`)));
+
+  const noArtist = await file('no-artist.tsv', 'track_uri\ttrack_name\nspotify:track:x0\tSong\n');
+  const bad = await run(['fit', '--playlists', input, '--catalogue', noArtist, '--out', model]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /no-artist\.tsv line 1: the header has no column artist_name/);
+});
+
 test('bad input names the line and the field and exits non-zero', async () => {
   const out = join(scratch, 'never.model');
   const missing = await file('missing.tsv', 'user\titem\tweight\nu1\ti1\t3\nu2\ti2\n');
@@ -114,4 +142,8 @@ test('bad input names the line and the field and exits non-zero', async () => {
   r = await run(['fit', '--interactions', nonNumeric, '--out', out, '--model', 'magic']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /--model must be one of ours, ials/);
+
+  r = await run(['refit', '--now']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /recs refit takes no arguments \(got --now\)/);
 });

@@ -15,6 +15,7 @@ import { RadioScreen } from './screens/radio.js';
 import { SearchResultsScreen, SearchScreen } from './screens/search.js';
 import { StudioAlbumScreen } from './screens/studio/studio-album.js';
 import { StudioHome } from './screens/studio/studio-home.js';
+import { TasteScreen } from './screens/taste.js';
 import { TrackScreen } from './screens/track.js';
 import { FriendActivityPanel, FriendActivityScreen } from './shell/friend-activity.js';
 import { NowPlayingBar } from './shell/now-playing-bar.js';
@@ -41,6 +42,8 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/radio/:uri', (p) => <RadioScreen seedUri={p.uri!} />],
   ['/studio', () => <StudioHome />],
   ['/studio/album/:id', (p) => <StudioAlbumScreen id={p.id!} />],
+  ['/welcome', () => <TasteScreen welcome />],
+  ['/taste', () => <TasteScreen />],
 ];
 
 /** The screen for `path`; a new screen starts scrolled to its top. */

@@ -83,7 +83,8 @@ export class ExactVectorIndex implements VectorIndex {
   }
 }
 
-function normalise(values: Float32Array, start: number, length: number): void {
+/** Scales `length` values from `start` to unit length. */
+export function normalise(values: Float32Array, start: number, length: number): void {
   let squares = 0;
   for (let i = start; i < start + length; i++) squares += (values[i] as number) ** 2;
   const scale = 1 / Math.sqrt(squares);

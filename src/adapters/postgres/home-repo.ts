@@ -59,6 +59,12 @@ export class PgHomeReads implements HomeReads {
     return r.rows[0]?.yes ?? false;
   }
 
+  async hasStatedGenres(userId: string): Promise<boolean> {
+    const r = await sql<{ yes: boolean }>`select exists (
+      select 1 from listener_genres where user_id = ${userId} and cardinality(genres) > 0) as yes`.execute(this.db);
+    return r.rows[0]?.yes ?? false;
+  }
+
   async followedReleases(userId: string, since: string, limit: number, market: string): Promise<string[]> {
     const r = await sql<{ id: string }>`
       select a.id from albums a

@@ -78,7 +78,7 @@ export class PgRecsStore implements RecsStore {
   }
 
   async listener(userId: string): Promise<ListenerSignals> {
-    const [plays, saved, follows] = await Promise.all([
+    const [plays, saved, follows, statedGenres] = await Promise.all([
       sql<{ track_id: string; at: number; listened_ms: number; duration_ms: number }>`
         select p.track_id, (extract(epoch from p.started_at) * 1000)::float8 as at, p.listened_ms, t.duration_ms
         from plays p join tracks t on t.id = p.track_id
@@ -93,6 +93,7 @@ export class PgRecsStore implements RecsStore {
         .limit(LISTENER_SAVES)
         .execute(),
       this.db.selectFrom('artist_follows').select('artist_id').where('user_id', '=', userId).execute(),
+      this.statedGenres(userId),
     ]);
     return {
       plays: plays.rows.map((r) => ({
@@ -103,6 +104,7 @@ export class PgRecsStore implements RecsStore {
       })),
       saved: saved.map((r) => r.track_id),
       followedArtists: follows.map((r) => r.artist_id),
+      statedGenres,
     };
   }
 
@@ -132,5 +134,41 @@ export class PgRecsStore implements RecsStore {
         + (select count(*) from playlist_items i join playlists p on p.id = i.playlist_id and p.made_for is null)
       )::float8 as n`.execute(this.db);
     return rows[0]?.n ?? 0;
+  }
+
+  async statedGenres(userId: string): Promise<string[]> {
+    const { rows } = await sql<{ genres: string[] }>`
+      select genres from listener_genres where user_id = ${userId}`.execute(this.db);
+    return rows[0]?.genres ?? [];
+  }
+
+  async setStatedGenres(userId: string, genres: string[]): Promise<void> {
+    await sql`
+      insert into listener_genres (user_id, genres) values (${userId}, ${genres})
+      on conflict (user_id) do update set genres = excluded.genres, updated_at = now()`.execute(this.db);
+  }
+
+  async requestRefit(by: string | null): Promise<void> {
+    await sql`insert into recs_refit_requests (requested_by) values (${by})`.execute(this.db);
+  }
+
+  async takeRefitRequests(staleMs: number): Promise<string[]> {
+    await sql`delete from recs_refit_requests where done_at < now() - interval '7 days'`.execute(this.db);
+    // Row locks make this one taker per request: a second process's update re-reads the row and skips it.
+    const { rows } = await sql<{ id: string }>`
+      update recs_refit_requests set taken_at = now()
+      where done_at is null
+        and (taken_at is null or taken_at < now() - make_interval(secs => ${staleMs / 1000}))
+      returning id`.execute(this.db);
+    return rows.map((r) => r.id);
+  }
+
+  async settleRefitRequests(ids: readonly string[], answered: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    const list = [...ids];
+    await (answered
+      ? sql`update recs_refit_requests set done_at = now() where id = any(${list}::bigint[])`
+      : sql`update recs_refit_requests set taken_at = null where id = any(${list}::bigint[]) and done_at is null`
+    ).execute(this.db);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { Recommendations } from '../../ports/recommendations.js';
 import type { AlbumSummary, Artist, CatalogRepository, Page } from '../catalog/types.js';
@@ -21,6 +22,8 @@ export const MADE_FOR_YOU_JOB = 'made-for-you';
 export const MADE_FOR_YOU_SWEEP_JOB = 'made-for-you-sweep';
 export interface MadeForYouPayload {
   userId: string;
+  /** Build the Daily Mixes again even when today's are made (the listener changed their genres). */
+  remixToday?: boolean;
 }
 export interface MadeForYouSweepPayload {
   day: string;
@@ -147,10 +150,17 @@ export class HomeService {
       .flatMap((e) => playlists.get(e.playlistId) ?? []);
   }
 
-  /** One job per listener and day, whoever asks first; a listener with no plays yet has nothing to build from. */
+  /**
+   * One job per listener and day, whoever asks first. A listener with no plays yet and no picked
+   * genres has nothing to build from.
+   */
   private async requestRefresh(userId: string, today: string): Promise<void> {
     try {
-      if (!(await this.reads.hasListened(userId))) return;
+      const [listened, stated] = await Promise.all([
+        this.reads.hasListened(userId),
+        this.reads.hasStatedGenres(userId),
+      ]);
+      if (!listened && !stated) return;
       if (await this.enqueueRefresh(userId, today)) this.jobs.poke();
     } catch {
       // The next request asks again; home answers either way.
@@ -193,10 +203,30 @@ export class HomeService {
     return queued;
   }
 
-  /** Queues a listener's refresh for the day; false when that day's job is already queued. */
-  private enqueueRefresh(userId: string, day: string): Promise<boolean> {
-    const payload: MadeForYouPayload = { userId };
-    return this.jobs.queue.enqueue(MADE_FOR_YOU_JOB, `${MADE_FOR_YOU_JOB}:${userId}:${day}`, payload);
+  /**
+   * The listener changed the genres they picked: their Daily Mixes (some made from those genres) are
+   * made again now, even if today's refresh ran already. Keyed by the day and the genres, so saving
+   * the same choice again queues nothing more.
+   */
+  async statedGenresChanged(userId: string, genres: readonly string[]): Promise<void> {
+    const choice = createHash('sha256').update(JSON.stringify(genres)).digest('base64url').slice(0, 16);
+    try {
+      const key = `genres-${choice}`;
+      if (await this.enqueueRefresh(userId, utcDay(this.now()), { remixToday: true, key })) this.jobs.poke();
+    } catch {
+      // The genres are saved either way; tomorrow's refresh makes the mixes from them.
+    }
+  }
+
+  /** Queues a listener's refresh for the day; false when that day's job (`key` within it) is already queued. */
+  private enqueueRefresh(
+    userId: string,
+    day: string,
+    { remixToday, key }: { remixToday?: boolean; key?: string } = {},
+  ): Promise<boolean> {
+    const payload: MadeForYouPayload = remixToday ? { userId, remixToday } : { userId };
+    const jobKey = `${MADE_FOR_YOU_JOB}:${userId}:${day}${key === undefined ? '' : `:${key}`}`;
+    return this.jobs.queue.enqueue(MADE_FOR_YOU_JOB, jobKey, payload);
   }
 
   private async topArtists(userId: string): Promise<Artist[]> {

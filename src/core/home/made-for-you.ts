@@ -66,7 +66,8 @@ export class MadeForYouGenerator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async refresh(userId: string, market: string): Promise<void> {
+  /** `remixToday`: the Daily Mixes are made again even when today's exist (the listener's genres changed). */
+  async refresh(userId: string, market: string, remixToday = false): Promise<void> {
     const now = this.now();
     const shelf = await this.store.shelf(userId);
     const slot = (kind: MadeForYouKind, n = 0) => shelf.find((e) => e.kind === kind && e.slot === n);
@@ -81,7 +82,7 @@ export class MadeForYouGenerator {
 
     const day = utcDay(now);
     const mixes = shelf.filter((e) => e.kind === 'daily-mix');
-    if (mixes.length === 0 || mixes.some((e) => e.period !== day)) {
+    if (remixToday || mixes.length === 0 || mixes.some((e) => e.period !== day)) {
       const built = await this.dailyMixes(userId, market);
       for (const [i, mix] of built.entries())
         await this.put(userId, slot('daily-mix', i + 1), 'daily-mix', i + 1, day, mix);

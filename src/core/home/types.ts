@@ -28,6 +28,8 @@ export interface HomeReads {
   ): Promise<ContextPlays[]>;
   /** Whether the listener has any play in the listening history. */
   hasListened(userId: string): Promise<boolean>;
+  /** Whether the listener picked any genres (the engine seeds their lists from them). */
+  hasStatedGenres(userId: string): Promise<boolean>;
   /** Albums by artists the listener follows released on or after `since` (`YYYY-MM-DD`), newest first. */
   followedReleases(userId: string, since: string, limit: number, market: string): Promise<string[]>;
   /**

@@ -42,6 +42,8 @@ export interface ListenerSignals {
   /** Saved tracks, newest first. */
   saved: string[];
   followedArtists: string[];
+  /** Genres the listener picked themselves (at sign-up or later), lower case; may be empty. */
+  statedGenres: string[];
 }
 
 export class Catalogue {
@@ -126,6 +128,13 @@ export class Catalogue {
     const genres = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([g]) => g);
     this.genresOfArtist.set(artistId, genres);
     return genres;
+  }
+
+  /** Every genre with how many playable tracks carry it, most tracks first, then by name. */
+  genreCounts(): { name: string; tracks: number }[] {
+    return [...this.genres.entries()]
+      .map(([name, list]) => ({ name, tracks: list.length }))
+      .sort((a, b) => b.tracks - a.tracks || a.name.localeCompare(b.name));
   }
 
   /** The artist's popularity: their most popular track's. */

@@ -7,14 +7,13 @@
  * The model is refitted in a worker thread and swapped in whole; the old one serves until then.
  */
 import type { EventBus, Unsubscribe } from '../../ports/event-bus.js';
-import type { Recommendations, TrackRecsRequest } from '../../ports/recommendations.js';
+import type { Recommendations, SeedPool, TrackRecsRequest } from '../../ports/recommendations.js';
 import type { VectorIndex, VectorIndexShape } from '../../ports/vector-index.js';
 import { NotFound } from '../errors.js';
-import { cosine } from '../features/vector.js';
 import { requireId } from '../ids.js';
 import { Catalogue, type CatalogueTrack, type ListenerSignals } from './catalogue.js';
 import { FOLLOW_TRACKS, FOLLOW_WEIGHT, type ListenerState, listenerState } from './listener.js';
-import { LiveModel } from './live-model.js';
+import { type BuildIndex, LiveModel } from './live-model.js';
 import type { Interactions } from './matrix.js';
 import { defaultParams, type fitModel, type RecsModel } from './model.js';
 import type { ModelStore } from './model-store.js';
@@ -29,15 +28,25 @@ import {
   seedGroups,
   skipNeighbours,
 } from './retrieval.js';
+import { type StatedGenresStore, StatedTaste, tasteClusters } from './taste.js';
 
 /** The engine's reads (src/adapters/postgres/recs-store.ts). */
-export interface RecsStore {
+export interface RecsStore extends StatedGenresStore {
   catalogue(): Promise<CatalogueTrack[]>;
   listener(userId: string): Promise<ListenerSignals>;
   playlistTracks(playlistId: string): Promise<string[]>;
   signals(): Promise<Interactions>;
   /** Plays, saves, follows and playlist entries in all: the refit compares it with its value at the last fit. */
   signalCount(): Promise<number>;
+  /** Records a refit asked for on demand (`by`: a user id, or null from the command line). */
+  requestRefit(by: string | null): Promise<void>;
+  /**
+   * Takes the open refit requests (also those taken more than `staleMs` ago and never settled: their
+   * taker died) and returns their ids; atomically, so two takers never take one. Prunes old done ones.
+   */
+  takeRefitRequests(staleMs: number): Promise<string[]>;
+  /** Marks taken requests done (`answered`: a model fitted after them is installed) or open again. */
+  settleRefitRequests(ids: readonly string[], answered: boolean): Promise<void>;
 }
 
 export interface RecsEngineOptions {
@@ -45,7 +54,13 @@ export interface RecsEngineOptions {
   models: ModelStore;
   /** Fits a model off the event loop (a worker thread). */
   fit: (request: Parameters<typeof fitModel>) => Promise<RecsModel>;
+  /** The content index (audio features), rebuilt with the catalogue. */
   makeIndex: (shape: VectorIndexShape) => VectorIndex;
+  /**
+   * The model's index of item factors, built once per model (approximate at scale, off the event loop);
+   * the signal aborts a build when the engine stops.
+   */
+  buildIndex: (...args: [...Parameters<BuildIndex>, signal: AbortSignal]) => ReturnType<BuildIndex>;
   bus: EventBus;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Refit once this many new signals were written since the last fit … */
@@ -61,19 +76,22 @@ export interface RecsEngineOptions {
 
 const CACHED_LISTENERS = 10_000;
 const MODEL_TOPIC = 'recs.model';
+/** Nudges the fitting process to look at the refit requests now rather than at its next check. */
+const REFIT_TOPIC = 'recs.refit';
+/** A refit request taken this long ago and never settled is taken again: its taker died mid-fit. */
+const REFIT_TAKEN_STALE_MS = 2 * 3_600_000;
 
-export interface SeedPool {
-  id: string;
-  type: 'TRACK' | 'ARTIST' | 'GENRE';
-  initialPoolSize: number;
-  afterFilteringSize: number;
-}
+type RecommendRequest = TrackRecsRequest & { leadWith?: string; tunable?: Tunable; withSeedPools?: boolean };
 
 export class RecsEngine implements Recommendations {
   private catalogueCache?: { catalogue: Catalogue; at: number; content?: VectorIndex };
   private catalogueLoading?: Promise<Catalogue>;
   private live?: LiveModel;
   private fitting?: Promise<boolean>;
+  /** A refit check came during a fit: it is made again once the fit ends. */
+  private checkAfterFit = false;
+  /** Aborted by stop(): ends the vector index builder a fit may have started. */
+  private stopping = new AbortController();
   private lastFitAt = 0;
   private signalsAtFit = 0;
   /** The saved model file's version (ModelStore.version) this process last loaded. */
@@ -86,9 +104,11 @@ export class RecsEngine implements Recommendations {
     { key: string; vector: Float64Array | undefined; skipNeighbours: Map<string, number> }
   >();
   private readonly now: () => number;
+  private readonly taste: StatedTaste;
 
   constructor(private readonly o: RecsEngineOptions) {
     this.now = o.now ?? Date.now;
+    this.taste = new StatedTaste({ store: o.store, catalogue: (reload) => this.catalogue(reload), now: this.now });
   }
 
   /** When the current model was fitted (UTC ms), or undefined while there is none. */
@@ -101,12 +121,14 @@ export class RecsEngine implements Recommendations {
   }
 
   /**
-   * The tracks, and per seed how many candidates it brought and how many passed the filters. `leadWith`
-   * (a song radio's seed track) comes first, unless excluded, and counts toward the diversity caps.
+   * The tracks, and with `withSeedPools` per seed how many candidates it brought and how many passed
+   * the filters (a pass over every pool: /v1/recommendations reports them, radio and autoplay do not).
+   * `leadWith` (a song radio's seed track) comes first, unless excluded, and counts toward the
+   * diversity caps.
    */
-  async recommend(
-    r: TrackRecsRequest & { leadWith?: string; tunable?: Tunable },
-  ): Promise<{ ids: string[]; seeds: SeedPool[] }> {
+  async recommend(r: RecommendRequest & { withSeedPools: true }): Promise<{ ids: string[]; seeds: SeedPool[] }>;
+  async recommend(r: RecommendRequest): Promise<{ ids: string[]; seeds?: SeedPool[] }>;
+  async recommend(r: RecommendRequest): Promise<{ ids: string[]; seeds?: SeedPool[] }> {
     const seedTracks = (r.seedTrackIds ?? []).map((id) => requireId(id, 'seed_tracks'));
     const seedArtists = (r.seedArtistIds ?? []).map((id) => requireId(id, 'seed_artists'));
     const [cat, signals] = await Promise.all([
@@ -122,16 +144,19 @@ export class RecsEngine implements Recommendations {
     const groups = seedGroups(r, seedTracks, seedArtists, cat, state, live);
     const seeded = groups.some((g) => g.key !== undefined);
     const merged = new Map<number, number>();
-    const pools: { group: SeedGroup; candidates: Set<number> }[] = [];
+    const pools: { group: SeedGroup; candidates: ReadonlyMap<number, number> }[] = [];
     for (const group of groups) {
       const found = retrieve(group, cat, live, this.catalogueCache?.content);
-      pools.push({ group, candidates: new Set(found.keys()) });
-      const weight = seeded && group.key === undefined ? SOURCES.personal : 1;
+      pools.push({ group, candidates: found });
+      const weight = (seeded && group.key === undefined ? SOURCES.personal : 1) * (group.weight ?? 1);
       for (const [i, s] of found) merged.set(i, (merged.get(i) ?? 0) + weight * s);
     }
     const cold = state.taste.size === 0 && state.followed.size === 0 && !seeded;
-    addSource(merged, popular(cat), cold ? SOURCES.coldPopularity : SOURCES.popularity);
-    if (cold || r.releasedSince) addSource(merged, fresh(cat, r.releasedSince), SOURCES.fresh);
+    // A cold listener who picked genres gets those genres' popular and new tracks rather than everyone's.
+    const statedGenres = cold ? state.statedGenres.filter((g) => cat.hasGenre(g)) : [];
+    const coldPopular = cold && statedGenres.length === 0;
+    addSource(merged, popular(cat), coldPopular ? SOURCES.coldPopularity : SOURCES.popularity);
+    if (cold || r.releasedSince) addSource(merged, fresh(cat, r.releasedSince, statedGenres), SOURCES.fresh);
 
     const seedSet = new Set(seedTracks);
     const ctx: RankingContext = {
@@ -169,15 +194,17 @@ export class RecsEngine implements Recommendations {
       r.limit,
       lead,
     );
+    const ids = ranked.map((c) => c.trackId);
+    if (!r.withSeedPools) return { ids };
     const seeds = pools
       .filter((p) => p.group.key !== undefined)
       .map(({ group, candidates }) => ({
         id: group.id!,
         type: group.key!,
         initialPoolSize: candidates.size,
-        afterFilteringSize: [...candidates].filter((i) => admissible(candidate(i, 0), ctx)).length,
+        afterFilteringSize: [...candidates.keys()].filter((i) => admissible(candidate(i, 0), ctx)).length,
       }));
-    return { ids: ranked.map((c) => c.trackId), seeds };
+    return { ids, seeds };
   }
 
   async relatedArtists(artistId: string, limit: number): Promise<string[]> {
@@ -202,42 +229,37 @@ export class RecsEngine implements Recommendations {
     return [...out].slice(0, limit);
   }
 
-  /**
-   * The listener's artists (plays, saves, follows), strongest first, grouped: with a model by the
-   * direction of their iALS vectors (an artist joins the closest group when the cosine is at least
-   * CLUSTER_COSINE), without one by their main genre.
-   */
+  /** Groups of the listener's artists for Daily Mixes (taste.ts tasteClusters), the strongest first. */
   async tasteClusters(userId: string, maxClusters: number): Promise<string[][]> {
     const [cat, signals] = await Promise.all([this.catalogue(), this.o.store.listener(userId)]);
     const state = this.listener(userId, signals, cat);
-    const weights = new Map<string, number>();
-    for (const [t, w] of state.taste) for (const a of cat.artistsOf(t)) weights.set(a, (weights.get(a) ?? 0) + w);
-    for (const a of state.followed) if (cat.hasArtist(a)) weights.set(a, (weights.get(a) ?? 0) + 1);
-    const artists = [...weights.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, 40);
-    const clusters: { artists: string[]; weight: number; centre?: Float64Array; genre?: string }[] = [];
-    for (const [a, w] of artists) {
-      const vector = this.live?.artistVector(cat.ofArtist(a).map((i) => cat.tracks[i]!.id));
-      const genre = cat.artistGenres(a)[0];
-      let best = -1;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      for (const [c, cluster] of clusters.entries()) {
-        const score =
-          vector && cluster.centre ? cosine(vector, cluster.centre) : genre && genre === cluster.genre ? 1 : 0;
-        if (score > bestScore) {
-          best = c;
-          bestScore = score;
-        }
-      }
-      if (best < 0 || (bestScore < CLUSTER_COSINE && clusters.length < maxClusters)) {
-        clusters.push({ artists: [a], weight: w, centre: vector?.slice(), genre });
-        continue;
-      }
-      const cluster = clusters[best]!;
-      cluster.artists.push(a);
-      cluster.weight += w;
-      if (vector && cluster.centre) for (let i = 0; i < vector.length; i++) cluster.centre[i]! += vector[i]!;
-    }
-    return clusters.sort((x, y) => y.weight - x.weight).map((c) => c.artists);
+    const live = this.live;
+    const vectorOf = (a: string) => live?.artistVector(cat.ofArtist(a).map((i) => cat.tracks[i]!.id));
+    return tasteClusters(state, cat, vectorOf, maxClusters);
+  }
+
+  /** The catalogue's genres, each with how many playable tracks carry it, most tracks first. */
+  genres(): Promise<{ name: string; tracks: number }[]> {
+    return this.taste.genres();
+  }
+
+  /** The genres the listener picked (lower case), in the order they picked them. */
+  statedGenres(userId: string): Promise<string[]> {
+    return this.taste.statedGenres(userId);
+  }
+
+  /** Replaces the listener's picked genres (taste.ts StatedTaste.setStatedGenres); returns them as stored. */
+  setStatedGenres(userId: string, genres: readonly string[]): Promise<string[]> {
+    return this.taste.setStatedGenres(userId, genres);
+  }
+
+  /**
+   * Asks for a refit now. The request is a row the fitting process reads on its periodic check, so it
+   * is not lost when that process is elsewhere, busy or down; the bus only makes it look sooner.
+   */
+  async requestRefit(by: string | null): Promise<void> {
+    await this.o.store.requestRefit(by);
+    await this.o.bus.publish(REFIT_TOPIC, {}).catch(() => {});
   }
 
   /** A playlist's track ids in order (the caller has checked the listener may read it). */
@@ -253,8 +275,13 @@ export class RecsEngine implements Recommendations {
   async start({ fit }: { fit: boolean }): Promise<void> {
     const every = this.o.checkSeconds * 1000;
     this.stopped = false;
+    this.stopping = new AbortController();
     if (fit) {
       await this.loadSaved();
+      this.unsubscribe = await this.o.bus.subscribe(
+        REFIT_TOPIC,
+        () => void this.refitIfDue().catch((err) => this.o.log.warn({ err }, 'recs refit')),
+      );
       this.timer = setInterval(
         () => void this.refitIfDue().catch((err) => this.o.log.warn({ err }, 'recs refit')),
         every,
@@ -269,9 +296,13 @@ export class RecsEngine implements Recommendations {
     this.timer.unref();
   }
 
-  /** Stops the timers; a fit under way is not waited for (it can take minutes) and is not installed. */
+  /**
+   * Stops the timers and ends a vector index build under way; a fit under way is not waited for (it
+   * can take minutes) and is not installed.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     clearInterval(this.timer);
     await this.unsubscribe?.();
   }
@@ -280,18 +311,47 @@ export class RecsEngine implements Recommendations {
   refresh(): Promise<boolean> {
     this.fitting ??= this.fitNow().finally(() => {
       this.fitting = undefined;
+      if (!this.checkAfterFit || this.stopped) return;
+      this.checkAfterFit = false;
+      void this.refitIfDue().catch((err) => this.o.log.warn({ err }, 'recs refit'));
     });
     return this.fitting;
   }
 
+  /**
+   * Refits when asked to (an open refit request) or when due. A check during a fit is made again when
+   * that fit ends: a request arriving meanwhile is answered by the next fit, not the running one, which
+   * may have read its signals before the request was made. A request is done only once a model fitted
+   * after it is installed; a fit that fails (or finds nothing to fit) leaves it open for the next.
+   */
   private async refitIfDue(): Promise<void> {
-    if (this.fitting) return;
+    if (this.fitting) {
+      this.checkAfterFit = true;
+      return;
+    }
+    const asked = await this.o.store.takeRefitRequests(REFIT_TAKEN_STALE_MS);
+    if (asked.length > 0) {
+      this.o.log.info({ requests: asked.length }, 'recommendation model refit asked for');
+      let fitted = false;
+      try {
+        fitted = await this.fitAfterRunning();
+      } finally {
+        await this.o.store.settleRefitRequests(asked, fitted);
+      }
+      return;
+    }
     const age = this.now() - this.lastFitAt;
     if (this.live && age < this.o.refitHours * 3_600_000) {
       const fresh = (await this.o.store.signalCount()) - this.signalsAtFit;
       if (Math.abs(fresh) < this.o.refitSignals) return;
     }
     await this.refresh();
+  }
+
+  /** A fit of its own: one begun before (while the requests were read, say) may predate them. */
+  private async fitAfterRunning(): Promise<boolean> {
+    while (this.fitting) await this.fitting.catch(() => false);
+    return this.refresh();
   }
 
   private async fitNow(): Promise<boolean> {
@@ -306,6 +366,7 @@ export class RecsEngine implements Recommendations {
     // Saved before it is served, so a process told of it (or seeing it here) finds it on disk.
     await this.o.models.save(model, started);
     await this.install(model, started);
+    if (this.stopped) return false;
     await this.o.bus.publish(MODEL_TOPIC, { fittedAt: started }).catch(() => {});
     this.o.log.info(
       { users: data.users.length, tracks: data.items.length, seconds: (performance.now() - t0) / 1000 },
@@ -328,9 +389,20 @@ export class RecsEngine implements Recommendations {
     }
   }
 
+  /** Serves the model from now on, unless the engine stopped meanwhile or a newer one came first. */
   private async install(model: RecsModel, fittedAt: number): Promise<void> {
     const cat = await this.catalogue(true);
-    this.live = new LiveModel(model, fittedAt, this.o.makeIndex, (id) => cat.artistsOf(id));
+    const { signal } = this.stopping;
+    const live = await LiveModel.open(
+      model,
+      fittedAt,
+      (...args) => this.o.buildIndex(...args, signal),
+      (id) => cat.artistsOf(id),
+    );
+    if (this.stopped) return;
+    // Its index may have been built in another process meanwhile: a newer model installed since stays.
+    if (this.live && this.live.fittedAt > fittedAt) return;
+    this.live = live;
     this.vectors.clear();
   }
 
@@ -400,5 +472,3 @@ export class RecsEngine implements Recommendations {
     return { ...state, vector, skipNeighbours: neighbours };
   }
 }
-
-const CLUSTER_COSINE = 0.5;

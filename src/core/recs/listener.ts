@@ -25,6 +25,11 @@ export const SKIP_WEIGHT = 2;
 export const HOUR_SPAN = 1;
 /** Plays of an artist needed before their hour-of-day profile is believed. */
 export const HOUR_MIN_PLAYS = 3;
+/**
+ * Stated genres weigh STATED_HALF_AT / (STATED_HALF_AT + n), n the listener's evidence (tracks
+ * in their taste plus followed artists): 1 with nothing heard, ½ at this many, ⅕ at four times it.
+ */
+export const STATED_HALF_AT = 10;
 
 export interface ListenerState {
   /** Track → taste weight (plays heard, saves). */
@@ -35,6 +40,8 @@ export interface ListenerState {
   lastPlayed: Map<string, number>;
   followed: Set<string>;
   hourAffinity: Map<string, number>;
+  /** Genres the listener picked themselves, lower case. */
+  statedGenres: string[];
   /** Changes whenever a new play, save or follow is written: keys the cached live vector. */
   fingerprint: string;
 }
@@ -73,6 +80,7 @@ export function listenerState(
     lastPlayed,
     followed: new Set(signals.followedArtists),
     hourAffinity: hourAffinity(signals, artistsOf, now),
+    statedGenres: signals.statedGenres.map((g) => g.toLowerCase()),
     fingerprint: [
       signals.plays.length,
       newest?.at ?? 0,
@@ -83,6 +91,12 @@ export function listenerState(
       signals.followedArtists.length,
     ].join(':'),
   };
+}
+
+/** How much the listener's stated genres still count (1 → 0) as their own listening accumulates. */
+export function statedGenreWeight(state: Pick<ListenerState, 'taste' | 'followed' | 'statedGenres'>): number {
+  if (state.statedGenres.length === 0) return 0;
+  return STATED_HALF_AT / (STATED_HALF_AT + state.taste.size + state.followed.size);
 }
 
 /**

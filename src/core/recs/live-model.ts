@@ -1,6 +1,6 @@
 /**
- * A fitted `ours` model made ready to answer requests: its iALS item factors in a vector index (the
- * exact one here; the port lets an approximate index take over at scale), its RP3beta neighbours, and
+ * A fitted `ours` model made ready to answer requests: its iALS item factors in a vector index (exact
+ * for a small catalogue, approximate at scale: src/adapters/ann/build.ts), its RP3beta neighbours, and
  * artist × artist co-listening built from the same signals for related artists. Built once per fit and
  * swapped in whole, so requests always see one consistent model.
  */
@@ -13,39 +13,68 @@ import { topK } from './topk.js';
 
 /** Shrinks the co-listening similarity of artists with few listeners: c / (√(n_a n_b) + shrink). */
 const RELATED_SHRINK = 2;
+/** Related artists remembered per artist: retrieval asks for 10, the related-artists route for 20. */
+const RELATED_KEPT = 50;
+/** Artists whose related artists are remembered; the one asked for least recently goes first. */
+const RELATED_CACHED = 10_000;
 
 export type Scores = Map<string, number>;
+
+/** Makes a vector index holding `vectors`, one per id (src/adapters/ann/build.ts buildVectorIndex). */
+export type BuildIndex = (
+  shape: VectorIndexShape,
+  ids: readonly string[],
+  vectors: Float32Array,
+) => Promise<VectorIndex>;
+
+function ialsOf(model: RecsModel): IalsModel | undefined {
+  for (const part of model.parts) if (part.model.type === 'ials') return part.model;
+  return undefined;
+}
 
 export class LiveModel {
   readonly ials?: IalsModel;
   private readonly rp3?: NeighbourModel;
   private readonly walk: Walk;
   private readonly items = new Map<string, number>();
-  private readonly index?: VectorIndex;
   private readonly excluded: Uint8Array;
   /** Per artist, the rows (listeners, playlists) holding any of their tracks. */
   private readonly artistRows = new Map<string, Set<number>>();
   /** Per row, the artists of the tracks it holds. */
   private readonly rowArtists: Set<string>[];
+  /**
+   * Each artist's best RELATED_KEPT related artists, computed on first request: they depend on this
+   * model's history only, and a refit builds a new LiveModel, so nothing here goes stale.
+   */
+  private readonly related = new Map<string, [string, number][]>();
 
-  constructor(
+  /** The live model with its item factors in the index `buildIndex` makes (off the event loop when large). */
+  static async open(
+    model: RecsModel,
+    fittedAt: number,
+    buildIndex: BuildIndex,
+    artistsOf: (trackId: string) => readonly string[],
+  ): Promise<LiveModel> {
+    const ials = ialsOf(model);
+    const index = ials
+      ? await buildIndex({ dimensions: ials.params.factors, metric: 'inner-product' }, model.items, ials.itemFactors)
+      : undefined;
+    return new LiveModel(model, fittedAt, index, artistsOf);
+  }
+
+  private constructor(
     readonly model: RecsModel,
     /** When the model was fitted (UTC ms); also its version. */
     readonly fittedAt: number,
-    makeIndex: (shape: VectorIndexShape) => VectorIndex,
+    /** The iALS item factors, keyed by track id. */
+    private readonly index: VectorIndex | undefined,
     artistsOf: (trackId: string) => readonly string[],
   ) {
     for (const [i, id] of model.items.entries()) this.items.set(id, i);
-    for (const part of model.parts) {
-      if (part.model.type === 'ials') this.ials = part.model;
-      if (part.name === 'rp3' && part.model.type === 'neighbours') this.rp3 = part.model;
-    }
+    this.ials = ialsOf(model);
+    for (const part of model.parts) if (part.name === 'rp3' && part.model.type === 'neighbours') this.rp3 = part.model;
     this.walk = binaryWalk(model.history);
     this.excluded = new Uint8Array(model.items.length);
-    if (this.ials) {
-      this.index = makeIndex({ dimensions: this.ials.params.factors, metric: 'inner-product' });
-      this.index.add(model.items, this.ials.itemFactors);
-    }
     const h = model.history;
     this.rowArtists = [];
     for (let r = 0; r < h.rows; r++) {
@@ -121,6 +150,19 @@ export class LiveModel {
 
   /** Artists whose listeners (and playlists) overlap most with this artist's, best first. */
   relatedArtists(artistId: string, k: number): [string, number][] {
+    if (k > RELATED_KEPT) return this.coListened(artistId, k);
+    let best = this.related.get(artistId);
+    if (best) this.related.delete(artistId);
+    else {
+      best = this.coListened(artistId, RELATED_KEPT);
+      if (this.related.size >= RELATED_CACHED) this.related.delete(this.related.keys().next().value!);
+    }
+    this.related.set(artistId, best);
+    return best.slice(0, k);
+  }
+
+  /** The k artists sharing most rows with this one, by c / (√(n_a n_b) + shrink); ties by id. */
+  private coListened(artistId: string, k: number): [string, number][] {
     const rows = this.artistRows.get(artistId);
     if (!rows) return [];
     const together = new Map<string, number>();

@@ -5,6 +5,7 @@
  * Every model is a weighted list of parts; a single model is one part, "ours" is a blend whose parts'
  * scores are normalised by rank window before they are added (recommender.ts).
  */
+import { type ArtistModel, type CatalogueRows, type TrackArtists, trackArtists } from './artists.js';
 import { type EaseModel, fitEase } from './ease.js';
 import { fitIals, type IalsModel } from './ials.js';
 import { type Csr, columnCounts, type Interactions, mapValues, transpose } from './matrix.js';
@@ -50,7 +51,13 @@ const COMMON: RecsParams = {
   'ours.itemknn': 0,
   'ours.userknn': 0,
   'ours.popularity': 0,
+  'ours.artist': 0,
+  'ours.artistrp3': 0,
   'ours.depth': 200,
+  'artist.beta': 1,
+  'artist.gamma': 1,
+  'artistrp3.alpha': 0.5,
+  'artistrp3.beta': 0.3,
 };
 const BY_SOURCE: Record<Source, RecsParams> = {
   interactions: {},
@@ -64,6 +71,9 @@ const BY_SOURCE: Record<Source, RecsParams> = {
     'ours.ials': 2,
     'userknn.k': 200,
     'userknn.gamma': 1,
+    // Used only when the fit is given a catalogue (`recs fit --catalogue`); left out otherwise.
+    'ours.artist': 2,
+    'ours.artistrp3': 1,
   },
 };
 
@@ -75,10 +85,10 @@ export function knownParam(name: string): boolean {
   return name in COMMON;
 }
 
-export type PartModel = NeighbourModel | IalsModel | EaseModel | UserKnnModel | { type: 'popularity' };
+export type PartModel = NeighbourModel | IalsModel | EaseModel | UserKnnModel | ArtistModel | { type: 'popularity' };
 
 export interface Part {
-  name: 'popularity' | 'itemknn' | 'cooc' | 'rp3' | 'ials' | 'ease' | 'userknn';
+  name: 'popularity' | 'itemknn' | 'cooc' | 'rp3' | 'ials' | 'ease' | 'userknn' | 'artist' | 'artistrp3';
   weight: number;
   model: PartModel;
 }
@@ -95,7 +105,12 @@ export interface RecsModel {
   /** Users per item (ranks the popularity model and breaks every model's ties). */
   popularity: Float32Array;
   parts: Part[];
+  /** Each track's artist, when a catalogue was given (playlists); the artist parts need it. */
+  artists?: TrackArtists;
 }
+
+/** Parts that read the catalogue's artists: "ours" leaves them out when no catalogue is given. */
+const ARTIST_PARTS = ['artist', 'artistrp3'] as const;
 
 /** Binary item × user and user × item matrices for the neighbourhood walk. */
 export function binaryWalk(history: Csr) {
@@ -121,19 +136,24 @@ export function partPower(name: Part['name'], params: RecsParams): number {
   return name === 'ease' || name === 'userknn' ? (params[`${name}.log`] ?? 0) : 0;
 }
 
-export function fitModel(kind: ModelKind, source: Source, data: Interactions, params: RecsParams): RecsModel {
+export function fitModel(
+  kind: ModelKind,
+  source: Source,
+  data: Interactions,
+  params: RecsParams,
+  catalogue?: CatalogueRows,
+): RecsModel {
   const history = data.matrix;
   const popularity = columnCounts(history);
+  const artists = catalogue ? trackArtists(data.items, catalogue) : undefined;
+  const candidates = ['ease', 'ials', 'rp3', 'itemknn', 'userknn', 'popularity', ...(artists ? ARTIST_PARTS : [])];
   const names: Part['name'][] =
-    kind === 'ours'
-      ? (['ease', 'ials', 'rp3', 'itemknn', 'userknn', 'popularity'] as const).filter(
-          (n) => (params[`ours.${n}`] ?? 0) > 0,
-        )
-      : [kind];
+    kind === 'ours' ? (candidates as Part['name'][]).filter((n) => (params[`ours.${n}`] ?? 0) > 0) : [kind];
   let walk: ReturnType<typeof binaryWalk> | undefined;
   const parts = names.map((name): Part => {
     const weight = kind === 'ours' ? params[`ours.${name}`]! : 1;
     if (name === 'popularity') return { name, weight, model: { type: 'popularity' } };
+    if (name === 'artist' || name === 'artistrp3') return { name, weight, model: artistPart(name, params) };
     if (name === 'ials') return { name, weight, model: fitIals(history, transpose(history), ialsParams(params)) };
     if (name === 'userknn') {
       const model = fitUserKnn(
@@ -160,7 +180,28 @@ export function fitModel(kind: ModelKind, source: Source, data: Interactions, pa
     }
     return { name, weight, model: fitNeighbours(walk, neighbourParams(name, params)) };
   });
-  return { format: 1, kind, source, params, users: data.users, items: data.items, history, popularity, parts };
+  const model: RecsModel = {
+    format: 1,
+    kind,
+    source,
+    params,
+    users: data.users,
+    items: data.items,
+    history,
+    popularity,
+    parts,
+  };
+  if (artists) model.artists = artists;
+  return model;
+}
+
+function artistPart(name: (typeof ARTIST_PARTS)[number], params: RecsParams): ArtistModel {
+  if (name === 'artist') {
+    const same = { alpha: 0, beta: params['artist.beta']!, gamma: params['artist.gamma']! };
+    return { type: 'artist', variant: 'same', params: same };
+  }
+  const walk = { alpha: params['artistrp3.alpha']!, beta: params['artistrp3.beta']!, gamma: 1 };
+  return { type: 'artist', variant: 'walk', params: walk };
 }
 
 function ialsParams(params: RecsParams) {

@@ -70,6 +70,23 @@ export interface RankingContext {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Release dates parsed once each: ranking reads one per candidate, hundreds per request, and a
+ * catalogue holds a few thousand distinct dates. Emptied if it ever grows past RELEASE_DATES_KEPT.
+ */
+const releasedAt = new Map<string, number>();
+const RELEASE_DATES_KEPT = 100_000;
+
+function releaseMs(date: string): number {
+  let ms = releasedAt.get(date);
+  if (ms === undefined) {
+    if (releasedAt.size >= RELEASE_DATES_KEPT) releasedAt.clear();
+    ms = Date.parse(`${date}T00:00:00Z`);
+    releasedAt.set(date, ms);
+  }
+  return ms;
+}
+
 export const RANKING = {
   /** Where a skipped track is not left out, its score is multiplied by this. */
   skippedTrack: 0.1,
@@ -145,7 +162,7 @@ function targetCloseness(c: Candidate, target: Readonly<Record<string, number>>)
 function contextScore(c: Candidate, ctx: RankingContext): number {
   let score = c.score;
   if (c.releaseDate) {
-    const ageDays = Math.max(0, (ctx.now - Date.parse(`${c.releaseDate}T00:00:00Z`)) / DAY_MS);
+    const ageDays = Math.max(0, (ctx.now - releaseMs(c.releaseDate)) / DAY_MS);
     score += RANKING.freshness[ctx.purpose] * 2 ** (-ageDays / RANKING.freshnessHalfLifeDays);
   }
   if (c.artistIds.some((a) => ctx.followed.has(a))) score += RANKING.followed;

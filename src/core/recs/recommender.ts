@@ -4,6 +4,7 @@
  * parts are normalised by rank window: within each part's `ours.depth` best items, a score becomes
  * (s − s_depth) / (s_1 − s_depth), outside 0; then parts are added with their weights.
  */
+import { type ArtistGraph, artistGraph, scoreArtistWalk, scoreSameArtist, seedArtists } from './artists.js';
 import { easeLocalIndex, scoreEase } from './ease.js';
 import { foldIn, scoreIals } from './ials.js';
 import { binaryWalk, type Part, partPower, partValue, type RecsModel, weightedWalk } from './model.js';
@@ -19,6 +20,9 @@ export class Recommender {
   private readonly itemIndex = new Map<string, number>();
   private readonly easeLocal = new Map<Part, Int32Array>();
   private readonly excluded: Uint8Array;
+  /** The artist parts' graph and the catalogue tracks outside the matrix, when the model has artists. */
+  private readonly artistGraph?: ArtistGraph;
+  private readonly otherIndex = new Map<string, number>();
 
   constructor(readonly model: RecsModel) {
     this.walk = binaryWalk(model.history);
@@ -29,6 +33,10 @@ export class Recommender {
       if (part.model.type === 'ease') this.easeLocal.set(part, easeLocalIndex(part.model, model.items.length));
     }
     this.excluded = new Uint8Array(model.items.length);
+    if (model.artists) {
+      this.artistGraph = artistGraph(model.artists, model.history);
+      for (const [i, id] of model.artists.otherTracks.entries()) this.otherIndex.set(id, i);
+    }
   }
 
   /** Top k item ids for a training user; an unknown user gets the most popular items. */
@@ -37,28 +45,42 @@ export class Recommender {
     const h = this.model.history;
     const seeds = user < 0 ? new Int32Array(0) : h.indices.subarray(h.indptr[user]!, h.indptr[user + 1]!);
     const weights = user < 0 ? new Float32Array(0) : h.values.subarray(h.indptr[user]!, h.indptr[user + 1]!);
-    return this.rank(user, seeds, weights, k);
+    const artists = this.model.artists?.ofItem;
+    return this.rank(
+      user,
+      seeds,
+      weights,
+      k,
+      Int32Array.from(seeds, (s) => artists?.[s] ?? -1),
+    );
   }
 
-  /** Top k item ids continuing a list of seed item ids (unknown ids are ignored, seeds are excluded). */
+  /**
+   * Top k item ids continuing a list of seed item ids (seeds are excluded). Ids the matrix does not hold
+   * are ignored, except by the artist parts when the catalogue knows their artist.
+   */
   forSeeds(seedIds: string[], k: number): string[] {
-    const known = [...new Set(seedIds)].map((id) => this.itemIndex.get(id)).filter((i) => i !== undefined);
-    return this.rank(-1, Int32Array.from(known), new Float32Array(known.length).fill(1), k);
+    const unique = [...new Set(seedIds)];
+    const known = unique.map((id) => this.itemIndex.get(id)).filter((i) => i !== undefined);
+    const artists = this.model.artists
+      ? seedArtists(this.model.artists, this.otherIndex, this.itemIndex, unique)
+      : new Int32Array(0);
+    return this.rank(-1, Int32Array.from(known), new Float32Array(known.length).fill(1), k, artists);
   }
 
-  private rank(user: number, seeds: Int32Array, weights: Float32Array, k: number): string[] {
+  private rank(user: number, seeds: Int32Array, weights: Float32Array, k: number, artists: Int32Array): string[] {
     const { model, excluded } = this;
     for (const s of seeds) excluded[s] = 1;
     try {
       const n = model.items.length;
       let total: Float32Array;
-      if (model.parts.length === 1) total = this.partScores(model.parts[0]!, user, seeds, weights);
+      if (model.parts.length === 1) total = this.partScores(model.parts[0]!, user, seeds, weights, artists);
       else {
         total = new Float32Array(n);
         // At least k deep, or the list's tail would be filled by popularity alone.
         const depth = Math.max(model.params['ours.depth'] ?? 200, k);
         for (const part of model.parts) {
-          const scores = this.partScores(part, user, seeds, weights);
+          const scores = this.partScores(part, user, seeds, weights, artists);
           const best = topK(scores, depth, excluded, model.popularity);
           if (best.length === 0) continue;
           const top = scores[best[0]!]!;
@@ -82,7 +104,13 @@ export class Recommender {
     return walk;
   }
 
-  private partScores(part: Part, user: number, seeds: Int32Array, weights: Float32Array): Float32Array {
+  private partScores(
+    part: Part,
+    user: number,
+    seeds: Int32Array,
+    weights: Float32Array,
+    artists: Int32Array,
+  ): Float32Array {
     const { model } = this;
     const out = new Float32Array(model.items.length);
     const m = part.model;
@@ -107,6 +135,12 @@ export class Recommender {
       case 'userknn': {
         const walk = this.walkOf(power);
         scoreUserKnn(m, walk.byUser, walk.byItem, seeds, values, user, 1, out);
+        break;
+      }
+      case 'artist': {
+        if (!this.artistGraph) break;
+        if (m.variant === 'same') scoreSameArtist(this.artistGraph, model.popularity, artists, m.params, out);
+        else scoreArtistWalk(this.artistGraph, this.walk.byUser, model.popularity, artists, m.params, out);
         break;
       }
       case 'ials': {

@@ -6,7 +6,7 @@
 import type { RecsPurpose, TrackRecsRequest } from '../../ports/recommendations.js';
 import type { VectorIndex } from '../../ports/vector-index.js';
 import type { Catalogue } from './catalogue.js';
-import type { ListenerState } from './listener.js';
+import { type ListenerState, statedGenreWeight } from './listener.js';
 import type { LiveModel, Scores } from './live-model.js';
 
 /** Candidates each source offers per seed group. */
@@ -50,6 +50,8 @@ export interface SeedGroup {
   genres: string[];
   /** The listener's own vector, for the taste group. */
   vector?: Float64Array;
+  /** Multiplies the group's candidates (the listener's stated genres fade as they listen); 1 when absent. */
+  weight?: number;
 }
 
 export function seedGroups(
@@ -89,6 +91,11 @@ export function seedGroups(
         vector: state.vector,
       });
     }
+    // Genres picked at sign-up stand in for taste not yet shown, fading as real listening accumulates;
+    // one group each, so every picked genre reaches the top of the list, not only the first.
+    const stated = statedGenreWeight(state);
+    for (const g of state.statedGenres)
+      if (cat.hasGenre(g)) groups.push({ tracks: new Map(), artists: [], genres: [g], weight: stated });
   }
   return groups;
 }
@@ -214,11 +221,15 @@ export function popular(cat: Catalogue): Map<number, number> {
   return ranked(cat.byPopularity.slice(0, POOL));
 }
 
-/** New releases, newest first; with a date, every track released since (the filter drops older ones). */
-export function fresh(cat: Catalogue, since?: string): Map<number, number> {
+/**
+ * New releases, newest first; with a date, every track released since (the filter drops older ones);
+ * with genres, only tracks of one of them.
+ */
+export function fresh(cat: Catalogue, since?: string, genres: readonly string[] = []): Map<number, number> {
+  const inGenres = (i: number) => genres.length === 0 || cat.tracks[i]!.genres.some((g) => genres.includes(g));
   const list = since
-    ? cat.byRelease.filter((i) => (cat.tracks[i]!.releaseDate ?? '') >= since)
-    : cat.byRelease.slice(0, POOL);
+    ? cat.byRelease.filter((i) => (cat.tracks[i]!.releaseDate ?? '') >= since && inGenres(i))
+    : cat.byRelease.filter(inGenres).slice(0, POOL);
   return ranked(list);
 }
 

@@ -3,6 +3,7 @@
  * the file, the line (1-based, the header is line 1) and the field.
  */
 import { Invalid } from '../errors.js';
+import type { CatalogueRows } from './artists.js';
 import { type Interactions, interactionsFromRows } from './matrix.js';
 
 function* rows(text: string, file: string, fields: string[]): Generator<{ cells: string[]; line: number }> {
@@ -71,6 +72,29 @@ export function playlistsAsInteractions(playlists: Map<string, string[]>): Inter
     }
   }
   return interactionsFromRows(users, items, new Float32Array(users.length).fill(1));
+}
+
+/**
+ * A catalogue: a header naming its columns, of which track_uri and artist_name are read wherever they
+ * stand (other columns, such as track_name, are ignored).
+ */
+export function parseCatalogue(text: string, file: string): CatalogueRows {
+  const header = text.split('\n', 1)[0]!.replace(/\r$/, '').split('\t');
+  const columns = ['track_uri', 'artist_name'].map((name) => {
+    const at = header.indexOf(name);
+    if (at < 0) throw new Invalid(`${file} line 1: the header has no column ${name}`, name);
+    return at;
+  });
+  const tracks: string[] = [];
+  const artists: string[] = [];
+  for (const { cells, line } of rows(text, file, [])) {
+    const [track, artist] = columns.map((at) => cells[at] ?? '');
+    if (!track) throw new Invalid(`${file} line ${line}: missing column track_uri`, 'track_uri');
+    if (!artist) throw new Invalid(`${file} line ${line}: missing column artist_name`, 'artist_name');
+    tracks.push(track);
+    artists.push(artist);
+  }
+  return { tracks, artists };
 }
 
 /** One user id per line. */

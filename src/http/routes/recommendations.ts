@@ -98,6 +98,7 @@ export function registerRecommendationRoutes(app: App, services: Services): void
         seedGenres,
         market,
         tunable,
+        withSeedPools: true,
       });
       const s = shapes(request);
       const href = (type: string, id: string) =>

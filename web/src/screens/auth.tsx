@@ -29,7 +29,9 @@ export function AuthScreen() {
       } else {
         await session.logIn(username, password);
       }
-      if (path === '/login' || path === '/signup') navigate('/', { replace: true });
+      // A new account is asked what it likes first (the step can be skipped).
+      if (signingUp) navigate('/welcome', { replace: true });
+      else if (path === '/login') navigate('/', { replace: true });
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

@@ -1,10 +1,12 @@
 import type { AlbumSummary, Category, Home, HomeSection, Paging } from '../api/types.js';
 import { useApi } from '../api/use-api.js';
 import { useMe } from '../me.js';
+import { Link } from '../router.js';
 import { CardRow } from '../ui/card-row.js';
 import { AlbumCard, CardGrid, GenreTile } from '../ui/cards.js';
 import { Empty, Loading, Section, Title } from '../ui/page.js';
 import { HomeCard, HomeSkeleton, Shortcuts } from './home-sections.js';
+import { genreLabel } from './taste.js';
 
 function greeting(): string {
   const h = new Date().getHours();
@@ -16,6 +18,31 @@ const SHORTCUTS = 'recently-played';
 const MAX_SHORTCUTS = 8;
 /** Sections the screen shows from the browse routes below the personalised ones (everyone's new releases). */
 const SHOWN_BELOW = new Set(['new-releases']);
+
+/** Sections that show the listener has played something: without them, Home offers the genre picker. */
+const LISTENED = new Set(['recently-played', 'top-artists', 'jump-back-in']);
+
+/** Shown to a listener with nothing played yet: their recommendations start from the genres they pick. */
+function TastePrompt() {
+  const taste = useApi<{ genres: string[] }>('/v1/me/taste/genres');
+  if (!taste.data) return null;
+  const picked = taste.data.genres;
+  return (
+    <section className="taste-prompt" aria-label="Your genres">
+      <div>
+        <h2>{picked.length === 0 ? 'Pick some genres you like' : 'Picked from your genres'}</h2>
+        <p>
+          {picked.length === 0
+            ? 'Your recommendations will start from them until you have listened for a while.'
+            : picked.map(genreLabel).join(', ')}
+        </p>
+      </div>
+      <Link to="/taste" className="button button-outline">
+        {picked.length === 0 ? 'Pick genres' : 'Change'}
+      </Link>
+    </section>
+  );
+}
 
 /** One personalised row: a line of cards, and "Show all" when more than fit are there. */
 function HomeRow({ section }: { section: HomeSection }) {
@@ -38,6 +65,7 @@ export function HomeScreen() {
   const albums = releases.data?.albums.items ?? [];
   const genres = categories.data?.categories.items ?? [];
   const loading = releases.loading || categories.loading;
+  const cold = home.data !== null && !sections.some((s) => LISTENED.has(s.id));
 
   return (
     <div className="page home">
@@ -48,6 +76,7 @@ export function HomeScreen() {
         </Title>
       </div>
       {home.loading && <HomeSkeleton />}
+      {cold && <TastePrompt />}
       {shortcuts && (
         <Section title={shortcuts.title}>
           <Shortcuts items={shortcuts.items.slice(0, MAX_SHORTCUTS)} label={shortcuts.title} />

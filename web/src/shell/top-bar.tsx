@@ -74,7 +74,9 @@ export function TopBar() {
           </span>
         </form>
       </search>
+      {/* Keyed by the address: going somewhere from the menu closes it. */}
       <Popover
+        key={path}
         label="Account"
         buttonClass="avatar-button"
         buttonContent={<span aria-hidden="true">{(me.display_name || me.username).slice(0, 1).toUpperCase()}</span>}
@@ -87,6 +89,9 @@ export function TopBar() {
             @{me.username} · {me.product === 'premium' ? 'Premium' : 'Free'} · {me.role}
           </span>
         </div>
+        <button type="button" className="menu-item" onClick={() => navigate('/taste')}>
+          <Icon name="heart" size={18} /> Your genres
+        </button>
         <button type="button" className="menu-item" onClick={() => void session.logOut()}>
           <Icon name="logout" size={18} /> Log out
         </button>
