@@ -28,6 +28,19 @@ export class PgMadeForYouStore implements MadeForYouStore {
     return r.rows[0]?.day ?? null;
   }
 
+  exclusively<T>(userId: string, work: () => Promise<T>): Promise<T> {
+    // A session lock on a connection of its own, so the work's own queries use the pool as usual.
+    return this.db.connection().execute(async (conn) => {
+      const key = `cadenza-made-for-you:${userId}`;
+      await sql`select pg_advisory_lock(hashtext(${key}))`.execute(conn);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(conn);
+      }
+    });
+  }
+
   async finishRun(userId: string, day: string): Promise<void> {
     await sql`insert into made_for_you_runs (user_id, day) values (${userId}, ${day}::date)
       on conflict (user_id) do update set day = excluded.day, finished_at = now()`.execute(this.db);

@@ -67,7 +67,11 @@ export class MadeForYouGenerator {
   ) {}
 
   /** `remixToday`: the Daily Mixes are made again even when today's exist (the listener's genres changed). */
-  async refresh(userId: string, market: string, remixToday = false): Promise<void> {
+  refresh(userId: string, market: string, remixToday = false): Promise<void> {
+    return this.store.exclusively(userId, () => this.refreshNow(userId, market, remixToday));
+  }
+
+  private async refreshNow(userId: string, market: string, remixToday: boolean): Promise<void> {
     const now = this.now();
     const shelf = await this.store.shelf(userId);
     const slot = (kind: MadeForYouKind, n = 0) => shelf.find((e) => e.kind === kind && e.slot === n);

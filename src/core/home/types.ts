@@ -68,6 +68,12 @@ export interface MadeForYouStore {
   shelf(userId: string): Promise<ShelfEntry[]>;
   /** The UTC day (`YYYY-MM-DD`) the listener's shelf was last brought up to date, or null. */
   lastRun(userId: string): Promise<string | null>;
+  /**
+   * Runs `work` while no other refresh of this listener's shelf runs, in any process: two at once
+   * (the day's refresh and one for newly picked genres) would each fill a new playlist for the same
+   * slot, and the later would delete the one the listener may have open.
+   */
+  exclusively<T>(userId: string, work: () => Promise<T>): Promise<T>;
   finishRun(userId: string, day: string): Promise<void>;
   /** A new empty private playlist owned by the system account and made for the listener; its id. */
   createPlaylist(userId: string, look: PlaylistLook): Promise<string>;
