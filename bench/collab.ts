@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { newId } from '../src/core/ids.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
 import { benchDatabase } from './lib/database.js';
+import { insertTracks } from './lib/seed.js';
 import { pct } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 6);
@@ -315,26 +315,6 @@ async function pgFloor(pool: pg.Pool, lanes: number): Promise<number> {
     }),
   );
   return done / SECONDS;
-}
-
-async function insertTracks(pool: pg.Pool, count: number): Promise<string[]> {
-  const artist = newId();
-  const album = newId();
-  await pool.query("insert into artists (id, name, name_key) values ($1, 'Bench Artist', $2)", [
-    artist,
-    `bench:${artist}`,
-  ]);
-  await pool.query(
-    "insert into albums (id, name, name_key, album_type, status) values ($1, 'Bench Album', 'bench album', 'album', 'published')",
-    [album],
-  );
-  const ids = Array.from({ length: count }, () => newId());
-  await pool.query(
-    `insert into tracks (id, album_id, name, track_number, duration_ms, explicit, status, media_version)
-     select id, $2, 'Track ' || n, n, 180000, false, 'ready', 'v1' from unnest($1::text[]) with ordinality as t(id, n)`,
-    [ids, album],
-  );
-  return ids;
 }
 
 main().then(

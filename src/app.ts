@@ -26,6 +26,7 @@ import { type DatabaseHandle, openDatabase } from './adapters/postgres/database.
 import { PgEventLog } from './adapters/postgres/event-log.js';
 import { PgHomeReads } from './adapters/postgres/home-repo.js';
 import { PgIngestRepository } from './adapters/postgres/ingest-repo.js';
+import { PgJamRepository } from './adapters/postgres/jam-repo.js';
 import { PgJobQueue } from './adapters/postgres/job-queue.js';
 import { PgLibraryRepository } from './adapters/postgres/library-repo.js';
 import { PgListeningRepository } from './adapters/postgres/listening-repo.js';
@@ -33,6 +34,7 @@ import { PgListeningWrites } from './adapters/postgres/listening-writes-repo.js'
 import { PgLoginThrottleRepository } from './adapters/postgres/login-throttle-repo.js';
 import { PgMadeForYouStore } from './adapters/postgres/made-for-you-repo.js';
 import { PgPlaybackRepository } from './adapters/postgres/playback-repo.js';
+import { PgPlayerRepository } from './adapters/postgres/player-repo.js';
 import { PgPlaylistEditsRepository } from './adapters/postgres/playlist-edits-repo.js';
 import { PgPlaylistRepository } from './adapters/postgres/playlists-repo.js';
 import { PgRecsStore } from './adapters/postgres/recs-store.js';
@@ -65,8 +67,12 @@ import { MadeForYouGenerator } from './core/home/made-for-you.js';
 import { LibraryImporter } from './core/ingest/library-import.js';
 import { IngestPipeline } from './core/ingest/pipeline.js';
 import { INGEST_JOB, type IngestPayload, type MediaPaths } from './core/ingest/types.js';
+import { JamService } from './core/jam/jam-service.js';
+import { playerChangeOf } from './core/jam/player-link.js';
 import { Worker } from './core/jobs/worker.js';
 import { LibraryService } from './core/library/library-service.js';
+import { PlayContexts } from './core/player/contexts.js';
+import { PlayerService } from './core/player/player-service.js';
 import { PlaylistEditor } from './core/playlists/editor.js';
 import { PlaylistService } from './core/playlists/playlist-service.js';
 import { PlaylistTransfer } from './core/playlists/playlist-transfer.js';
@@ -84,6 +90,8 @@ import { RevocationList } from './core/streaming/revocations.js';
 import { RungBuilds } from './core/streaming/rung-builds.js';
 import { UrlSigner } from './core/streaming/signer.js';
 import { StudioService } from './core/studio/studio-service.js';
+import { devicesShape, playbackShape } from './http/player-shapes.js';
+import { renderJam } from './http/routes/jam.js';
 import { Shapes } from './http/shapes.js';
 import type { EventBus } from './ports/event-bus.js';
 import type { EventLog } from './ports/event-log.js';
@@ -144,6 +152,10 @@ export interface Services {
   royalties: RoyaltyService;
   /** Audio features computed in the background from each track's audio; `start` (worker role) queues them. */
   audioFeatures: AudioFeatureService;
+  /** Jam sessions: members follow the host's playback and share a queue (published on topics.jam). */
+  jams: JamService;
+  /** Connect: the listener's devices, the stored player state, commands to devices and their reports. */
+  player: PlayerService;
   /** The personalised home and the made-for-you playlists (Discover Weekly, Daily Mixes, Release Radar). */
   home: HomeService;
   /** The online recommendation engine; `start` begins its model lifecycle (serve does, per role). */
@@ -329,6 +341,38 @@ export async function createServices(config: Config, logger: Logger = createLogg
   worker.register(MADE_FOR_YOU_SWEEP_JOB, async ({ day }: MadeForYouSweepPayload) => {
     logger.info({ day, listeners: await home.sweep(day) }, 'made-for-you refresh queued');
   });
+  const catalog = new CatalogService(catalogRepo);
+  const player = new PlayerService({
+    repo: new PgPlayerRepository(db),
+    bus,
+    catalog,
+    contexts: new PlayContexts({ catalog, playlists }),
+    present: (playback) => (playback ? playbackShape(activityShapes, playback) : null),
+    presentDevices: devicesShape,
+    // Reports from the active device are what friends see (as PUT /v1/me/player/now-playing is).
+    shareActivity: (userId, report) => nowPlaying(userId, report),
+    privateSession: async (userId) => (await social.privateSession(userId)).enabled,
+    heartbeatMs: config.deviceHeartbeatMs,
+    onError: (err, what) => logger.warn({ err }, what),
+  });
+  const jams = new JamService({
+    repo: new PgJamRepository(db),
+    bus,
+    knownTracks: async (ids) => new Set((await catalogRepo.tracks(ids)).map((t) => t.id)),
+    present: (jam) => renderJam(activityShapes, (ids) => catalogRepo.tracks(ids), jam),
+    onPublishError: (err) => logger.warn({ err }, 'jam broadcast failed'),
+  });
+  // The host's player drives the Jam it hosts; tracks added to a Jam go onto the host's player queue.
+  jams.connectPlayer({
+    current: async (userId) => {
+      const state = await player.state(userId);
+      return state && playerChangeOf(state);
+    },
+    enqueue: async (userId, trackIds) => {
+      for (const id of trackIds) await player.enqueue(userId, `cadenza:track:${id}`);
+    },
+  });
+  player.onChange((userId, state) => void jams.playerChanged(userId, playerChangeOf(state)).catch(() => {}));
   const studio = new StudioService(new PgStudioRepository(db), pipeline, paths, () => worker.poke());
   return {
     config,
@@ -336,7 +380,7 @@ export async function createServices(config: Config, logger: Logger = createLogg
     database,
     paths,
     accounts,
-    catalog: new CatalogService(catalogRepo),
+    catalog,
     browse: new BrowseService(catalogRepo),
     library: new LibraryService(new PgLibraryRepository(db), catalogRepo),
     follows: new FollowService(new PgSocialRepository(db), catalogRepo),
@@ -367,6 +411,8 @@ export async function createServices(config: Config, logger: Logger = createLogg
     royalties,
     audioFeatures,
     home,
+    jams,
+    player,
     recommendations,
     metrics,
     async close() {

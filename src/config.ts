@@ -46,6 +46,11 @@ export interface Config {
   streamUrlTtlSeconds: number;
   /** How often the live gateway pings each socket; one that misses a ping is closed at the next. */
   liveHeartbeatMs: number;
+  /**
+   * How often sockets holding a Connect device are pinged (CADENZA_DEVICE_HEARTBEAT_MS); each pong
+   * refreshes the device's presence, which lapses after three of these without one.
+   */
+  deviceHeartbeatMs: number;
   /** How long shutdown lets in-flight requests (and then the services) finish before forcing them. */
   shutdownGraceMs: number;
   accessTokenTtlSeconds: number;
@@ -262,6 +267,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     // At most a day: migration 016 keeps a withdrawn track's revocation for 25 hours, longer than any URL.
     streamUrlTtlSeconds: r.int('CADENZA_STREAM_URL_TTL', 3600, 10, 86_400),
     liveHeartbeatMs: r.int('CADENZA_LIVE_HEARTBEAT_MS', 15_000, 100, 300_000),
+    deviceHeartbeatMs: r.int('CADENZA_DEVICE_HEARTBEAT_MS', 5000, 50, 300_000),
     shutdownGraceMs: r.int('CADENZA_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     accessTokenTtlSeconds: r.int('CADENZA_ACCESS_TOKEN_TTL', 3600, 10, 86_400),
     refreshTokenTtlSeconds: r.int('CADENZA_REFRESH_TOKEN_TTL', 30 * 86_400, 60, 365 * 86_400),

@@ -23,8 +23,8 @@ export function statusOf(err: DomainError): number {
   return 400;
 }
 
-export function errorBody(status: number, message: string) {
-  return { error: { status, message } };
+export function errorBody(status: number, message: string, reason?: string) {
+  return { error: reason ? { status, message, reason } : { status, message } };
 }
 
 interface ValidationIssue {
@@ -56,7 +56,9 @@ export function handleError(err: FastifyError | DomainError | Error, request: Fa
     }
     // Name the offending field when the message does not already.
     const message = err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message;
-    return reply.code(status).send(errorBody(status, message));
+    // Spotify's player errors carry a reason code (NO_ACTIVE_DEVICE, PREMIUM_REQUIRED…).
+    const reason = 'reason' in err && typeof err.reason === 'string' ? err.reason : undefined;
+    return reply.code(status).send(errorBody(status, message, reason));
   }
   const fe = err as FastifyError;
   if (fe.validation) return reply.code(400).send(errorBody(400, describeValidation(fe)));

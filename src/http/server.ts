@@ -17,9 +17,11 @@ import { registerFollowingRoutes } from './routes/following.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerHomeRoutes } from './routes/home.js';
 import { registerImageRoutes } from './routes/images.js';
+import { registerJamRoutes } from './routes/jam.js';
 import { registerLibraryRoutes } from './routes/library.js';
 import { registerListeningRoutes } from './routes/listening.js';
 import { registerPlaybackRoutes } from './routes/playback.js';
+import { registerPlayerRoutes } from './routes/player.js';
 import { registerPlaylistEditRoutes } from './routes/playlist-edits.js';
 import { registerPlaylistFileRoutes } from './routes/playlist-files.js';
 import { registerPlaylistRoutes } from './routes/playlists.js';
@@ -110,12 +112,14 @@ export async function buildHttp(options: HttpOptions): Promise<App> {
     registerSocialRoutes(app, services);
     registerEventRoutes(app, services);
     registerListeningRoutes(app, services);
+    registerPlayerRoutes(app, services);
     registerHomeRoutes(app, services);
     registerRoyaltyRoutes(app, services);
     registerRecommendationRoutes(app, services);
     registerTasteRoutes(app, services);
     registerRecsAdminRoutes(app, services);
     registerAudioFeatureRoutes(app, services);
+    registerJamRoutes(app, services);
   }
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   await app.ready();

@@ -18,4 +18,6 @@ export const topics = {
   playlist: (playlistId: string) => `playlist.${playlistId}`,
   /** Messages for one user's open connections (friend activity fanned out on write, invitations). */
   user: (userId: string) => `user.${userId}`,
+  /** A Jam's changes for its members' connections (`jam.state`, `jam.playback`, `jam.ended`). */
+  jam: (jamId: string) => `jam.${jamId}`,
 } as const;

@@ -22,7 +22,19 @@ export interface LiveStats {
 }
 
 /** Frames a gateway answers with when it is done with the frame sent. */
-const FINAL = new Set(['pong', 'subscribed', 'unsubscribed', 'ack', 'rejected', 'error']);
+const FINAL = new Set([
+  'pong',
+  'subscribed',
+  'unsubscribed',
+  'ack',
+  'rejected',
+  'error',
+  'device.registered',
+  'player.reported',
+  'time',
+  'jam.subscribed',
+  'jam.unsubscribed',
+]);
 /** Under the gateway's 100 frames a second per socket, so the fuzz reaches handlers, not the limiter. */
 const FRAMES_PER_SECOND = 80;
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findFfmpeg } from '../../src/adapters/ffmpeg-binaries.js';
-import type { AudioOutput, Voice } from '../../web/src/player/engine.js';
+import { type AudioOutput, type Voice, warped } from '../../web/src/player/engine.js';
 import { type Decoder, FetchError, type Network } from '../../web/src/player/track-source.js';
 import type { PlayerApi, StreamInfo } from '../../web/src/player/types.js';
 
@@ -197,8 +197,18 @@ interface Scheduled {
 class TapeVoice implements Voice {
   readonly buffers: Scheduled[] = [];
   fades: { from: number; to: number; direction: 'in' | 'out' }[] = [];
+  /** Speed changes asked for (see Voice.warp); the tape itself is not resampled. */
+  readonly warps: { at: number; frames: number; shift: number }[] = [];
   stopped = false;
   constructor(readonly gain: number) {}
+  warp(at: number, frames: number, shift: number): boolean {
+    for (const b of this.buffers) {
+      if (b.at + b.channels[0]!.length <= at) continue;
+      b.at = b.at <= at ? b.at - shift : Math.round(warped(b.at, at, frames, shift));
+    }
+    this.warps.push({ at, frames, shift });
+    return true;
+  }
   schedule(channels: Float32Array[], at: number): void {
     if (!this.stopped) this.buffers.push({ at, channels: channels.map((c) => c.slice()) });
   }
@@ -220,12 +230,17 @@ class TapeVoice implements Voice {
 export class TapeOutput implements AudioOutput {
   readonly sampleRate = RATE;
   frame = 0;
+  /** Frames between rendering and hearing (a device's output latency). */
+  latency = 0;
   running = false;
   volume = 1;
   readonly voices: TapeVoice[] = [];
 
   now(): number {
     return this.frame;
+  }
+  heard(): number {
+    return this.frame - this.latency;
   }
   voice(gain: number): Voice {
     const voice = new TapeVoice(gain);

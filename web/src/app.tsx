@@ -1,5 +1,6 @@
 import { type ReactNode, type RefObject, useEffect, useRef } from 'react';
 import { useListeningEvents } from './events/listening-events.js';
+import { useJamSession } from './jam/use-jam.js';
 import { MeProvider, useMe, useSignedIn } from './me.js';
 import { PlayerProvider, usePlayerControls } from './player-context.js';
 import { match, navigate, useLocation } from './router.js';
@@ -8,6 +9,7 @@ import { ArtistScreen } from './screens/artist.js';
 import { AuthScreen } from './screens/auth.js';
 import { GenreScreen } from './screens/genre.js';
 import { HomeScreen, HomeSectionScreen } from './screens/home.js';
+import { JamScreen } from './screens/jam.js';
 import { LibraryScreen, NotFoundScreen } from './screens/library.js';
 import { PlaylistScreen } from './screens/playlist.js';
 import { QueueScreen } from './screens/queue.js';
@@ -19,7 +21,6 @@ import { TasteScreen } from './screens/taste.js';
 import { TrackScreen } from './screens/track.js';
 import { FriendActivityPanel, FriendActivityScreen } from './shell/friend-activity.js';
 import { NowPlayingBar } from './shell/now-playing-bar.js';
-import { useNowPlayingReport } from './shell/now-playing-report.js';
 import { useShortcuts } from './shell/shortcuts.js';
 import { Sidebar } from './shell/sidebar.js';
 import { TopBar } from './shell/top-bar.js';
@@ -39,6 +40,8 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/playlist/:id', (p) => <PlaylistScreen id={p.id!} />],
   ['/friends', () => <FriendActivityScreen />],
   ['/queue', () => <QueueScreen />],
+  ['/jam', () => <JamScreen />],
+  ['/jam/:code', (p) => <JamScreen code={p.code!} />],
   ['/radio/:uri', (p) => <RadioScreen seedUri={p.uri!} />],
   ['/studio', () => <StudioHome />],
   ['/studio/album/:id', (p) => <StudioAlbumScreen id={p.id!} />],
@@ -64,8 +67,9 @@ function Shell() {
   const player = usePlayerControls();
   const main = useRef<HTMLElement>(null);
   useShortcuts(player);
-  useNowPlayingReport(player);
-  useListeningEvents(player, useMe().id);
+  const me = useMe();
+  useListeningEvents(player, me.id);
+  useJamSession(player, me.id);
 
   useEffect(() => {
     if (path === '/login' || path === '/signup') navigate('/', { replace: true });

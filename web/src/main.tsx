@@ -6,6 +6,7 @@ import './styles/shell.css';
 import './styles/screens.css';
 import './styles/library.css';
 import './styles/recs.css';
+import './styles/connect.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

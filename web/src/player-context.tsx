@@ -9,6 +9,8 @@ const PlayerContext = createContext<PlayerHost | null>(null);
 export function PlayerProvider({ children }: { children: ReactNode }) {
   const [host] = useState(() => new PlayerHost());
   useEffect(() => bindMediaSession(host), [host]);
+  // This player is a Connect device while the listener is signed in.
+  useEffect(() => host.start(), [host]);
   // The provider goes away when the listener signs out: stop the music and forget their queue.
   useEffect(
     () => () => {

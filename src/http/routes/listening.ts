@@ -3,22 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { HISTORY_LIMIT, type PlayedItem, TIME_RANGES } from '../../core/events/listening-service.js';
 import { requireUser } from '../auth.js';
+import { contextShape } from '../player-shapes.js';
 import { EpochMs, Paging } from '../schemas.js';
 import type { App } from '../server.js';
 import { baseUrl, Shapes } from '../shapes.js';
-
-/** Spotify's context object for a `cadenza:<type>:<id>` uri; null for anything else. */
-function context(s: Shapes, contextUri: string | null) {
-  const m = contextUri ? /^cadenza:(playlist|album|artist|show):([A-Za-z0-9]+)$/.exec(contextUri) : null;
-  if (!m) return null;
-  const [, type, id] = m;
-  return {
-    type,
-    href: `${s.base}/v1/${type}s/${id}`,
-    external_urls: { cadenza: `${s.base}/${type}/${id}` },
-    uri: contextUri,
-  };
-}
 
 /** Recently played, top artists and tracks, and the yearly Wrapped summary. */
 export function registerListeningRoutes(app: App, { listening, config }: Services): void {
@@ -57,7 +45,7 @@ export function registerListeningRoutes(app: App, { listening, config }: Service
         items: items.map((x) => ({
           track: s.track(x.track),
           played_at: new Date(x.playedAt).toISOString(),
-          context: context(s, x.contextUri),
+          context: contextShape(s, x.contextUri),
         })),
       };
     },

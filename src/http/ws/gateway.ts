@@ -7,13 +7,16 @@ import { topics, type Unsubscribe } from '../../ports/event-bus.js';
 import { requireUser } from '../auth.js';
 import { statusOf } from '../errors.js';
 import type { App } from '../server.js';
+import { DevicePresence } from './device-presence.js';
+import { JamSubscriptions } from './jam-subscription.js';
 import { type ClientFrame, parseFrame } from './messages.js';
 import { PlaylistSubscription } from './playlist-subscription.js';
 
 /**
  * The live gateway, one WebSocket per client for every live feature: playlist editing (subscribe,
- * edit, catch up after a reconnect) and messages for the user (friend activity). Authenticated by the
- * bearer token in the Authorization header or `?access_token=`; kept alive by ping/pong.
+ * edit, catch up after a reconnect), Connect devices (device-presence.ts) and messages for the user
+ * (friend activity, player state). Authenticated by the bearer token in the Authorization header or
+ * `?access_token=`; kept alive by ping/pong.
  */
 
 /** Frames a client may send per second, sustained; a burst of twice that is allowed. */
@@ -55,6 +58,8 @@ export async function registerLiveGateway(app: App, services: Services): Promise
 
 class LiveConnection {
   private readonly playlists = new Map<string, PlaylistSubscription>();
+  private readonly device: DevicePresence;
+  private readonly jam: JamSubscriptions;
   private userTopic: Promise<Unsubscribe> | undefined;
   private alive = true;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -67,7 +72,23 @@ class LiveConnection {
     private readonly userId: string,
     private readonly services: Services,
     private readonly request: FastifyRequest,
-  ) {}
+  ) {
+    this.device = new DevicePresence({
+      player: services.player,
+      socket,
+      userId,
+      heartbeatMs: services.config.deviceHeartbeatMs,
+      send: (frame) => this.send(frame),
+      log: request.log,
+    });
+    this.jam = new JamSubscriptions(userId, {
+      jams: services.jams,
+      listen: (topic, handler) => this.listen(topic, handler),
+      send: (frame) => this.send(frame),
+      push: (frame) => this.push(frame),
+      log: request.log,
+    });
+  }
 
   start(): void {
     this.socket.on('message', (data, isBinary) => this.onFrame(isBinary ? null : data.toString()));
@@ -83,7 +104,10 @@ class LiveConnection {
       this.alive = false;
       this.socket.ping();
     }, this.services.config.liveHeartbeatMs);
-    this.userTopic = this.listen(topics.user(this.userId), (m) => this.push(m));
+    this.userTopic = this.listen(topics.user(this.userId), (m) => {
+      const frame = this.device.outgoing(m);
+      if (frame !== undefined) this.push(frame);
+    });
     this.send({ type: 'welcome', user_id: this.userId, heartbeat_ms: this.services.config.liveHeartbeatMs });
   }
 
@@ -100,7 +124,12 @@ class LiveConnection {
     clearInterval(this.heartbeat);
     const playlists = [...this.playlists.values()];
     this.playlists.clear();
-    await Promise.all([...playlists.map((s) => s.close()), this.userTopic?.then((unsubscribe) => unsubscribe())]);
+    await Promise.all([
+      ...playlists.map((s) => s.close()),
+      this.device.close(),
+      this.jam.close(),
+      this.userTopic?.then((unsubscribe) => unsubscribe()),
+    ]);
   }
 
   private send(frame: unknown): void {
@@ -164,6 +193,14 @@ class LiveConnection {
       }
       case 'edit':
         return this.edit(frame);
+      case 'device.register':
+      case 'player.report':
+      case 'time':
+        return this.device.handle(frame);
+      case 'jam.subscribe':
+        return this.jam.subscribe(frame.jam_id, frame.compact ?? false);
+      case 'jam.unsubscribe':
+        return this.jam.unsubscribe(frame.jam_id);
     }
   }
 

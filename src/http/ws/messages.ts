@@ -1,5 +1,6 @@
 import { type Static, Type } from '@fastify/type-provider-typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { DEVICE_NAME_MAX, DEVICE_TYPES, MAX_QUEUE, REPEAT_STATES } from '../../core/player/types.js';
 import { inputProblem } from '../input.js';
 
 /** Frames a client may send on the live gateway; anything else is answered with an error frame. */
@@ -40,7 +41,47 @@ const Edit = Type.Union([
   Type.Object({ type: Type.Literal('replace'), trackIds: TrackIds }, { additionalProperties: false }),
 ]);
 
+const DeviceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z_-]+$' });
+const Milliseconds = Type.Integer({ minimum: 0, maximum: 86_400_000 });
+const Percent = Type.Integer({ minimum: 0, maximum: 100 });
+
+/** Connect (src/http/ws/device-presence.ts): a player registers as a device, the active one reports. */
+const PlayerFrames = {
+  'device.register': Type.Object({
+    type: Type.Literal('device.register'),
+    device_id: DeviceId,
+    name: Type.String({ minLength: 1, maxLength: DEVICE_NAME_MAX }),
+    device_type: Type.Union(DEVICE_TYPES.map((t) => Type.Literal(t))),
+    volume_percent: Type.Optional(Type.Union([Percent, Type.Null()])),
+    supports_volume: Type.Optional(Type.Boolean()),
+  }),
+  'player.report': Type.Object({
+    type: Type.Literal('player.report'),
+    device_id: DeviceId,
+    track_id: Type.Union([Id, Type.Null()]),
+    position_ms: Milliseconds,
+    duration_ms: Milliseconds,
+    is_playing: Type.Boolean(),
+    queue: Type.Array(Id, { maxItems: MAX_QUEUE }),
+    queue_index: Type.Integer({ minimum: 0, maximum: MAX_QUEUE }),
+    context_uri: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+    shuffle: Type.Boolean(),
+    repeat: Type.Union(REPEAT_STATES.map((r) => Type.Literal(r))),
+    volume_percent: Percent,
+    claim: Type.Optional(Type.Boolean()),
+    /** The version of the last `player.command` the device applied; older than the last one sent: refused. */
+    command_version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  }),
+  /** NTP-style clock sampling: answered with the server's time. */
+  time: Type.Object({
+    type: Type.Literal('time'),
+    client_ms: Type.Number({ minimum: 0, maximum: 8_640_000_000_000_000 }),
+  }),
+};
+export type PlayerFrame = Static<(typeof PlayerFrames)[keyof typeof PlayerFrames]>;
+
 const Frames = {
+  ...PlayerFrames,
   ping: Type.Object({ type: Type.Literal('ping') }),
   subscribe: Type.Object({
     type: Type.Literal('subscribe'),
@@ -55,8 +96,25 @@ const Frames = {
     version: Version,
     edits: Type.Array(Edit, { minItems: 1, maxItems: 10 }),
   }),
+  /** Follow a Jam one is in (src/http/ws/jam-subscription.ts); `compact`: playback changes as jam.playback. */
+  'jam.subscribe': Type.Object({
+    type: Type.Literal('jam.subscribe'),
+    jam_id: Id,
+    compact: Type.Optional(Type.Boolean()),
+  }),
+  'jam.unsubscribe': Type.Object({ type: Type.Literal('jam.unsubscribe'), jam_id: Id }),
 };
-export const ClientFrame = Type.Union([Frames.ping, Frames.subscribe, Frames.unsubscribe, Frames.edit]);
+export const ClientFrame = Type.Union([
+  Frames.ping,
+  Frames.subscribe,
+  Frames.unsubscribe,
+  Frames.edit,
+  Frames['jam.subscribe'],
+  Frames['jam.unsubscribe'],
+  PlayerFrames['device.register'],
+  PlayerFrames['player.report'],
+  PlayerFrames.time,
+]);
 export type ClientFrame = Static<typeof ClientFrame>;
 
 /** One checker per frame type, so an error names the field of the frame that was meant. */

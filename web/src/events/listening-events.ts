@@ -57,7 +57,7 @@ export function useListeningEvents(player: PlayerHost, userId: string): void {
     });
     const refreshPrivate = () =>
       api.get<PrivateSessionAnswer>('/v1/me/private-session').then(notePrivateSession, () => undefined);
-    const observe = () => tracker.observe(player.getState(), Date.now());
+    const observe = () => tracker.observe(player.getLocalState(), Date.now());
     const online = () => void outbox.retryNow();
     const visibility = () => {
       if (document.visibilityState === 'hidden') void outbox.flush();

@@ -7,7 +7,16 @@ import {
   type Network,
   TrackSource,
 } from './track-source.js';
-import type { Player, PlayerApi, PlayerSettings, PlayerState, PlayerStatus, QueueItem, RepeatMode } from './types.js';
+import type {
+  AlignResult,
+  Player,
+  PlayerApi,
+  PlayerSettings,
+  PlayerState,
+  PlayerStatus,
+  QueueItem,
+  RepeatMode,
+} from './types.js';
 
 /** A track that cannot be had any more (404, or 410 from the edge once it is withdrawn). */
 function gone(error: unknown): boolean {
@@ -27,12 +36,25 @@ const FIRST_DECODE_S = 1;
 /** Tracks of the queue after the current one whose start is fetched ahead. */
 const PREFETCH = 2;
 const PREVIOUS_RESTARTS_AFTER_MS = 3000;
+/** Alignment error a follower leaves alone (a Jam participant following its host). */
+const ALIGN_TOLERANCE_S = 0.01;
+/** Errors up to this are absorbed by a short change of speed; larger ones re-seek. */
+const NUDGE_LIMIT_S = 0.06;
+/** Speed change of a nudge: 1 % (a 60 ms correction takes 6 s, and is not heard as a pitch change). */
+const NUDGE_RATE = 0.01;
+/** How far ahead of now a follower's start decodes from: about what fetching and decoding take. */
+const ALIGN_LEAD_S = 0.3;
 
 /** Where decoded audio goes: a sample clock and one voice (a gain stage) per track. */
 export interface AudioOutput {
   readonly sampleRate: number;
-  /** The output frame being played now. */
+  /** The output frame being played now (rendered: the next one a new sound can start on). */
   now(): number;
+  /**
+   * The output frame reaching the listener's ears now (rendered frames wait in the device's buffers);
+   * positions are read at this frame. Defaults to `now()`.
+   */
+  heard?(): number;
   voice(gain: number): Voice;
   setVolume(volume: number): void;
   suspend(): Promise<void>;
@@ -46,7 +68,24 @@ export interface Voice {
   fade(from: number, to: number, direction: 'in' | 'out'): void;
   /** Cancels fades: full gain from now on. */
   clearFades(): void;
+  /**
+   * Moves this voice's audio `shift` frames earlier (later when negative) without a gap: from output
+   * frame `at`, for `frames` frames, it plays at speed 1 + shift / frames, and what starts later is
+   * moved to match. False when it could not (nothing changed). Outputs that cannot leave it out:
+   * followers then re-seek.
+   */
+  warp?(at: number, frames: number, shift: number): boolean;
   stop(): void;
+}
+
+/**
+ * Where audio scheduled at output frame `s` starts once a warp of `shift` frames over `frames` frames
+ * from `at` is applied: unmoved before the window, `shift` earlier after it, in proportion within.
+ */
+export function warped(s: number, at: number, frames: number, shift: number): number {
+  if (s <= at) return s;
+  if (s >= at + frames + shift) return s - shift;
+  return at + (s - at) / (1 + shift / frames);
 }
 
 export interface EngineDeps {
@@ -81,6 +120,13 @@ interface Active {
   rung?: AbrRung;
   /** Byte offset to continue the current rung from. */
   hint?: number;
+  /**
+   * The origin is held (a follower's track): audio that comes too late for it is cut, rather than
+   * the track waiting for it.
+   */
+  pinned?: boolean;
+  /** A nudge under way: `origin` already holds its result; until `at + frames` part of `shift` is pending. */
+  warp?: { at: number; frames: number; shift: number };
 }
 
 const DEFAULT_SETTINGS: PlayerSettings = { crossfadeSeconds: 0, normalize: true, quality: 'very_high' };
@@ -130,7 +176,8 @@ export class PlaybackEngine implements Player {
     const cur = this.current;
     const now = this.deps.output.now();
     const durationFrames = cur ? (cur.end ?? (cur.item.durationMs / 1000) * this.rate) : 0;
-    const position = cur ? Math.min(Math.max(0, now - cur.origin), durationFrames) : 0;
+    const heard = this.deps.output.heard?.() ?? now;
+    const position = cur ? Math.min(Math.max(0, this.trackFrame(cur, heard)), durationFrames) : 0;
     const ahead = this.scheduledUntil() - now;
     return {
       status: this.status,
@@ -280,6 +327,90 @@ export class PlaybackEngine implements Player {
     await source.prefetch(quality, FIRST_FETCH_BYTES);
   }
 
+  /**
+   * The current track and its position at output frame `frame` (a frame `heard()` gave for some
+   * instant): how a Jam compares the audio of its members. Null when nothing is loaded.
+   */
+  positionAt(frame: number): { trackId: string; index: number; positionMs: number } | null {
+    const cur = this.upcoming && frame >= this.upcoming.origin ? this.upcoming : this.current;
+    if (!cur || this.status === 'idle' || this.status === 'error') return null;
+    return { trackId: cur.item.id, index: cur.index, positionMs: (this.trackFrame(cur, frame) * 1000) / this.rate };
+  }
+
+  /**
+   * Follows a leader: plays `items[index]` so that its frame 0 sounds at output frame `origin` (its
+   * position at any output frame f is then f − origin), taking `items` as the queue. Called again
+   * with a fresh origin, it measures how far the audio is off and corrects: nothing under 10 ms, a
+   * short speed change up to 60 ms, a re-seek beyond. A start decodes from a little ahead of where
+   * the leader is, and cuts whatever still comes late, so the first sound is already in place.
+   */
+  async align(items: QueueItem[], index: number, origin: number): Promise<AlignResult> {
+    const item = items[index];
+    if (!item) return 'in-sync';
+    origin = Math.round(origin);
+    const cur = this.current;
+    const same = cur?.item.id === item.id && (this.status === 'playing' || this.status === 'loading');
+    this.adopt(items, same ? index : undefined);
+    if (!cur || !same) return this.alignedStart(index, origin, 'started');
+    if (this.status === 'loading') {
+      if (!cur.pinned) return this.alignedStart(index, origin, 'seeked');
+      cur.origin = origin;
+      return 'in-sync';
+    }
+    // Frames the audio is behind the leader (ahead when negative), once a nudge under way is done.
+    const late = cur.origin - origin;
+    const off = Math.abs(late) / this.rate;
+    if (off <= ALIGN_TOLERANCE_S) return 'in-sync';
+    if (off > NUDGE_LIMIT_S) return this.alignedStart(index, origin, 'seeked');
+    if (cur.warp && this.deps.output.now() < cur.warp.at + cur.warp.frames) return 'in-sync';
+    return this.nudge(cur, late) ? 'nudged' : this.alignedStart(index, origin, 'seeked');
+  }
+
+  /** Takes `items` as the queue in its own order, keeping the current track when it is `index`. */
+  private adopt(items: QueueItem[], index: number | undefined): void {
+    const cur = this.current;
+    const upcomingId = this.upcoming?.item.id;
+    this.queue = [...items];
+    this.order = this.queue.map((_, i) => i);
+    if (cur && index !== undefined) {
+      cur.index = index;
+      if (this.upcoming && items[index + 1]?.id === upcomingId) this.upcoming.index = index + 1;
+      else if (this.upcoming) this.dropUpcoming();
+    }
+  }
+
+  private async alignedStart(index: number, origin: number, result: AlignResult): Promise<AlignResult> {
+    const from = Math.max(0, this.deps.output.now() + Math.round(ALIGN_LEAD_S * this.rate) - origin);
+    await this.start(index, from, origin);
+    return result;
+  }
+
+  /**
+   * Moves the current track `shift` frames ahead (behind when negative) by a speed change of 1 %;
+   * false when the output cannot, a crossfade is lined up, or the next track starts too soon.
+   */
+  private nudge(cur: Active, shift: number): boolean {
+    const frames = Math.round(Math.abs(shift) / NUDGE_RATE);
+    const at = this.deps.output.now() + Math.round(LEAD_S * this.rate);
+    const next = this.upcoming;
+    if (!cur.voice.warp) return false;
+    if (next && (this.settings.crossfadeSeconds > 0 || next.origin - shift <= at + frames)) return false;
+    if (!cur.voice.warp(at, frames, shift)) return false;
+    next?.voice.warp?.(at, frames, shift);
+    cur.origin -= shift;
+    cur.warp = { at, frames, shift };
+    if (next) next.origin -= shift;
+    return true;
+  }
+
+  /** Track frame sounding at output frame `frame`, counting the part of a nudge still to come. */
+  private trackFrame(active: Active, frame: number): number {
+    const warp = active.warp;
+    if (!warp) return frame - active.origin;
+    const done = Math.min(1, Math.max(0, (frame - warp.at) / warp.frames));
+    return frame - active.origin - warp.shift * (1 - done);
+  }
+
   /** Stops everything and releases the timer. */
   dispose(): void {
     this.generation++;
@@ -289,8 +420,11 @@ export class PlaybackEngine implements Player {
     this.listeners.clear();
   }
 
-  /** Starts queue entry `index` at track frame `from`, replacing whatever plays. */
-  private async start(index: number, from: number): Promise<void> {
+  /**
+   * Starts queue entry `index` at track frame `from`, replacing whatever plays; with `pin`, the
+   * track's frame 0 is held at that output frame (a follower's start, see `align`).
+   */
+  private async start(index: number, from: number, pin?: number): Promise<void> {
     const item = this.queue[index];
     if (!item) return;
     const generation = ++this.generation;
@@ -304,8 +438,9 @@ export class PlaybackEngine implements Player {
       item,
       source,
       voice: this.deps.output.voice(0),
-      origin: this.deps.output.now(),
+      origin: pin ?? this.deps.output.now(),
       scheduled: from,
+      pinned: pin !== undefined,
     };
     this.current = active;
     this.deps.mark?.('start');
@@ -327,7 +462,7 @@ export class PlaybackEngine implements Player {
       this.deps.mark?.('decoded');
       await awake;
       if (generation !== this.generation) return;
-      active.origin = this.deps.output.now() + Math.round(LEAD_S * this.rate) - from;
+      if (!active.pinned) active.origin = this.deps.output.now() + Math.round(LEAD_S * this.rate) - from;
       this.place(active, chunk);
       this.deps.mark?.('scheduled');
       this.status = 'playing';
@@ -385,12 +520,20 @@ export class PlaybackEngine implements Player {
     this.emit();
   }
 
-  /** Schedules a decoded chunk; if it arrives too late to play on time, the track waits for it. */
+  /**
+   * Schedules a decoded chunk; if it arrives too late to play on time, the track waits for it (a
+   * pinned track instead loses the part that is late).
+   */
   private place(active: Active, chunk: Chunk): void {
     const earliest = this.deps.output.now() + Math.round(LEAD_S * this.rate);
-    if (active.origin + chunk.start < earliest) active.origin = earliest - chunk.start;
-    if (chunk.channels.length > 0 && chunk.end > chunk.start)
-      active.voice.schedule(chunk.channels, active.origin + chunk.start);
+    let { channels, start } = chunk;
+    if (active.origin + start < earliest && !active.pinned) active.origin = earliest - start;
+    else if (active.origin + start < earliest) {
+      const late = Math.min(chunk.end, earliest - active.origin) - start;
+      channels = channels.map((c) => c.subarray(late));
+      start += late;
+    }
+    if (channels.length > 0 && chunk.end > start) active.voice.schedule(channels, active.origin + start);
     active.scheduled = chunk.end;
     active.hint = chunk.next;
     if (chunk.final) active.end = chunk.end;
@@ -461,7 +604,8 @@ export class PlaybackEngine implements Player {
   private tick(): void {
     const now = this.deps.output.now();
     const next = this.upcoming;
-    if (this.current && next && now >= next.origin) {
+    // The next track is the current one once it is heard (its position is then read from it).
+    if (this.current && next && (this.deps.output.heard?.() ?? now) >= next.origin) {
       this.retiring.push({ voice: this.current.voice, until: this.scheduledUntil() });
       this.current = next;
       this.upcoming = undefined;

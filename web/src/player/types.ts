@@ -33,6 +33,9 @@ export interface PlayerSettings {
   quality: QualityPreference;
 }
 
+/** What `align` did: began the track, found it in time, sped it up or slowed it a little, or re-seeked it. */
+export type AlignResult = 'started' | 'in-sync' | 'nudged' | 'seeked';
+
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'error';
 
 export interface PlayerState {
@@ -83,6 +86,13 @@ export interface Player {
   setShuffle(on: boolean): void;
   setRepeat(mode: RepeatMode): void;
   updateSettings(settings: Partial<PlayerSettings>): void;
+  /**
+   * The current track and its position at an output frame (see WebAudioOutput.heardAt), unclamped:
+   * what a Jam compares between its members. Null when nothing is loaded.
+   */
+  positionAt(frame: number): { trackId: string; index: number; positionMs: number } | null;
+  /** Follows a leader: plays `items[index]` with its frame 0 at output frame `origin` (see engine.ts). */
+  align(items: QueueItem[], index: number, origin: number): Promise<AlignResult>;
 }
 
 /** `GET /v1/tracks/{id}/stream`: signed URLs for every quality the caller may play. */

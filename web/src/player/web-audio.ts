@@ -1,4 +1,4 @@
-import type { AudioOutput, Voice } from './engine.js';
+import { type AudioOutput, type Voice, warped } from './engine.js';
 import { type Decoder, FetchError, type Network } from './track-source.js';
 
 /** Every lossy rung is 44.1 kHz (or half that), so the output runs at 44.1 kHz and never resamples them. */
@@ -22,6 +22,28 @@ export class WebAudioOutput implements AudioOutput {
 
   now(): number {
     return Math.round(this.context.currentTime * this.context.sampleRate);
+  }
+
+  heard(): number {
+    return Math.round(this.heardAt(performance.now()));
+  }
+
+  /**
+   * The output frame reaching the speakers at `performance.now()` time `at` (fractional): the
+   * output's own timestamp (a frame and when it is heard) carried forward while the output runs.
+   * Rendering runs ahead of it by the device's latency (about 40 ms in headless Chromium).
+   */
+  heardAt(at: number): number {
+    const { contextTime = 0, performanceTime = 0 } = this.context.getOutputTimestamp();
+    const rate = this.context.sampleRate;
+    if (this.context.state !== 'running') return contextTime * rate;
+    if (performanceTime === 0) {
+      // No timestamp yet (the device has not played a buffer): the rendered frame less the latency.
+      const latency = this.context.baseLatency + (this.context.outputLatency || 0);
+      return Math.max(0, this.context.currentTime - latency) * rate;
+    }
+    // Never past the rendered frame: a timestamp from before a suspension would carry the pause along.
+    return Math.min(contextTime + (at - performanceTime) / 1000, this.context.currentTime) * rate;
   }
 
   voice(gain: number): Voice {
@@ -57,7 +79,8 @@ export class WebAudioOutput implements AudioOutput {
 
 class WebAudioVoice implements Voice {
   private readonly gain: GainNode;
-  private readonly sources = new Set<AudioBufferSourceNode>();
+  /** Scheduled buffers by node, with the output frame each starts at (kept so a warp can move them). */
+  private readonly sources = new Map<AudioBufferSourceNode, { buffer: AudioBuffer; at: number }>();
 
   constructor(
     private readonly context: AudioContext,
@@ -76,6 +99,10 @@ class WebAudioVoice implements Voice {
     channels.forEach((data, c) => {
       buffer.copyToChannel(data as Float32Array<ArrayBuffer>, c);
     });
+    this.play(buffer, at);
+  }
+
+  private play(buffer: AudioBuffer, at: number): AudioBufferSourceNode {
     const node = this.context.createBufferSource();
     node.buffer = buffer;
     node.connect(this.gain);
@@ -83,8 +110,34 @@ class WebAudioVoice implements Voice {
       node.disconnect();
       this.sources.delete(node);
     };
-    this.sources.add(node);
+    this.sources.set(node, { buffer, at });
     node.start(at / this.context.sampleRate);
+    return node;
+  }
+
+  warp(at: number, frames: number, shift: number): boolean {
+    const rate = this.context.sampleRate;
+    const speed = 1 + shift / frames;
+    for (const [node, s] of [...this.sources]) {
+      if (s.at + s.buffer.length <= at) continue;
+      // After the window, every buffer plays as if scheduled `shift` frames earlier.
+      const virtual = s.at - shift;
+      let played = node;
+      if (s.at > at) {
+        // Not started yet: start it again where the sped-up (or slowed) audio before it ends.
+        node.onended = null;
+        node.stop();
+        node.disconnect();
+        this.sources.delete(node);
+        played = this.play(s.buffer, warped(s.at, at, frames, shift));
+      }
+      if (warped(s.at, at, frames, shift) < at + frames) {
+        played.playbackRate.setValueAtTime(speed, at / rate);
+        played.playbackRate.setValueAtTime(1, (at + frames) / rate);
+      }
+      this.sources.get(played)!.at = virtual;
+    }
+    return true;
   }
 
   fade(from: number, to: number, direction: 'in' | 'out'): void {
@@ -105,7 +158,7 @@ class WebAudioVoice implements Voice {
   }
 
   stop(): void {
-    for (const node of this.sources) {
+    for (const node of this.sources.keys()) {
       node.onended = null;
       node.stop();
       node.disconnect();

@@ -1,5 +1,7 @@
+import { useJam } from '../jam/use-jam.js';
 import type { QueueItem } from '../player/index.js';
 import { usePlayer } from '../player-context.js';
+import { Link } from '../router.js';
 import { Icon } from '../ui/icons.js';
 import { Empty, Section, Title } from '../ui/page.js';
 import { type TrackRow, TrackTable } from '../ui/track-table.js';
@@ -59,10 +61,16 @@ export function QueueScreen() {
   const autoplay = upcoming.filter((e) => e.item.autoplay);
   const playing = state.status === 'playing' || state.status === 'loading';
   const name = player.contextName;
+  const inJam = useJam().jam !== null;
 
   return (
     <div className="page">
       <Title>Queue</Title>
+      <div className="jam-actions">
+        <Link to="/jam" className="button button-outline">
+          {inJam ? 'Open the Jam' : 'Start a Jam'}
+        </Link>
+      </div>
       {!current && upcoming.length === 0 && (
         <Empty title="Your queue is empty">Play an album, an artist or a song and it shows up here.</Empty>
       )}

@@ -1,3 +1,4 @@
+import { DevicesMenu, RemoteStrip, useRemoteDevice } from '../connect/devices-menu.js';
 import { duration } from '../format.js';
 import type { PlayerState, RepeatMode } from '../player/index.js';
 import { usePlayer } from '../player-context.js';
@@ -43,9 +44,16 @@ export function NowPlayingBar() {
   const hasQueue = state.queue.length > 0;
   const total = state.durationMs || item?.durationMs || 0;
   const position = Math.min(state.positionMs, total || state.positionMs);
+  const remote = useRemoteDevice();
 
   return (
-    <section className="now-playing" aria-label="Now playing" data-testid="now-playing" data-status={state.status}>
+    <section
+      className={`now-playing${remote ? ' has-remote' : ''}`}
+      aria-label="Now playing"
+      data-testid="now-playing"
+      data-status={state.status}
+      data-remote={remote ? 'true' : undefined}
+    >
       <div className="np-track">
         {item ? (
           <>
@@ -153,21 +161,26 @@ export function NowPlayingBar() {
       </div>
 
       <div className="np-side">
-        <span
-          className={`quality${state.quality ? '' : ' is-empty'}`}
-          data-testid="quality"
-          title={qualityTitle(state)}
-          aria-label={qualityTitle(state)}
-          role="img"
-        >
-          {qualityLabel(state) || '—'}
-        </span>
+        {/* The stream's quality is the playing device's business. */}
+        {!remote && (
+          <span
+            className={`quality${state.quality ? '' : ' is-empty'}`}
+            data-testid="quality"
+            title={qualityTitle(state)}
+            aria-label={qualityTitle(state)}
+            role="img"
+          >
+            {qualityLabel(state) || '—'}
+          </span>
+        )}
         <Link to="/queue" className="icon-button np-secondary" aria-label="Queue" title="Queue">
           <Icon name="queue" size={20} />
         </Link>
+        <DevicesMenu />
         <PlaybackSettings />
         <VolumeControl />
       </div>
+      <RemoteStrip />
     </section>
   );
 }

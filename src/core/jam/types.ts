@@ -1,0 +1,106 @@
+/** Jam: a group session whose members' players follow the host's playback and share one queue. */
+
+export type OnHostLeave = 'hand_off' | 'end';
+
+export interface JamSettings {
+  /** False: only listeners the host follows may join. True: any signed-in listener with the code. */
+  anyoneWithLink: boolean;
+  /** False: only the host adds to the shared queue. */
+  guestsCanAdd: boolean;
+  /** What the host leaving does: hand the Jam to the member present longest, or end it. */
+  onHostLeave: OnHostLeave;
+}
+
+/** The host's playback as the Jam keeps it: `positionMs` held at server time `atServerMs` (epoch ms). */
+export interface JamPlayback {
+  trackId: string | null;
+  durationMs: number;
+  positionMs: number;
+  atServerMs: number;
+  isPlaying: boolean;
+}
+
+export interface JamMember {
+  id: string;
+  displayName: string;
+  joinedAt: Date;
+}
+
+/** A queue entry: added by a member, or the rest of the host's context (`addedBy` null). */
+export interface JamQueueEntry {
+  trackId: string;
+  addedBy: string | null;
+}
+
+/** An open Jam as stored: members in order of arrival (the host among them), the queue in play order. */
+export interface Jam {
+  id: string;
+  code: string;
+  hostId: string;
+  settings: JamSettings;
+  playback: JamPlayback;
+  /** Counts every change of the Jam (playback, members, queue, settings); clients keep the highest. */
+  version: number;
+  members: JamMember[];
+  queue: JamQueueEntry[];
+  createdAt: Date;
+}
+
+/** What the join screen shows before joining. */
+export interface JamPreview {
+  id: string;
+  code: string;
+  host: { id: string; displayName: string };
+  memberCount: number;
+  canJoin: boolean;
+}
+
+/** One change of a listener's player as the Jam needs it (fed from the player service). */
+export interface PlayerChange extends JamPlayback {
+  /** What the listener's player will play after the current track, in order. */
+  upNext: string[];
+}
+
+export interface NewJam {
+  id: string;
+  code: string;
+  hostId: string;
+  settings: JamSettings;
+  playback: JamPlayback;
+  queue: string[];
+}
+
+export interface JamRepository {
+  /** Stores a new Jam with its host as first member, unless the code is taken or the host is in a Jam. */
+  create(jam: NewJam): Promise<'created' | 'code_taken' | 'already_in_one'>;
+  /** The open Jam, or undefined when there is none or it has ended. */
+  get(id: string): Promise<Jam | undefined>;
+  /** The open Jam's id with that code. */
+  idByCode(code: string): Promise<string | undefined>;
+  /** The open Jam the listener is in. */
+  idOfMember(userId: string): Promise<string | undefined>;
+  /** Adds a member; 'already_in_one' when the listener is in another open Jam, 'gone' when it ended. */
+  join(jamId: string, userId: string): Promise<'joined' | 'member' | 'already_in_one' | 'gone'>;
+  /**
+   * Takes a member out. A host leaving hands the Jam to the member present longest or ends it, as
+   * `onHostLeave` says (ends it anyway when no one else is in it). Undefined when not a member.
+   */
+  leave(jamId: string, userId: string): Promise<{ ended: boolean } | undefined>;
+  /** Ends an open Jam: no members, no queue; false when it was not open. */
+  end(jamId: string): Promise<boolean>;
+  updateSettings(jamId: string, settings: Partial<JamSettings>): Promise<boolean>;
+  enqueue(jamId: string, trackIds: string[], addedBy: string): Promise<boolean>;
+  /**
+   * Records the host's playback in the Jam it hosts (if any): when the track changed to one members
+   * added, its first entry leaves the queue; the context part of the queue becomes what the host's
+   * player plays next (`upNext`) less the added entries still waiting. The Jam's id when there was
+   * one, and whether its queue changed.
+   */
+  hostPlayed(
+    hostId: string,
+    playback: JamPlayback,
+    upNext: string[],
+  ): Promise<{ jamId: string; queueChanged: boolean } | undefined>;
+  /** Whether `followerId` follows `userId` (the rule for Jams not open to anyone with the link). */
+  follows(followerId: string, userId: string): Promise<boolean>;
+}
