@@ -45,7 +45,7 @@ async function toneThenSilence(path: string): Promise<void> {
 }
 
 /**
- * Installs the detector on the page's player output: `window.edge(kind)` resolves with the wall-clock
+ * Installs the detector on the page's player output: `window.probe.edge(kind)` resolves with the wall-clock
  * ms at which the output next turns loud or silent (a whole 128-frame quantum under -60 dBFS is silent).
  */
 async function installProbe(page: Page): Promise<void> {
@@ -64,9 +64,9 @@ async function installProbe(page: Page): Promise<void> {
     await context.audioWorklet.addModule(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
     const node = new AudioWorkletNode(context, 'cadenza-edge', { numberOfOutputs: 1, outputChannelCount: [1] });
     master.connect(node).connect(context.destination);
-    Object.assign(window, {
-      edge: (kind: 'loud' | 'silent') =>
-        new Promise<number>((resolve) => {
+    const probe = {
+      edge(kind: 'loud' | 'silent'): Promise<number> {
+        return new Promise<number>((resolve) => {
           node.port.onmessage = (event: MessageEvent<number>) => {
             const stamp = context.getOutputTimestamp();
             const at =
@@ -74,14 +74,34 @@ async function installProbe(page: Page): Promise<void> {
             resolve(performance.timeOrigin + at);
           };
           node.port.postMessage(kind);
-        }),
-    });
+        });
+      },
+      /** A pause suspends the output: the sound stops when the context does. */
+      stopped(): Promise<number> {
+        return new Promise<number>((resolve) => {
+          context.onstatechange = () => {
+            if (context.state === 'running') return;
+            context.onstatechange = null;
+            resolve(performance.timeOrigin + performance.now());
+          };
+        });
+      },
+    };
+    (window as unknown as { probe: typeof probe }).probe = probe;
   });
 }
 
-/** Starts waiting for the next edge on `page`; the promise is created before the change is made. */
-function edge(page: Page, kind: 'loud' | 'silent'): Promise<number> {
-  const heard = page.evaluate((k) => (window as unknown as { edge(k: string): Promise<number> }).edge(k), kind);
+type Probe = { edge(k: string): Promise<number>; stopped(): Promise<number> };
+
+/**
+ * Starts waiting for the next edge on `page` (`stopped`: the output suspended, which is how a pause
+ * silences it); the promise is made before the change is.
+ */
+function edge(page: Page, kind: 'loud' | 'silent' | 'stopped'): Promise<number> {
+  const heard = page.evaluate((k) => {
+    const probe = (window as unknown as { probe: Probe }).probe;
+    return k === 'stopped' ? probe.stopped() : probe.edge(k);
+  }, kind);
   heard.catch(() => undefined);
   return heard;
 }
@@ -164,6 +184,13 @@ async function main(): Promise<void> {
     // Warm-up: each device's engine (and so its AudioContext) is built by its first command.
     for (const device of [b, a]) {
       console.error(`warming up device ${device.deviceId}`);
+      // The page registers its device once its live socket is open.
+      while (true) {
+        const res = await fetch(`${base}/v1/me/player/devices`, { headers: { authorization: `Bearer ${token}` } });
+        const { devices } = (await res.json()) as { devices: { id: string }[] };
+        if (devices.some((d) => d.id === device.deviceId)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await call('PUT', `/v1/me/player/play?device_id=${device.deviceId}`, { uris: [uri], position_ms: 1000 });
       await device.page.waitForFunction(() => window.cadenza?.player.getState().status === 'playing');
       await installProbe(device.page);
@@ -178,13 +205,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       console.error(`round ${i + 1} of ${ROUNDS}`);
       await playOn(a, 2000);
-      let heard = edge(a.page, 'silent');
+      let heard = edge(a.page, 'stopped');
       let t0 = now();
       await call('PUT', '/v1/me/player/pause');
       pause.push((await heard) - t0);
 
       await playOn(a, 2000);
-      heard = edge(a.page, 'silent');
+      heard = edge(a.page, 'stopped');
       const pauseAt = await a.page.evaluate(() => {
         const t = performance.timeOrigin + performance.now();
         void window.cadenza!.player.pause();

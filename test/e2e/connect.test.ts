@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { runImport } from '../../src/cli/import.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
 import { chromiumMissing, launchBrowser, screenshot, waitForPlayerState } from './browser.js';
 import { makeFixtures } from './player-fixtures.js';
@@ -25,6 +25,8 @@ describe('Connect between two browsers', { skip: chromiumMissing }, () => {
   const username = `connect${Date.now().toString(36)}`;
   let liveDown = false;
   let deskLive: WebSocketRoute | undefined;
+  /** The desk's `player.report` frames, with when (this clock) they left the page. */
+  const deskReports: { at: number; frame: { position_ms: number; is_playing: boolean } }[] = [];
 
   const open = async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -46,7 +48,13 @@ describe('Connect between two browsers', { skip: chromiumMissing }, () => {
     await desk.page.routeWebSocket(/\/v1\/live/, (ws) => {
       if (liveDown) return void ws.close();
       deskLive = ws;
-      ws.connectToServer();
+      const upstream = ws.connectToServer();
+      ws.onMessage((message) => {
+        if (typeof message === 'string' && message.includes('"player.report"')) {
+          deskReports.push({ at: Date.now(), frame: JSON.parse(message) });
+        }
+        upstream.send(message);
+      });
     });
   });
   after(async () => {
@@ -223,5 +231,60 @@ describe('Connect between two browsers', { skip: chromiumMissing }, () => {
     await menu.getByRole('button', { name: /^Kitchen/ }).waitFor({ state: 'detached', timeout: 10_000 });
     await desk.page.getByTestId('remote-strip').waitFor({ state: 'detached' });
     await closeMenu(desk.page);
+  });
+
+  it('says where its music is at the moment it reports, not where the engine last said it was', async () => {
+    const page = desk.page;
+    await page.getByRole('searchbox', { name: 'Search' }).fill('long horizon');
+    await page.getByTestId('best-match').getByRole('button', { name: /^Play/ }).click();
+    await waitForPlayerState(page, `s.status === 'playing' && s.positionMs > 1000`);
+    // The engine's events stop reaching the page's player for a while (as between two of its ticks, longer).
+    const frozenAt = (await engine(page))!.positionMs;
+    await page.evaluate(() => {
+      const listeners = (window.cadenza!.player as unknown as { listeners: Set<unknown> }).listeners;
+      (window as unknown as { frozen: unknown[] }).frozen = [...listeners];
+      listeners.clear();
+    });
+    await waitForPlayerState(page, `s.positionMs > ${frozenAt + 1500}`, 5_000);
+    // A reconnection makes the device report what it plays (a report no engine event asked for).
+    const seen = deskReports.length;
+    await deskLive!.close();
+    await eventually(async () => deskReports.length > seen, 20_000, 'a report after the connection comes back');
+    const report = deskReports[seen]!;
+    const now = await engine(page);
+    const expected = now!.positionMs - (Date.now() - report.at);
+    await page.evaluate(() => {
+      const listeners = (window.cadenza!.player as unknown as { listeners: Set<unknown> }).listeners;
+      for (const l of (window as unknown as { frozen: unknown[] }).frozen) listeners.add(l);
+    });
+    assert.ok(report.frame.is_playing);
+    assert.ok(
+      Math.abs(report.frame.position_ms - expected) < 250,
+      `reported ${report.frame.position_ms} ms while the engine was at about ${Math.round(expected)} ms`,
+    );
+  });
+
+  it('a second tab of this browser takes the device; the first goes silent, says so, and can take it back', async () => {
+    const first = desk.page;
+    await waitForPlayerState(first, `s.status === 'playing'`, 5_000);
+    const second = await desk.context.newPage();
+    try {
+      await second.goto(`${server.url}/`);
+      await second.getByRole('navigation', { name: 'Main' }).waitFor();
+      const strip = bar(first).getByTestId('replaced-strip');
+      await strip.filter({ hasText: 'Cadenza is playing in another tab' }).waitFor({ timeout: 5_000 });
+      await waitForPlayerState(first, `s.status === 'paused'`, 5_000);
+      await screenshot(first, 'connect-replaced-tab');
+      await strip.getByRole('button', { name: 'Use this tab' }).click();
+      await bar(second).getByTestId('replaced-strip').waitFor({ timeout: 5_000 });
+      await strip.waitFor({ state: 'detached' });
+      // This tab is the device again: it plays, the other one stays silent.
+      await bar(first).getByRole('button', { name: 'Play', exact: true }).click();
+      await waitForPlayerState(first, `s.status === 'playing'`, 5_000);
+      assert.notEqual((await engine(second))?.status, 'playing');
+      await bar(second).getByTestId('replaced-strip').waitFor();
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -246,4 +246,32 @@ describe('Jam in Chromium: three listeners in sync', { skip: chromiumMissing }, 
     await printHeld();
     assert.ok(stats.p99 < BOUND_MS, `p99 offset ${stats.p99.toFixed(2)} ms after the resume`);
   });
+
+  it('a small seek back on the host is followed at once', async () => {
+    const page = host().page;
+    const at = (await sample(page)).positionMs ?? 0;
+    const sampled = Date.now();
+    assert.ok(at > 2000, `the host plays (at ${at} ms)`);
+    // Half a second back, as the bar's slider moved by a key press does it.
+    await page
+      .getByTestId('now-playing')
+      .getByRole('slider', { name: 'Seek' })
+      .evaluate(
+        (input: HTMLInputElement, to) => {
+          Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, String(to));
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        },
+        Math.round(at + 200 - 500),
+      );
+    // The host's audio has moved back (the members' readings count from here).
+    await waitForPlayerState(
+      page,
+      `s.status === 'playing' && s.positionMs < ${at} + (Date.now() - ${sampled}) - 250`,
+      5000,
+    );
+    for (const guest of [guestA(), guestB()]) await waitInSync(guest.page, 5000);
+    const [a, b] = await measure([guestA().page, guestB().page], 20, 100);
+    const stats = report('after a small seek back', [...a!, ...b!]);
+    assert.ok(stats.p99 < BOUND_MS, `p99 offset ${stats.p99.toFixed(2)} ms after the seek`);
+  });
 });

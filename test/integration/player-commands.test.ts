@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { PgPlayerRepository } from '../../src/adapters/postgres/player-repo.js';
+import { serverMs } from '../../src/core/player/player-service.js';
 import { base } from '../../src/core/player/transitions.js';
 import { TestDevice } from '../helpers/connect.js';
 import { type Discography, insertDiscography } from '../helpers/discography.js';
@@ -514,4 +515,52 @@ test('a report racing a transfer does not take playback back', async () => {
   const refused = await a.socket.next((f) => f.type === 'error' || f.type === 'player.reported');
   assert.equal(refused.status, 409);
   assert.equal((await playback(me)).device.id, b.id);
+});
+
+test('a report’s position holds when its frame arrived, however long the state’s row kept it waiting', async () => {
+  const { me, device } = await playing(0);
+  const { db } = server.services.database;
+  const threads = tracks('Threads');
+  const report = (fields: Record<string, unknown>) =>
+    device.report({ track_id: threads[0], is_playing: true, queue: threads, duration_ms: 200_000, ...fields });
+  const waiting = async () => {
+    const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    return r.rows[0]!.n > 0;
+  };
+  let sent = 0;
+  let arrived = 0;
+  await db.transaction().execute(async (trx) => {
+    await sql`select 1 from player_states where user_id = ${me.id} for update`.execute(trx);
+    sent = serverMs();
+    report({ position_ms: 20_000 });
+    await eventually(waiting, 5000, 'the report to wait for the state');
+    arrived = serverMs();
+    // Another change keeps the row a while longer: the report is stored late, its position is not.
+    await new Promise((r) => setTimeout(r, 400));
+  });
+  await device.socket.next((f) => f.type === 'player.reported');
+  /** Progress now, with the bounds the report's arrival between `from` and `to` allows. */
+  const progressSince = async (positionMs: number, from: number, to: number) => {
+    const asked = serverMs();
+    const progress = (await playback(me)).progress_ms as number;
+    const answered = serverMs();
+    assert.ok(
+      progress >= positionMs + (asked - to) - 3 && progress <= positionMs + (answered - from) + 3,
+      `progress ${progress} is ${positionMs} + between ${Math.round(asked - to)} and ${Math.round(answered - from)} ms`,
+    );
+  };
+  await progressSince(20_000, sent, arrived);
+
+  // The device's own estimate of when its position held counts, up to 2 s before the arrival.
+  for (const [position, back, counted] of [
+    [30_000, 700, 700],
+    [40_000, 10_000, 2000],
+    [50_000, -5000, 0],
+  ] as const) {
+    const at = serverMs();
+    report({ position_ms: position, at_server_ms: at - back });
+    await device.socket.next((f) => f.type === 'player.reported');
+    await progressSince(position + counted, at, serverMs());
+  }
 });

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { TestDevice } from '../helpers/connect.js';
 import { LiveSocket } from '../helpers/live-client.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
+import { serviceAnswers } from '../helpers/services.js';
 
 /** Connect devices: presence over the live gateway, names, takeovers, clock samples. */
 
@@ -141,6 +142,50 @@ test('the same device id from a new socket takes the device over; the old socket
   );
   await second.close();
   await eventually(gone(me, first.id), 1000);
+});
+
+test('a tab whose device another tab takes over is told so, and takes it back by registering again', async () => {
+  const me = await server.account();
+  const first = await TestDevice.connect(server.url, me.token, { name: 'First tab' });
+  const second = await TestDevice.connect(server.url, me.token, { id: first.id, name: 'Second tab' });
+  const told = await first.socket.next((f) => f.type === 'device.replaced', 2000, true);
+  assert.deepEqual(told, { type: 'device.replaced', device_id: first.id });
+  // It holds the device no more: its reports are refused.
+  first.report({});
+  const refused = await first.socket.next((f) => f.type === 'error');
+  assert.match(refused.message, /register the device first/);
+  // "Use this tab": it registers again and the other tab is the one told.
+  await first.register('First tab');
+  const back = await second.socket.next((f) => f.type === 'device.replaced', 2000, true);
+  assert.equal(back.device_id, first.id);
+  assert.equal(first.socket.frames.filter((f) => f.type === 'device.replaced').length, 1);
+  assert.deepEqual(
+    (await devices(me)).map((d) => d.name),
+    ['First tab'],
+  );
+  await Promise.all([first.close(), second.close()]);
+});
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const noRedis = (await serviceAnswers(REDIS_URL, 6379))
+  ? false
+  : `no Redis answers at ${REDIS_URL}; set REDIS_URL to run`;
+
+test('a takeover through another API process reaches the tab that held the device', { skip: noRedis }, async () => {
+  // Heartbeats far apart: only the bus can tell the old tab within the second.
+  const a = await startTestServer({ redisUrl: REDIS_URL });
+  const b = await startTestServer({ redisUrl: REDIS_URL, databaseUrl: a.services.config.databaseUrl });
+  try {
+    const me = await a.account();
+    const first = await TestDevice.connect(a.url, me.token, { name: 'On A' });
+    const second = await TestDevice.connect(b.url, me.token, { id: first.id, name: 'On B' });
+    const told = await first.socket.next((f) => f.type === 'device.replaced', 1000, true);
+    assert.equal(told.device_id, first.id);
+    await Promise.all([first.close(), second.close()]);
+  } finally {
+    await b.close();
+    await a.close();
+  }
 });
 
 test('bad register frames are refused naming the field; time frames answer with the server clock', async () => {

@@ -163,6 +163,8 @@ export class PlayerHost {
     change: () => this.connectChanged(),
     reconciled: () => this.report(true),
     volumePercent: () => Math.round(this.state.volume * 100),
+    // Another tab of this browser took the device: only one of them makes sound (devices-menu.tsx says so).
+    replaced: () => void this.player?.pause(),
   });
   private readonly reporter = new Reporter((report) => this.connect.report(report));
 
@@ -293,14 +295,17 @@ export class PlayerHost {
   /**
    * Tells the server what this device plays, when it is the active device; while none is, a play
    * started here claims the place. Another device playing makes this one a remote: it says nothing.
+   * The engine is read at this instant: the state it last emitted may be a tick (250 ms) old, and the
+   * report's position is taken to hold now.
    */
   private report(force: boolean): void {
     const active = this.connect.activeId;
     const mine = active === this.connect.id;
     if (active && !mine) return;
-    if (!mine && !isPlaying(this.state)) return;
+    const state = this.player && !this.restored ? this.player.getState() : this.state;
+    if (!mine && !isPlaying(state)) return;
     // A long queue goes as a window around the current track (reporter.ts).
-    this.reporter.observe(reportOf(this.state, contextUri(this.queueContext), !mine), force);
+    this.reporter.observe(reportOf(state, contextUri(this.queueContext), !mine), force);
   }
 
   /** A command from another device (through the server) for this one, the active device. */

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { type EventBus, topics } from '../../ports/event-bus.js';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
+import { serverMs } from '../player/ledger.js';
 import type { Jam, JamPreview, JamRepository, JamSettings, PlayerChange } from './types.js';
 
 /** Join codes: no 0/O, 1/I/L, so a code read aloud or off a screen is typed right. */
@@ -42,7 +43,8 @@ export interface JamServiceOptions {
   onPublishError?: (err: unknown) => void;
 }
 
-export const serverNow = () => performance.timeOrigin + performance.now();
+/** The server clock of Connect's `time` frames and report stamps (one clock for both, see ledger.ts). */
+export const serverNow = serverMs;
 
 /**
  * Jam sessions. A Jam's state lives in the database (jams, jam_members, jam_queue); every change bumps

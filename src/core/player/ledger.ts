@@ -44,10 +44,15 @@ export interface LedgerOptions {
   /** How often sockets holding a device are pinged; a device unseen for three of these is gone. */
   heartbeatMs: number;
   onError(err: unknown, what: string): void;
+  /** Server time; by default `serverMs`, the clock of `time` frames, so stamps and offsets agree. */
   now?: () => number;
 }
 
-/** High-resolution server time for `server_ms`, the clock clients estimate their offset against. */
+/**
+ * High-resolution server time (epoch ms with a fraction): the one clock of Connect and Jam. `time`
+ * frames answer with it, report stamps, progress times and `server_ms` of state frames are taken
+ * from it; `Date.now()` drifts from it by a millisecond or so, so the two are never mixed.
+ */
 export const serverMs = () => performance.timeOrigin + performance.now();
 
 export class PlayerLedger {
@@ -55,7 +60,7 @@ export class PlayerLedger {
   readonly now: () => number;
 
   constructor(private readonly o: LedgerOptions) {
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? serverMs;
   }
 
   get presenceTtlMs(): number {
@@ -146,12 +151,13 @@ export class PlayerLedger {
           connection_id: to.connectionId,
         });
       }
-      const body = this.o.present(await this.playbackOf(userId, state));
+      const playback = await this.playbackOf(userId, state);
       await this.o.bus.publish(topic, {
         type: 'player.state',
-        state: body,
+        state: this.o.present(playback),
         version: state.version,
-        server_ms: serverMs(),
+        // The time the body's progress was worked out for.
+        server_ms: playback?.now ?? this.now(),
       });
     } catch (err) {
       // Stored already: devices and screens that missed the message read the state when they reconnect.
@@ -166,6 +172,18 @@ export class PlayerLedger {
       }
     }
     return state;
+  }
+
+  /**
+   * The device is now held by `connectionId`: `{type:'device.replaced', device_id, connection_id}` on the
+   * listener's topic tells the socket that held it before (the gateway passes it to that socket only).
+   */
+  async publishReplaced(userId: string, deviceId: string, connectionId: string): Promise<void> {
+    const message = { type: 'device.replaced', device_id: deviceId, connection_id: connectionId };
+    await this.o.bus.publish(topics.user(userId), message).catch((err) => {
+      // The old socket still learns it at its next pong (its presence refresh finds the row not its own).
+      this.o.onError(err, 'device takeover broadcast failed');
+    });
   }
 
   async publishDevices(userId: string): Promise<void> {

@@ -20,6 +20,7 @@ import {
   type PlayerState,
   type RepeatState,
   type ReportOutcome,
+  reportedAt,
   type StateChange,
   VolumeControlDisallowed,
 } from './types.js';
@@ -74,10 +75,19 @@ export class PlayerService {
 
   // Devices and presence.
 
+  /**
+   * Registers (or renames) the device held by `connectionId`. The same device id held by another socket
+   * (another tab of the same browser profile) is taken over: the socket that held it is told, through
+   * the listener's topic, whichever process it is connected to.
+   */
   async register(userId: string, connectionId: string, device: DeviceInput): Promise<void> {
+    const before = await this.ledger.holder(userId, device.id);
     await this.repo.upsertDevice(userId, connectionId, device);
     // Rows a dead process left are long filtered out; a day on they go (a socket silent that long is closed).
     await this.repo.sweepDevices(userId, STALE_DEVICE_MS);
+    if (before && before.connectionId !== connectionId) {
+      await this.ledger.publishReplaced(userId, device.id, connectionId);
+    }
     await this.ledger.publishDevices(userId);
   }
 
@@ -258,9 +268,13 @@ export class PlayerService {
    * on while no other one is active and playing, which then becomes the active device). Who is active
    * is judged under the state's row lock, so a report racing a transfer cannot take playback back. A
    * report older than the last command sent to the device (`commandVersion`) is refused as stale: the
-   * device made it before it followed that command, and reports again once it has.
+   * device made it before it followed that command, and reports again once it has. The position is
+   * stamped with the server time it held at (`reportedAt`): the frame's arrival, or the device's own
+   * estimate a little before it, never the time the report is stored.
    */
   async report(userId: string, connectionId: string, report: PlayerReport): Promise<ReportOutcome> {
+    // When the position held: taken before any database read, which would only make it later.
+    const at = reportedAt(report, this.now());
     const holder = await this.ledger.holder(userId, report.deviceId);
     if (!holder || holder.connectionId !== connectionId) {
       throw new Conflict(`device_id: device ${report.deviceId} is not registered on this connection`, 'device_id');
@@ -289,7 +303,7 @@ export class PlayerService {
           }
           if (active !== null && previous?.device.id === active) stopped = previous;
         }
-        return reported(base(s), report, this.now());
+        return reported(base(s), report, at);
       },
       () => (stopped ? [{ to: stopped, command: stop }] : []),
       // The device's volume is part of the state every screen is sent: stored before it is published.

@@ -145,6 +145,24 @@ export interface PlayerReport {
    * has). Absent (clients that do not track it): accepted as it is.
    */
   commandVersion?: number;
+  /** Server time (epoch ms, `serverMs`) at which the report's frame arrived; absent: when it is handled. */
+  arrivedMs?: number;
+  /**
+   * The device's own estimate of the server time at which `positionMs` held (from its clock offset);
+   * believed within REPORT_LEAD_MS before the arrival, never after it.
+   */
+  atServerMs?: number;
+}
+
+/** How far before its arrival a report may say its position held (a device's estimate, clamped). */
+export const REPORT_LEAD_MS = 2000;
+
+/** The server time a report's position held at: the device's estimate, clamped to the arrival's last 2 s. */
+export function reportedAt(report: Pick<PlayerReport, 'arrivedMs' | 'atServerMs'>, now: number): number {
+  const arrived = report.arrivedMs ?? now;
+  const claimed = report.atServerMs;
+  if (claimed === undefined || !Number.isFinite(claimed)) return arrived;
+  return Math.min(arrived, Math.max(arrived - REPORT_LEAD_MS, claimed));
 }
 
 /** What became of a report: stored (`stale` false), or refused as older than the last command sent. */

@@ -26,14 +26,24 @@ interface CommandMessage {
   command: unknown;
 }
 
+/** A takeover as the bus carries it: `connection_id` holds the device now. */
+interface ReplacedMessage {
+  type: 'device.replaced';
+  device_id: string;
+  connection_id: string;
+}
+
 /**
  * One live socket's part in Connect: the device it holds (at most one), its presence, the active
  * device's reports, clock samples, and which of the user's `player.command` messages reach it.
  *
  * Presence: the socket is pinged every heartbeat while it holds a device, and each pong refreshes the
  * device's `seen_at`. A socket silent for three heartbeats is terminated; its close deletes the device.
- * Another socket registering the same device id takes the device over: this one stops hearing its
- * commands at once and drops its claim silently at its next pong.
+ * Another socket registering the same device id (another tab of the same browser profile) takes the
+ * device over: this one stops hearing its commands at once and is sent
+ * `{type:'device.replaced', device_id}` as soon as the takeover reaches it over the bus (from any
+ * process), or at its next pong, whose presence refresh finds the row held by another socket. It holds
+ * no device from then on, until it registers again (which takes the device back).
  */
 export class DevicePresence {
   /** Names this socket in the device row and in the commands meant for it. */
@@ -48,12 +58,12 @@ export class DevicePresence {
   }
 
   /** The frames of this module; anything else is not ours. */
-  async handle(frame: PlayerFrame): Promise<void> {
+  async handle(frame: PlayerFrame, arrivedMs = serverMs()): Promise<void> {
     switch (frame.type) {
       case 'device.register':
         return this.register(frame);
       case 'player.report':
-        return this.report(frame);
+        return this.report(frame, arrivedMs);
       case 'time':
         return this.ports.send({ type: 'time', client_ms: frame.client_ms, server_ms: serverMs() });
     }
@@ -61,10 +71,15 @@ export class DevicePresence {
 
   /**
    * What of a user-topic message goes to this socket: commands only to the socket holding the device,
-   * without the bus's `connection_id`. Other messages pass as they are.
+   * without the bus's `connection_id`; a takeover only to the socket that lost the device. Other
+   * messages pass as they are.
    */
   outgoing(message: unknown): unknown {
-    const m = message as Partial<CommandMessage> | null;
+    const m = message as Partial<CommandMessage> | Partial<ReplacedMessage> | null;
+    if (m?.type === 'device.replaced') {
+      const lost = m.device_id !== undefined && m.device_id === this.deviceId && m.connection_id !== this.connectionId;
+      return lost ? this.replaced() : undefined;
+    }
     if (m?.type !== 'player.command') return message;
     if (m.device_id !== this.deviceId) return undefined;
     // Named for a socket (a takeover may leave two holding the id for a moment): only that one.
@@ -111,7 +126,7 @@ export class DevicePresence {
     this.ports.send({ type: 'device.registered', device_id: frame.device_id });
   }
 
-  private async report(frame: Extract<PlayerFrame, { type: 'player.report' }>): Promise<void> {
+  private async report(frame: Extract<PlayerFrame, { type: 'player.report' }>, arrivedMs: number): Promise<void> {
     if (frame.device_id !== this.deviceId) {
       return this.ports.send({ type: 'error', status: 409, message: 'device_id: register the device first' });
     }
@@ -130,6 +145,8 @@ export class DevicePresence {
         volumePercent: frame.volume_percent,
         claim: frame.claim ?? false,
         ...(frame.command_version === undefined ? {} : { commandVersion: frame.command_version }),
+        arrivedMs,
+        ...(frame.at_server_ms === undefined ? {} : { atServerMs: frame.at_server_ms }),
       });
       if (!outcome.stale) {
         return this.ports.send({ type: 'player.reported', device_id: frame.device_id, version: outcome.version });
@@ -165,12 +182,18 @@ export class DevicePresence {
     player
       .touch(userId, this.connectionId, deviceId)
       .then((held) => {
-        if (held || this.deviceId !== deviceId) return;
-        // Taken over by another socket: this one no longer holds the device (silently, per the contract).
-        this.deviceId = undefined;
-        clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
+        // Taken over by another socket (its bus message was lost or is still on its way).
+        if (!held && this.deviceId === deviceId) this.ports.send(this.replaced());
       })
       .catch((err) => this.ports.log.warn({ err, deviceId }, 'device presence refresh failed'));
+  }
+
+  /** This socket no longer holds its device (another took it over): the frame that tells its client. */
+  private replaced(): { type: 'device.replaced'; device_id: string | undefined } {
+    const deviceId = this.deviceId;
+    this.deviceId = undefined;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    return { type: 'device.replaced', device_id: deviceId };
   }
 }

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Services } from '../../app.js';
 import { DomainError } from '../../core/errors.js';
+import { serverMs } from '../../core/player/player-service.js';
 import { topics, type Unsubscribe } from '../../ports/event-bus.js';
 import { requireUser } from '../auth.js';
 import { statusOf } from '../errors.js';
@@ -91,7 +92,8 @@ class LiveConnection {
   }
 
   start(): void {
-    this.socket.on('message', (data, isBinary) => this.onFrame(isBinary ? null : data.toString()));
+    // A frame's arrival is taken first: a report's position held then (or before), not when it is handled.
+    this.socket.on('message', (data, isBinary) => this.onFrame(isBinary ? null : data.toString(), serverMs()));
     this.socket.on('pong', () => {
       this.alive = true;
     });
@@ -152,7 +154,7 @@ class LiveConnection {
     return true;
   }
 
-  private onFrame(data: string | null): void {
+  private onFrame(data: string | null, arrivedMs: number): void {
     const frame = data === null ? 'binary frames are not accepted' : parseFrame(data);
     if (!this.allowFrame()) {
       // Over the rate: refused with 429 (an edit by its id, so the client can send it again later).
@@ -167,7 +169,7 @@ class LiveConnection {
       this.refuse(frame);
       return;
     }
-    void this.handle(frame).catch((err) => {
+    void this.handle(frame, arrivedMs).catch((err) => {
       this.request.log.error({ err }, 'live frame failed');
       this.send({ type: 'error', status: 500, message: 'internal error' });
     });
@@ -179,7 +181,7 @@ class LiveConnection {
     if (++this.badFrames >= MAX_BAD_FRAMES) this.socket.close(1008, 'too many bad frames');
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  private async handle(frame: ClientFrame, arrivedMs: number): Promise<void> {
     switch (frame.type) {
       case 'ping':
         return this.send({ type: 'pong' });
@@ -196,7 +198,7 @@ class LiveConnection {
       case 'device.register':
       case 'player.report':
       case 'time':
-        return this.device.handle(frame);
+        return this.device.handle(frame, arrivedMs);
       case 'jam.subscribe':
         return this.jam.subscribe(frame.jam_id, frame.compact ?? false);
       case 'jam.unsubscribe':

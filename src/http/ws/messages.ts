@@ -71,6 +71,8 @@ const PlayerFrames = {
     claim: Type.Optional(Type.Boolean()),
     /** The version of the last `player.command` the device applied; older than the last one sent: refused. */
     command_version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    /** The device's estimate of the server time (`time` frames' clock) at which `position_ms` held. */
+    at_server_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 8_640_000_000_000_000 })),
   }),
   /** NTP-style clock sampling: answered with the server's time. */
   time: Type.Object({

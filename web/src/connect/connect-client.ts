@@ -14,6 +14,9 @@ const TIME_SAMPLES = 5;
  */
 const LOST_COMMAND_MS = 2000;
 
+/** This page's clock, to the microsecond: clock samples, report stamps and a remote's progress use it. */
+const clientNow = (): number => performance.timeOrigin + performance.now();
+
 export interface ConnectEvents {
   /** A command for this device (it is the active one); call `followed(version)` once it is applied. */
   command(command: PlayerCommand, version: number): void;
@@ -23,6 +26,8 @@ export interface ConnectEvents {
   reconciled(): void;
   /** This device's volume, 0–100, for its registration. */
   volumePercent(): number;
+  /** Another tab of this browser profile took this device over: stop making sound here. */
+  replaced(): void;
 }
 
 /**
@@ -52,6 +57,10 @@ export class ConnectClient {
   private remoteQueue: { trackId: string; tracks: Track[] } | null = null;
   private readonly versions = new CommandVersions();
   private lostCommand: ReturnType<typeof setTimeout> | undefined;
+  /** Another tab holds this device id now; this one registers again only when asked (`takeBack`). */
+  private isReplaced = false;
+  /** Taken back: once registered, say what this tab plays (the other tab's last report says otherwise). */
+  private tookBack = false;
 
   constructor(private readonly events: ConnectEvents) {}
 
@@ -62,6 +71,20 @@ export class ConnectClient {
       stop();
       clearTimeout(this.lostCommand);
     };
+  }
+
+  /** Another tab of this browser profile plays as this device: this one is silent until `takeBack`. */
+  get replaced(): boolean {
+    return this.isReplaced;
+  }
+
+  /** Takes the device back from the other tab (which is told, and goes silent in turn). */
+  takeBack(): void {
+    if (!this.isReplaced) return;
+    this.isReplaced = false;
+    this.tookBack = true;
+    this.register();
+    this.events.change();
   }
 
   get deviceName(): string {
@@ -92,12 +115,13 @@ export class ConnectClient {
 
   /** The remote's progress now: run on from when the last state held while it plays. */
   progressNow(): number {
-    return progressNow(this.playback, this.playbackAt, Date.now(), this.offset);
+    return progressNow(this.playback, this.playbackAt, clientNow(), this.offset);
   }
 
   rename(name: string): void {
     this.name = saveDeviceName(name);
-    this.register();
+    // A tab another took the device from keeps its name for when it takes it back.
+    if (!this.isReplaced) this.register();
     this.events.change();
   }
 
@@ -106,8 +130,21 @@ export class ConnectClient {
     this.assumed = { active };
   }
 
-  report(report: Omit<PlayerReport, 'type' | 'device_id' | 'command_version'>): boolean {
-    return live.send({ type: 'player.report', device_id: this.id, ...report, command_version: this.versions.applied });
+  /**
+   * Sends what this device plays, read just now: `at_server_ms` says when its position held by the
+   * server's clock (once the offset is estimated), so the server stamps it right however late it gets
+   * to it. A tab another took the device from says nothing.
+   */
+  report(report: Omit<PlayerReport, 'type' | 'device_id' | 'command_version' | 'at_server_ms'>): boolean {
+    if (this.isReplaced) return false;
+    const at = Number.isFinite(this.bestRtt) ? { at_server_ms: clientNow() + this.offset } : {};
+    return live.send({
+      type: 'player.report',
+      device_id: this.id,
+      ...report,
+      command_version: this.versions.applied,
+      ...at,
+    });
   }
 
   /** The command of `version` is applied: reports from now on say what came of it. */
@@ -142,7 +179,7 @@ export class ConnectClient {
 
   private onFrame(raw: Frame): void {
     if (raw.type === 'welcome') {
-      this.register();
+      if (!this.isReplaced) this.register();
       this.timeSamples = 0;
       this.bestRtt = Number.POSITIVE_INFINITY;
       this.askTime();
@@ -153,6 +190,10 @@ export class ConnectClient {
     switch (frame.type) {
       case 'device.registered':
         void this.reloadDevices();
+        if (this.tookBack && frame.device_id === this.id) {
+          this.tookBack = false;
+          this.events.reconciled();
+        }
         return;
       case 'player.devices':
         this.devicesList = frame.devices;
@@ -175,6 +216,12 @@ export class ConnectClient {
         return;
       case 'time':
         this.noteTime(frame.client_ms, frame.server_ms);
+        return;
+      case 'device.replaced':
+        if (frame.device_id !== this.id || this.isReplaced) return;
+        this.isReplaced = true;
+        this.events.replaced();
+        this.events.change();
         return;
     }
   }
@@ -205,7 +252,7 @@ export class ConnectClient {
       const playback = await api.get<Playback | undefined>('/v1/me/player');
       // Over a short round trip the answer's progress holds at about the moment it arrives (by this
       // clock: the offset to the server's may still be being measured). A frame since is newer.
-      if (this.frames === seen) this.setPlayback(playback ?? null, { localMs: Date.now() });
+      if (this.frames === seen) this.setPlayback(playback ?? null, { localMs: clientNow() });
     } catch {
       // The frames that follow keep the state; the next reconnection reads it again.
     }
@@ -238,12 +285,12 @@ export class ConnectClient {
   }
 
   private askTime(): void {
-    live.send({ type: 'time', client_ms: Date.now() });
+    live.send({ type: 'time', client_ms: clientNow() });
   }
 
   /** NTP-style: the sample with the shortest round trip says best where the server's clock is. */
   private noteTime(sent: number, server: number): void {
-    const now = Date.now();
+    const now = clientNow();
     const rtt = now - sent;
     if (rtt < this.bestRtt) {
       this.bestRtt = rtt;

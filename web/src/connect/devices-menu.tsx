@@ -174,9 +174,31 @@ export function DevicesMenu() {
   );
 }
 
-/** "Playing on Kitchen laptop": said under the bar while another device plays. */
+/** Another tab of this browser profile took this device over (connect-client.ts): this one is silent. */
+export function useReplaced(): boolean {
+  const player = usePlayerControls();
+  return useSyncExternalStore(player.subscribe, () => player.devices.replaced);
+}
+
+/**
+ * "Playing on Kitchen laptop": said under the bar while another device plays. A tab whose device
+ * another tab of the same browser took says so instead, with the way to take it back.
+ */
 export function RemoteStrip() {
+  const player = usePlayerControls();
   const device = useRemoteDevice();
+  const replaced = useReplaced();
+  if (replaced) {
+    return (
+      <div className="connect-strip" role="status" data-testid="replaced-strip">
+        <DevicesIcon size={16} />
+        Cadenza is playing in another tab
+        <button type="button" className="connect-strip-action" onClick={() => player.devices.takeBack()}>
+          Use this tab
+        </button>
+      </div>
+    );
+  }
   if (!device) return null;
   return (
     <div className="connect-strip" role="status" data-testid="remote-strip">

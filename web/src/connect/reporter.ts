@@ -7,7 +7,7 @@ export const REPORT_EVERY_MS = 10_000;
 /** A play head this far from where it should be has been moved (a seek), which is news. */
 const JUMP_MS = 1500;
 
-export type ReportBody = Omit<PlayerReport, 'type' | 'device_id' | 'command_version'>;
+export type ReportBody = Omit<PlayerReport, 'type' | 'device_id' | 'command_version' | 'at_server_ms'>;
 
 export const isPlaying = (s: PlayerState) => s.status === 'playing' || (s.status === 'loading' && s.index >= 0);
 

@@ -72,7 +72,9 @@ export type ConnectFrame =
   | { type: 'device.registered'; device_id: string }
   /** A report made before this device followed the command of `command_version` was refused. */
   | { type: 'player.stale'; device_id: string; version: number; command_version: number }
-  | { type: 'time'; client_ms: number; server_ms: number };
+  | { type: 'time'; client_ms: number; server_ms: number }
+  /** Another tab of this browser profile registered this device id: it plays there now, not here. */
+  | { type: 'device.replaced'; device_id: string };
 
 /** What the active device says it plays (`player.report`), after every change and every 10 s while playing. */
 export interface PlayerReport {
@@ -92,4 +94,6 @@ export interface PlayerReport {
   claim?: boolean;
   /** The version of the last `player.command` this device applied (a report older than the last one sent is refused). */
   command_version?: number;
+  /** This device's estimate of the server time (by its clock offset) at which `position_ms` held. */
+  at_server_ms?: number;
 }

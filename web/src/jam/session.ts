@@ -25,15 +25,11 @@ export interface JamPlayerHost {
 
 /** How often a member re-measures its audio against the host's (and corrects drift). */
 const FOLLOW_EVERY_MS = 1000;
-/** How often a host playing in a Jam reports its position (each report is a chance of a prompt one). */
+/** How often a host playing in a Jam reports its position (members correct drift against each one). */
 const HOST_REPORT_EVERY_MS = 4000;
 /** A position the server held for the host this far off its audio makes the host report again, after: */
 const HELD_TOLERANCE_MS = 10;
 const RE_REPORT_AFTER_MS = 1000;
-/** Host timings kept per stretch of steady play: the last minute's. */
-const TIMELINE_WINDOW_MS = 60_000;
-/** A host track start this much later than the best known is a jump back (a seek), not a late report. */
-const SEEK_BACK_MS = 1000;
 /** Clock probes: a burst on (re)connecting, then one every few seconds. */
 const PROBE_BURST = 6;
 const PROBE_EVERY_MS = 3000;
@@ -68,11 +64,6 @@ export class JamSession {
   private aligning = false;
   private lastLocal: { status: string; trackId: string | undefined; positionMs: number; at: number } | null = null;
   private lastHostReport = 0;
-  /**
-   * The host's steady play as the member has heard of it: for its track, the server times at which
-   * the track's start would have sounded, by each report (server_ms − position_ms), with when heard.
-   */
-  private timeline: { trackId: string; starts: { start: number; seenMs: number }[] } | null = null;
 
   private view: JamView = { jam: null, loaded: false, following: false, isHost: false };
 
@@ -205,7 +196,6 @@ export class JamSession {
     const known = this.jam?.id === jam.id;
     if (known && !resubscribe && jam.version < this.jam!.version) return;
     this.jam = jam;
-    if (!jam.playback.is_playing) this.timeline = null;
     if (!known || resubscribe) live.send({ type: 'jam.subscribe', jam_id: jam.id });
     if (!known) this.burst();
     this.emit();
@@ -250,7 +240,9 @@ export class JamSession {
   /**
    * A member's player: the host's track at the host's position for the same server time. The host's
    * position `position_ms` held at `server_ms`; now (server time S) it is position_ms + S − server_ms,
-   * so the track's frame 0 sounds at the output frame heard at S less that position.
+   * so the track's frame 0 sounds at the output frame heard at S less that position. The server stamps
+   * a report with the host's own estimate of when its position held (or the frame's arrival), so the
+   * latest report is the truest: a small seek back by the host is followed at once.
    */
   private async follow(): Promise<void> {
     const jam = this.jam;
@@ -259,7 +251,6 @@ export class JamSession {
     const { playback } = jam;
     const engine = handle.player;
     if (!playback.track || !playback.is_playing) {
-      this.timeline = null;
       const status = engine.getState().status;
       if (status === 'playing' || status === 'loading') await engine.pause();
       return;
@@ -267,7 +258,7 @@ export class JamSession {
     const perf = performance.now();
     const server = this.serverAt(perf);
     if (server === undefined) return;
-    const ran = server - this.hostStart(playback.track.id, playback.server_ms - playback.position_ms);
+    const ran = server - (playback.server_ms - playback.position_ms);
     const positionMs = playback.duration_ms > 0 ? Math.min(ran, playback.duration_ms) : ran;
     const rate = handle.output.sampleRate;
     const origin = handle.output.heardAt(perf) - (positionMs / 1000) * rate;
@@ -280,26 +271,7 @@ export class JamSession {
     }
   }
 
-  /**
-   * When the host's track started (server ms), from its reports: the earliest of the last minute's
-   * while it plays steadily. The server stamps a report when it gets to it, so a report can only
-   * make the start look later than it was, never earlier (the min-RTT idea of the clock estimate):
-   * the earliest is the truest. A start much later than the best is the host seeking back.
-   */
-  private hostStart(trackId: string, start: number): number {
-    const now = performance.now();
-    const line = this.timeline;
-    const best = line?.trackId === trackId ? Math.min(...line.starts.map((s) => s.start)) : undefined;
-    if (!line || best === undefined || start > best + SEEK_BACK_MS) {
-      this.timeline = { trackId, starts: [{ start, seenMs: now }] };
-      return start;
-    }
-    if (!line.starts.some((s) => s.start === start)) line.starts.push({ start, seenMs: now });
-    line.starts = line.starts.filter((s, i) => i === line.starts.length - 1 || now - s.seenMs < TIMELINE_WINDOW_MS);
-    return Math.min(...line.starts.map((s) => s.start));
-  }
-
-  /** A host playing in a Jam reports every few seconds: the members take the promptest report. */
+  /** A host playing in a Jam reports every few seconds: the members follow the latest report. */
   private reportAsHost(every = HOST_REPORT_EVERY_MS): void {
     const now = Date.now();
     if (!this.isHost || this.host?.getLocalState().status !== 'playing') return;
@@ -344,7 +316,7 @@ export class JamSession {
     const error = jam.playback.position_ms - at.positionMs;
     this.heldErrors.push(error);
     if (this.heldErrors.length > 20) this.heldErrors.shift();
-    // Stamped late (the server was busy): report again soon, so members get a prompt one to go by.
+    // Held off the host's audio (its clock estimate was off, or it reported mid-change): report again soon.
     if (Math.abs(error) > HELD_TOLERANCE_MS)
       setTimeout(() => this.reportAsHost(RE_REPORT_AFTER_MS), RE_REPORT_AFTER_MS);
   }

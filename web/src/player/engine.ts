@@ -366,11 +366,16 @@ export class PlaybackEngine implements Player {
     return this.nudge(cur, late) ? 'nudged' : this.alignedStart(index, origin, 'seeked');
   }
 
-  /** Takes `items` as the queue in its own order, keeping the current track when it is `index`. */
+  /**
+   * Takes `items` as the queue in its own order, keeping the current track when it is `index`. A
+   * queue whose current track goes on is edited in place, as `enqueue` does: the play goes on (a new
+   * queue would be a new play of the track, one for every call of a Jam member's follow).
+   */
   private adopt(items: QueueItem[], index: number | undefined): void {
     const cur = this.current;
     const upcomingId = this.upcoming?.item.id;
-    this.queue = [...items];
+    if (cur && index !== undefined) this.queue.splice(0, this.queue.length, ...items);
+    else this.queue = [...items];
     this.order = this.queue.map((_, i) => i);
     if (cur && index !== undefined) {
       cur.index = index;

@@ -1,4 +1,4 @@
-import { DevicesMenu, RemoteStrip, useRemoteDevice } from '../connect/devices-menu.js';
+import { DevicesMenu, RemoteStrip, useRemoteDevice, useReplaced } from '../connect/devices-menu.js';
 import { duration } from '../format.js';
 import type { PlayerState, RepeatMode } from '../player/index.js';
 import { usePlayer } from '../player-context.js';
@@ -45,10 +45,11 @@ export function NowPlayingBar() {
   const total = state.durationMs || item?.durationMs || 0;
   const position = Math.min(state.positionMs, total || state.positionMs);
   const remote = useRemoteDevice();
+  const replaced = useReplaced();
 
   return (
     <section
-      className={`now-playing${remote ? ' has-remote' : ''}`}
+      className={`now-playing${remote || replaced ? ' has-remote' : ''}`}
       aria-label="Now playing"
       data-testid="now-playing"
       data-status={state.status}
