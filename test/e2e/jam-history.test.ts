@@ -126,6 +126,17 @@ describe('Jam plays in each listener’s history', { skip: chromiumMissing }, ()
       await waitForPlayerState(page, `!(${together()}) || s.positionMs >= s.durationMs - 50`, 20_000);
       await waitForPlayerState(page, `!(${together()})`, 20_000);
     }
+    // The Jam has moved on too (until then a member's player could start the ended track again).
+    for (const { page } of [member, host]) {
+      await page.waitForFunction(
+        (id) => {
+          const playback = window.__cadenzaJam?.jam()?.playback;
+          return !!playback && !(playback.is_playing && playback.track?.id === id);
+        },
+        trackId,
+        { timeout: 20_000 },
+      );
+    }
     await Promise.all([sendEvents(member.page), sendEvents(host.page)]);
     await drainConsumers(server.services);
 

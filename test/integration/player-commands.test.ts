@@ -202,10 +202,11 @@ test('pause, resume, seek, next, previous, volume, shuffle, repeat: each reaches
 test('the queue: added tracks play after the current one in the order added; GET lists what comes next', async () => {
   const { me, device } = await playing(0);
   const [a, b] = [tracks('Knots')[0], tracks('Knots')[1]];
-  for (const id of [a, b]) {
+  // The device is told where each goes, counted from the current track: after those added before.
+  for (const [k, id] of [a, b].entries()) {
     const heard = device.command('enqueue');
     await command(me, 'POST', `/v1/me/player/queue?uri=spotify:track:${id}`);
-    assert.deepEqual(await heard, { kind: 'enqueue', track_ids: [id] });
+    assert.deepEqual(await heard, { kind: 'enqueue', track_ids: [id], offset: k + 1 });
   }
   const r = await call(me, 'GET', '/v1/me/player/queue');
   assert.equal(r.status, 200);

@@ -86,7 +86,7 @@ test('the Spotify SDK drives a device through the whole player family', async ()
     [
       'addItemToPlaybackQueue',
       () => sdk.player.addItemToPlaybackQueue(`spotify:track:${tracks[3]}`),
-      { kind: 'enqueue', track_ids: [tracks[3]] },
+      { kind: 'enqueue', track_ids: [tracks[3]], offset: 1 },
     ],
   ];
   for (const [name, call, expected] of steps) {

@@ -261,6 +261,19 @@ describe('player: the playback engine on a sample clock', () => {
     await player.next();
     assert.equal(player.getState().queue[player.getState().index]!.id, 'd', 'play next comes next');
 
+    // Where a Connect command puts tracks: after the current one and those added before it.
+    player.enqueue([item('e')], false, 1);
+    player.enqueue([item('f')], false, 2);
+    assert.deepEqual(
+      player.getState().queue.map((q) => q.id),
+      ['a', 'd', 'e', 'f', 'b', 'c'],
+    );
+    await player.next();
+    await player.next();
+    assert.equal(player.getState().queue[player.getState().index]!.id, 'f', 'added tracks play in the order added');
+    await player.next();
+    assert.equal(player.getState().queue[player.getState().index]!.id, 'b', 'then the rest of the queue');
+
     player.setShuffle(true);
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {

@@ -334,7 +334,7 @@ export class PlayerHost {
       case 'repeat':
         return this.local.setRepeat(command.state === 'track' ? 'one' : command.state === 'context' ? 'all' : 'off');
       case 'enqueue':
-        return this.local.enqueue(await fetchQueueItems(command.track_ids));
+        return this.local.enqueue(await fetchQueueItems(command.track_ids), false, command.offset);
     }
   }
 
@@ -470,15 +470,16 @@ export class PlayerHost {
       this.continuation.reset();
       return this.run((p) => p.playQueue(items, startIndex));
     },
-    enqueue: (items: QueueItem[], next = false) => {
+    enqueue: (items: QueueItem[], next = false, offset?: number) => {
       // The listener's own picks play before autoplay's; autoplay picks again once they are done.
       if (!this.restored)
         return this.run((p) => {
           if (!next) this.dropAutoplay();
-          p.enqueue(items, next);
+          p.enqueue(items, next, offset);
         });
       const { queue, index } = this.state;
-      const at = next ? index + 1 : queue.length;
+      const at =
+        offset !== undefined ? Math.min(index + Math.max(1, offset), queue.length) : next ? index + 1 : queue.length;
       return this.editRestored({ queue: [...queue.slice(0, at), ...items, ...queue.slice(at)] });
     },
     playIndex: (index: number) => (this.restored ? this.playRestored(index, 0) : this.run((p) => p.playIndex(index))),

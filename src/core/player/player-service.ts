@@ -257,7 +257,12 @@ export class PlayerService {
         const next = enqueued(s, trackId);
         return s.trackId === null ? { ...next, durationMs: track?.durationMs ?? 0 } : next;
       },
-      { kind: 'enqueue', track_ids: [trackId] },
+      // After the current track and those added before it: the device puts it where the stored queue has it.
+      (s) => ({
+        kind: 'enqueue',
+        track_ids: [trackId],
+        offset: (s.queueInsertAt ?? s.queueIndex + 1) - 1 - s.queueIndex,
+      }),
     );
   }
 
@@ -410,12 +415,12 @@ export class PlayerService {
     userId: string,
     target: Holder,
     transition: (s: StateChange, now: number) => StateChange,
-    command: PlayerCommand,
+    command: PlayerCommand | ((s: PlayerState) => PlayerCommand),
   ): Promise<PlayerState | undefined> {
     return this.ledger.change(
       userId,
       (current) => transition(base(current), this.now()),
-      () => [{ to: target, command }],
+      (s) => [{ to: target, command: typeof command === 'function' ? command(s) : command }],
     );
   }
 

@@ -121,7 +121,8 @@ export type PlayerCommand =
   | { kind: 'volume'; volume_percent: number }
   | { kind: 'shuffle'; state: boolean }
   | { kind: 'repeat'; state: RepeatState }
-  | { kind: 'enqueue'; track_ids: string[] }
+  /** `offset`: where the tracks go, counted from the current one (1 = right after it). */
+  | { kind: 'enqueue'; track_ids: string[]; offset: number }
   | { kind: 'stop' };
 
 /** What a device says it is doing (`player.report` frames). */

@@ -62,7 +62,8 @@ export type PlayerCommand =
   | { kind: 'volume'; volume_percent: number }
   | { kind: 'shuffle'; state: boolean }
   | { kind: 'repeat'; state: SpotifyRepeat }
-  | { kind: 'enqueue'; track_ids: string[] };
+  /** `offset`: where the tracks go, counted from the current one (1 = right after it). */
+  | { kind: 'enqueue'; track_ids: string[]; offset?: number };
 
 /** Frames the server sends on every socket of the listener. */
 export type ConnectFrame =

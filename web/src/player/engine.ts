@@ -210,15 +210,33 @@ export class PlaybackEngine implements Player {
     await this.start(startIndex, Math.max(0, Math.round((positionMs / 1000) * this.rate)));
   }
 
-  enqueue(items: QueueItem[], next = false): void {
-    const at = next && this.current ? this.current.index + 1 : this.queue.length;
+  enqueue(items: QueueItem[], next = false, offset?: number): void {
+    const current = this.current?.index;
+    const at =
+      current === undefined
+        ? this.queue.length
+        : offset !== undefined
+          ? Math.min(current + Math.max(1, offset), this.queue.length)
+          : next
+            ? current + 1
+            : this.queue.length;
     this.queue.splice(at, 0, ...items);
-    // Indices at or after the insertion point (always after the current track) move up; the new
-    // entries go right after the current one in play order, or at the end.
+    // Indices at or after the insertion point (always after the current track) move up. In play order
+    // the new entries go right after the current one (`next`), before the entry they were put in front
+    // of (`offset`; right after the current one when that entry plays earlier), or at the end.
     const moved = this.order.map((i) => (i >= at ? i + items.length : i));
     const added = items.map((_, k) => at + k);
-    const here = this.current ? moved.indexOf(this.current.index) : -1;
-    this.order = next ? [...moved.slice(0, here + 1), ...added, ...moved.slice(here + 1)] : [...moved, ...added];
+    const here = current === undefined ? -1 : moved.indexOf(current);
+    const follower = moved.indexOf(at + items.length);
+    const place =
+      offset !== undefined && current !== undefined
+        ? follower === -1
+          ? moved.length
+          : Math.max(follower, here + 1)
+        : next
+          ? here + 1
+          : moved.length;
+    this.order = [...moved.slice(0, place), ...added, ...moved.slice(place)];
     if (this.upcoming && this.upcoming.index >= at) this.upcoming.index += items.length;
     this.replan();
   }
@@ -384,8 +402,15 @@ export class PlaybackEngine implements Player {
     }
   }
 
+  /**
+   * Starts `index` in line with the leader, unless the leader is already past its end (it has not
+   * said what follows yet): then nothing of the track is left to hear, and starting it again would
+   * only begin and end another play of it.
+   */
   private async alignedStart(index: number, origin: number, result: AlignResult): Promise<AlignResult> {
     const from = Math.max(0, this.deps.output.now() + Math.round(ALIGN_LEAD_S * this.rate) - origin);
+    const item = this.queue[index];
+    if (item && item.durationMs > 0 && from >= (item.durationMs / 1000) * this.rate) return 'in-sync';
     await this.start(index, from, origin);
     return result;
   }

@@ -67,7 +67,11 @@ export interface Player {
   /** Replaces the queue and starts playing `items[startIndex]` (from `positionMs` into it). */
   playQueue(items: QueueItem[], startIndex?: number, positionMs?: number): Promise<void>;
   /** Appends to the queue (after the current track when `next` is true). */
-  enqueue(items: QueueItem[], next?: boolean): void;
+  /**
+   * Adds to the queue: at the end, right after the current track (`next`), or `offset` entries after it
+   * (1 = right after it; a Connect command puts tracks where the server's queue has them).
+   */
+  enqueue(items: QueueItem[], next?: boolean, offset?: number): void;
   /** Jumps to an entry of the queue. */
   playIndex(index: number): Promise<void>;
   removeFromQueue(index: number): void;
