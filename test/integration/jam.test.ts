@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import type { Db } from '../../src/adapters/postgres/database.js';
+import { PgJamRepository } from '../../src/adapters/postgres/jam-repo.js';
+import { Forbidden } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
+import { JamService, MAX_QUEUE } from '../../src/core/jam/jam-service.js';
+import type { Jam } from '../../src/core/jam/types.js';
 import { insertCatalog } from '../helpers/catalog-fixtures.js';
 import { type Frame, LiveSocket } from '../helpers/live-client.js';
 import { eventually, startTestServer, type TestServer } from '../helpers/server.js';
@@ -441,6 +447,147 @@ describe('Jam', () => {
     assert.equal(again.state.jam.version, stored.body.version);
     await device.report({ trackId: queue[1]!, positionMs: 80_000, isPlaying: false });
     await again.socket.next((f) => f.type === 'jam.state' && f.jam.playback.position_ms === 80_000, 10_000, true);
+  });
+
+  test("a Jam started from a long context still takes members' tracks: the context gives way, added ones are capped", async () => {
+    // The host's player plays far more than the Jam's queue holds (the catalog's tracks, over and over).
+    const long = Array.from({ length: MAX_QUEUE + 10 }, (_, i) => tracks[i % tracks.length]!);
+    const device = await hostPlaying(long);
+    const jam = await startJam(device.host.token);
+    assert.equal(jam.queue.length, MAX_QUEUE);
+    const guest = await member(jam, device.host.token);
+    const added = await json(`/v1/jams/${jam.id}/queue`, guest.token, 'POST', { uris: [`cadenza:track:${tracks[5]}`] });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual([added.body.queue[0].id, added.body.queue[0].added_by], [tracks[5], guest.id]);
+    assert.equal(added.body.queue.length, MAX_QUEUE, 'the last context track made room');
+
+    // Only what members add counts against the cap (here on a Jam whose host has no player).
+    const host = await server.account({ product: 'premium' });
+    const small = await startJam(host.token);
+    const other = await member(small, host.token);
+    const fifty = Array.from({ length: 50 }, (_, i) => `cadenza:track:${tracks[i % tracks.length]}`);
+    for (let n = 0; n < MAX_QUEUE / 50; n++) {
+      assert.equal((await json(`/v1/jams/${small.id}/queue`, other.token, 'POST', { uris: fifty })).status, 200);
+    }
+    const full = await json(`/v1/jams/${small.id}/queue`, other.token, 'POST', { uris: [fifty[0]] });
+    assert.equal(full.status, 400);
+    assert.match(full.body.error.message, /at most/);
+  });
+
+  test("an older change of the host's player never overwrites a newer one; the heir's own changes count", async () => {
+    const queue = tracks.slice(0, 3);
+    const device = await hostPlaying(queue);
+    const jam = await startJam(device.host.token);
+    const guest = await member(jam, device.host.token);
+    for (const positionMs of [10_000, 20_000, 30_000, 50_000]) await device.report({ positionMs, isPlaying: true });
+    const stored = async (positionMs: number) =>
+      eventually(
+        async () => {
+          const r = await json('/v1/me/jam', guest.token);
+          return r.body.playback?.position_ms === positionMs && r.body;
+        },
+        10_000,
+        `the Jam at ${positionMs} ms`,
+      );
+    const newest = await stored(50_000);
+    // A change the player service made earlier, arriving last (another process, or listeners out of order).
+    await server.services.jams.playerChanged(device.host.id, {
+      version: 1,
+      trackId: queue[2]!,
+      durationMs: 200_000,
+      positionMs: 1_000,
+      atServerMs: Date.now(),
+      isPlaying: false,
+      upNext: [],
+    });
+    const after = (await json('/v1/me/jam', guest.token)).body;
+    assert.equal(after.version, newest.version, 'the stale change is not applied');
+    assert.equal(after.playback.position_ms, 50_000);
+    assert.equal(after.playback.track.id, queue[0]);
+
+    // The host leaves; the guest's player, with far fewer changes behind it, now drives the Jam.
+    await server.request(`/v1/jams/${jam.id}/members/me`, { method: 'DELETE', token: device.host.token });
+    const socket = await open(server.url, guest.token);
+    const deviceId = newId();
+    socket.send({
+      type: 'device.register',
+      device_id: deviceId,
+      name: 'Heir',
+      device_type: 'Computer',
+      volume_percent: 100,
+      supports_volume: true,
+    });
+    await socket.next((f) => f.type === 'device.registered');
+    await report(socket, deviceId, queue, { trackId: queue[1]!, positionMs: 7_000, claim: true });
+    const heirs = await stored(7_000);
+    assert.equal(heirs.host.id, guest.id);
+    assert.equal(heirs.playback.track.id, queue[1]);
+  });
+
+  test('ending or changing settings checks the host under the lock: a hand-off just made refuses the old host', async () => {
+    const host = await server.account({ product: 'premium' });
+    const jam = await startJam(host.token);
+    const heir = await member(jam, host.token);
+    const repo = new PgJamRepository(server.services.database.db);
+    const stale = (await repo.get(jam.id))!;
+    assert.equal(
+      (await server.request(`/v1/jams/${jam.id}/members/me`, { method: 'DELETE', token: host.token })).status,
+      204,
+    );
+    // A service that read the Jam just before the hand-off and acts just after it.
+    const racing = new JamService({
+      repo: Object.assign(Object.create(repo) as PgJamRepository, { get: async (): Promise<Jam> => stale }),
+      bus: server.services.bus,
+      knownTracks: async (ids) => new Set(ids),
+      present: async () => ({ playback: null }),
+    });
+    await assert.rejects(racing.updateSettings(jam.id, host.id, { guestsCanAdd: false }), Forbidden);
+    await assert.rejects(racing.end(jam.id, host.id), Forbidden);
+    const now = await json('/v1/me/jam', heir.token);
+    assert.equal(now.status, 200, 'the Jam goes on under its new host');
+    assert.equal(now.body.host.id, heir.id);
+    assert.equal(now.body.settings.guests_can_add, true);
+  });
+
+  test('a player change of a listener who hosts no Jam, or of an older version, opens no transaction', async () => {
+    const db = server.services.database.db;
+    let transactions = 0;
+    const counting = new Proxy(db, {
+      get(target, key) {
+        if (key === 'transaction') transactions++;
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Db;
+    const repo = new PgJamRepository(counting);
+    const playback = {
+      trackId: tracks[0]!,
+      durationMs: 200_000,
+      positionMs: 0,
+      atServerMs: Date.now(),
+      isPlaying: true,
+    };
+    const listener = await server.account();
+    assert.equal(await repo.hostPlayed(listener.id, { ...playback, version: 5 }, [], MAX_QUEUE), undefined);
+    assert.equal(transactions, 0);
+
+    const host = await server.account({ product: 'premium' });
+    const jam = await startJam(host.token);
+    assert.ok(await repo.hostPlayed(host.id, { ...playback, version: 5 }, [], MAX_QUEUE));
+    assert.equal(transactions, 1, 'a newer change of a host is applied in a transaction');
+    assert.equal(await repo.hostPlayed(host.id, { ...playback, version: 5 }, [], MAX_QUEUE), undefined);
+    assert.equal(transactions, 1);
+    assert.equal((await json('/v1/me/jam', host.token)).body.id, jam.id);
+  });
+
+  test('deleting a track finds its Jam queue entries by index', async () => {
+    const db = server.services.database.db;
+    const plan = await db.transaction().execute(async (tx) => {
+      await sql`set local enable_seqscan = off`.execute(tx);
+      return sql<{ 'QUERY PLAN': string }>`explain delete from jam_queue where track_id = ${tracks[0]}`.execute(tx);
+    });
+    const text = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    assert.match(text, /Index (Only )?Scan using jam_queue_track_idx|Bitmap Index Scan on jam_queue_track_idx/, text);
   });
 });
 

@@ -1,5 +1,13 @@
 import { sql } from 'kysely';
-import type { Jam, JamPlayback, JamRepository, JamSettings, NewJam } from '../../core/jam/types.js';
+import type {
+  EnqueueOutcome,
+  HostOnlyOutcome,
+  HostPlayback,
+  Jam,
+  JamRepository,
+  JamSettings,
+  NewJam,
+} from '../../core/jam/types.js';
 import type { Db } from './database.js';
 
 interface JamRow {
@@ -33,9 +41,11 @@ export class PgJamRepository implements JamRepository {
       await this.db.transaction().execute(async (tx) => {
         const { settings: s, playback: p } = jam;
         await sql`insert into jams (id, code, host_id, anyone_with_link, guests_can_add, on_host_leave,
-            track_id, duration_ms, position_ms, at_server_ms, is_playing)
+            track_id, duration_ms, position_ms, at_server_ms, is_playing, player_version)
           values (${jam.id}, ${jam.code}, ${jam.hostId}, ${s.anyoneWithLink}, ${s.guestsCanAdd}, ${s.onHostLeave},
-            ${p.trackId}, ${p.durationMs}, ${p.positionMs}, ${p.atServerMs}, ${p.isPlaying})`.execute(tx);
+            ${p.trackId}, ${p.durationMs}, ${p.positionMs}, ${p.atServerMs}, ${p.isPlaying}, ${jam.playerVersion})`.execute(
+          tx,
+        );
         await sql`insert into jam_members (user_id, jam_id) values (${jam.hostId}, ${jam.id})`.execute(tx);
         await insertContext(tx, jam.id, jam.queue);
       });
@@ -132,52 +142,78 @@ export class PgJamRepository implements JamRepository {
         await endLocked(tx, jamId);
         return { ended: true };
       }
-      await sql`update jams set host_id = ${heir}, version = version + 1 where id = ${jamId}`.execute(tx);
+      // The heir's player counts its own versions: its first change must count, however low.
+      await sql`update jams set host_id = ${heir}, player_version = 0, version = version + 1
+        where id = ${jamId}`.execute(tx);
       return { ended: false };
     });
   }
 
-  async end(jamId: string): Promise<boolean> {
+  async end(jamId: string, hostId: string): Promise<HostOnlyOutcome> {
     return this.db.transaction().execute(async (tx) => {
-      if (!(await lockOpen(tx, jamId))) return false;
+      const jam = await lockOpen(tx, jamId);
+      if (!jam) return 'gone';
+      if (jam.host_id !== hostId) return 'not_host';
       await endLocked(tx, jamId);
-      return true;
+      return 'done';
     });
   }
 
-  async updateSettings(jamId: string, settings: Partial<JamSettings>): Promise<boolean> {
-    const r = await sql`update jams set
-        anyone_with_link = coalesce(${settings.anyoneWithLink ?? null}::boolean, anyone_with_link),
-        guests_can_add = coalesce(${settings.guestsCanAdd ?? null}::boolean, guests_can_add),
-        on_host_leave = coalesce(${settings.onHostLeave ?? null}::text, on_host_leave),
-        version = version + 1
-      where id = ${jamId} and ended_at is null`.execute(this.db);
-    return Number(r.numAffectedRows ?? 0) > 0;
+  async updateSettings(jamId: string, hostId: string, settings: Partial<JamSettings>): Promise<HostOnlyOutcome> {
+    return this.db.transaction().execute(async (tx) => {
+      const jam = await lockOpen(tx, jamId);
+      if (!jam) return 'gone';
+      if (jam.host_id !== hostId) return 'not_host';
+      await sql`update jams set
+          anyone_with_link = coalesce(${settings.anyoneWithLink ?? null}::boolean, anyone_with_link),
+          guests_can_add = coalesce(${settings.guestsCanAdd ?? null}::boolean, guests_can_add),
+          on_host_leave = coalesce(${settings.onHostLeave ?? null}::text, on_host_leave),
+          version = version + 1
+        where id = ${jamId}`.execute(tx);
+      return 'done';
+    });
   }
 
-  async enqueue(jamId: string, trackIds: string[], addedBy: string): Promise<boolean> {
+  async enqueue(jamId: string, trackIds: string[], addedBy: string, maxQueue: number): Promise<EnqueueOutcome> {
     return this.db.transaction().execute(async (tx) => {
-      if (!(await lockOpen(tx, jamId))) return false;
+      const jam = await lockOpen(tx, jamId);
+      if (!jam) return 'gone';
+      if (!jam.guests_can_add && jam.host_id !== addedBy) return 'restricted';
+      const added = await sql<{ n: string }>`select count(*) as n from jam_queue
+        where jam_id = ${jamId} and not from_context`.execute(tx);
+      const waiting = Number(added.rows[0]?.n ?? 0) + trackIds.length;
+      if (waiting > maxQueue) return 'full';
       await sql`insert into jam_queue (jam_id, track_id, added_by)
         select ${jamId}, t.id, ${addedBy} from unnest(${trackIds}::text[]) with ordinality as t(id, n)
         order by t.n`.execute(tx);
+      // The context gives way: the whole queue keeps at most maxQueue entries.
+      await sql`delete from jam_queue where id in (select id from jam_queue where jam_id = ${jamId} and from_context
+        order by id offset ${maxQueue - waiting})`.execute(tx);
       await bump(tx, jamId);
-      return true;
+      return 'added';
     });
   }
 
   async hostPlayed(
     hostId: string,
-    p: JamPlayback,
+    p: HostPlayback,
     upNext: string[],
+    maxQueue: number,
   ): Promise<{ jamId: string; queueChanged: boolean } | undefined> {
+    // Every report of every listener comes here: most host no Jam, or send what is already stored.
+    // One read on the open-host index settles those without a transaction.
+    const hosted = await sql<{ player_version: string }>`select player_version from jams
+      where host_id = ${hostId} and ended_at is null`.execute(this.db);
+    const seen = hosted.rows[0];
+    if (!seen || Number(seen.player_version) >= p.version) return undefined;
     return this.db.transaction().execute(async (tx) => {
-      const open = await sql<{ id: string; track_id: string | null }>`select id, track_id from jams
-        where host_id = ${hostId} and ended_at is null for update`.execute(tx);
+      const open = await sql<{ id: string; track_id: string | null; player_version: string }>`select id, track_id,
+          player_version from jams where host_id = ${hostId} and ended_at is null for update`.execute(tx);
       const jam = open.rows[0];
-      if (!jam) return undefined;
+      if (!jam || Number(jam.player_version) >= p.version) return undefined;
       await sql`update jams set track_id = ${p.trackId}, duration_ms = ${p.durationMs}, position_ms = ${p.positionMs},
-          at_server_ms = ${p.atServerMs}, is_playing = ${p.isPlaying}, version = version + 1
+          at_server_ms = ${p.atServerMs}, is_playing = ${p.isPlaying}, player_version = ${p.version},
+          version = version + 1
         where id = ${jam.id}`.execute(tx);
       let queueChanged = false;
       if (p.trackId !== null && p.trackId !== jam.track_id) {
@@ -187,10 +223,8 @@ export class PgJamRepository implements JamRepository {
       }
       const queue = await sql<{ track_id: string; from_context: boolean }>`select track_id, from_context
         from jam_queue where jam_id = ${jam.id} order by from_context, id`.execute(tx);
-      const context = contextOf(
-        upNext,
-        queue.rows.filter((r) => !r.from_context).map((r) => r.track_id),
-      );
+      const added = queue.rows.filter((r) => !r.from_context).map((r) => r.track_id);
+      const context = contextOf(upNext, added).slice(0, Math.max(0, maxQueue - added.length));
       const stored = queue.rows.filter((r) => r.from_context).map((r) => r.track_id);
       if (context.length !== stored.length || context.some((id, i) => id !== stored[i])) {
         await sql`delete from jam_queue where jam_id = ${jam.id} and from_context`.execute(tx);
@@ -230,8 +264,8 @@ async function insertContext(tx: Db, jamId: string, trackIds: string[]): Promise
 
 /** Locks the open Jam's row for the transaction; undefined when it has ended or never was. */
 async function lockOpen(tx: Db, jamId: string) {
-  const r = await sql<{ host_id: string; on_host_leave: 'hand_off' | 'end' }>`select host_id, on_host_leave from jams
-    where id = ${jamId} and ended_at is null for update`.execute(tx);
+  const r = await sql<{ host_id: string; on_host_leave: 'hand_off' | 'end'; guests_can_add: boolean }>`select host_id,
+      on_host_leave, guests_can_add from jams where id = ${jamId} and ended_at is null for update`.execute(tx);
   return r.rows[0];
 }
 

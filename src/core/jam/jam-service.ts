@@ -3,12 +3,15 @@ import { type EventBus, topics } from '../../ports/event-bus.js';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { serverMs } from '../player/ledger.js';
-import type { Jam, JamPreview, JamRepository, JamSettings, PlayerChange } from './types.js';
+import type { HostOnlyOutcome, Jam, JamPreview, JamRepository, JamSettings, PlayerChange } from './types.js';
 
 /** Join codes: no 0/O, 1/I/L, so a code read aloud or off a screen is typed right. */
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const CODE_LENGTH = 6;
-/** Tracks the shared queue holds at most; the initial queue takes the host's first ones. */
+/**
+ * Entries the shared queue holds at most. Only what members added counts against it: the rest of the
+ * host's context (the initial queue, then what the host's player plays next) fills what is left.
+ */
 export const MAX_QUEUE = 200;
 
 /** Starting a Jam is for premium accounts, as on Spotify; the REST answer carries this reason. */
@@ -95,6 +98,7 @@ export class JamService {
         atServerMs: player?.atServerMs ?? this.now(),
         isPlaying: player?.isPlaying ?? false,
       },
+      playerVersion: player?.version ?? 0,
       queue,
     };
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -146,12 +150,13 @@ export class JamService {
 
   async end(jamId: string, userId: string): Promise<void> {
     await this.asHost(jamId, userId, 'end the Jam');
-    if (await this.options.repo.end(jamId)) await this.publishEnded(jamId, 'ended_by_host');
+    hostOnly(await this.options.repo.end(jamId, userId), 'end the Jam');
+    await this.publishEnded(jamId, 'ended_by_host');
   }
 
   async updateSettings(jamId: string, userId: string, settings: Partial<JamSettings>): Promise<Jam> {
     await this.asHost(jamId, userId, 'change its settings');
-    if (!(await this.options.repo.updateSettings(jamId, settings))) throw new NotFound('Jam not found or ended');
+    hostOnly(await this.options.repo.updateSettings(jamId, userId, settings), 'change its settings');
     await this.publish(jamId);
     return this.mustGet(jamId);
   }
@@ -164,10 +169,11 @@ export class JamService {
     const known = await this.options.knownTracks(trackIds);
     const missing = trackIds.findIndex((id) => !known.has(id));
     if (missing >= 0) throw new Invalid(`uris[${missing}]: track ${trackIds[missing]} not found`, `uris[${missing}]`);
-    if (jam.queue.length + trackIds.length > MAX_QUEUE) {
-      throw new Invalid(`the Jam's queue holds at most ${MAX_QUEUE} tracks`, 'uris');
-    }
-    if (!(await this.options.repo.enqueue(jamId, trackIds, userId))) throw new NotFound('Jam not found or ended');
+    // Checked again under the Jam's lock: the settings or the host may have changed meanwhile.
+    const outcome = await this.options.repo.enqueue(jamId, trackIds, userId, MAX_QUEUE);
+    if (outcome === 'gone') throw new NotFound('Jam not found or ended');
+    if (outcome === 'restricted') throw new Forbidden('the host of this Jam has turned off adding to the queue');
+    if (outcome === 'full') throw new Invalid(`the Jam's queue holds at most ${MAX_QUEUE} added tracks`, 'uris');
     // The Jam's queue is saved either way. With no active device (a domain refusal) the host's player
     // has no queue to add to; the host's next report then keeps the added entries first.
     await this.player?.enqueue?.(jam.hostId, trackIds).catch((err) => {
@@ -185,13 +191,16 @@ export class JamService {
 
   /**
    * A change of a listener's player: when that listener hosts a Jam, it drives the Jam. One listener's
-   * changes are applied one after the other, in the order the player service made them.
+   * changes are applied one after the other here; across processes (and when listeners were called out
+   * of order) the repository keeps only a change newer than the one stored.
    */
   playerChanged(userId: string, change: PlayerChange): Promise<void> {
     const previous = this.hostChanges.get(userId) ?? Promise.resolve();
     const applied = previous.then(async () => {
       const { upNext, ...playback } = change;
-      const played = await this.options.repo.hostPlayed(userId, playback, upNext.slice(0, MAX_QUEUE));
+      // Twice the cap: the added entries waiting on the host's player come out of it, and what is
+      // left still fills the queue.
+      const played = await this.options.repo.hostPlayed(userId, playback, upNext.slice(0, 2 * MAX_QUEUE), MAX_QUEUE);
       if (played) await this.publish(played.jamId, !played.queueChanged);
     });
     const settled = applied.catch((err) => this.options.onPublishError?.(err));
@@ -271,6 +280,12 @@ export class JamService {
     const message = { type: 'jam.ended', jam_id: jamId, reason, server_ms: this.now() };
     await this.options.bus.publish(topics.jam(jamId), message).catch((err) => this.options.onPublishError?.(err));
   }
+}
+
+/** Throws for a host-only change the repository refused under the Jam's lock. */
+function hostOnly(outcome: HostOnlyOutcome, what: string): void {
+  if (outcome === 'gone') throw new NotFound('Jam not found or ended');
+  if (outcome === 'not_host') throw new Forbidden(`only the host may ${what}`);
 }
 
 function newCode(): string {

@@ -57,8 +57,15 @@ export interface JamPreview {
 
 /** One change of a listener's player as the Jam needs it (fed from the player service). */
 export interface PlayerChange extends JamPlayback {
+  /** The version of the player state this change comes from (it grows with every change). */
+  version: number;
   /** What the listener's player will play after the current track, in order. */
   upNext: string[];
+}
+
+/** A host's player change as the Jam stores it: `version` orders changes, `upNext` may be longer than fits. */
+export interface HostPlayback extends JamPlayback {
+  version: number;
 }
 
 export interface NewJam {
@@ -67,8 +74,16 @@ export interface NewJam {
   hostId: string;
   settings: JamSettings;
   playback: JamPlayback;
+  /** The version of the host's player state the playback comes from (0: none). */
+  playerVersion: number;
   queue: string[];
 }
+
+/** What adding to a Jam's queue came to; see JamRepository.enqueue. */
+export type EnqueueOutcome = 'added' | 'gone' | 'restricted' | 'full';
+
+/** What a host-only change came to: done, the Jam is not open, or the caller does not host it. */
+export type HostOnlyOutcome = 'done' | 'gone' | 'not_host';
 
 export interface JamRepository {
   /** Stores a new Jam with its host as first member, unless the code is taken or the host is in a Jam. */
@@ -86,20 +101,32 @@ export interface JamRepository {
    * `onHostLeave` says (ends it anyway when no one else is in it). Undefined when not a member.
    */
   leave(jamId: string, userId: string): Promise<{ ended: boolean } | undefined>;
-  /** Ends an open Jam: no members, no queue; false when it was not open. */
-  end(jamId: string): Promise<boolean>;
-  updateSettings(jamId: string, settings: Partial<JamSettings>): Promise<boolean>;
-  enqueue(jamId: string, trackIds: string[], addedBy: string): Promise<boolean>;
   /**
-   * Records the host's playback in the Jam it hosts (if any): when the track changed to one members
-   * added, its first entry leaves the queue; the context part of the queue becomes what the host's
-   * player plays next (`upNext`) less the added entries still waiting. The Jam's id when there was
-   * one, and whether its queue changed.
+   * Ends an open Jam (no members, no queue) when `hostId` hosts it, checked under the Jam's lock, so a
+   * hand-off that just happened is seen.
+   */
+  end(jamId: string, hostId: string): Promise<HostOnlyOutcome>;
+  /** Changes the settings when `hostId` hosts the Jam, checked under the Jam's lock. */
+  updateSettings(jamId: string, hostId: string, settings: Partial<JamSettings>): Promise<HostOnlyOutcome>;
+  /**
+   * Adds tracks after those members added, under the Jam's lock: 'restricted' when only the host may
+   * add and `addedBy` does not host it; 'full' when the added entries would exceed `maxQueue`. The rest
+   * of the host's context is cut so the whole queue keeps at most `maxQueue` entries.
+   */
+  enqueue(jamId: string, trackIds: string[], addedBy: string, maxQueue: number): Promise<EnqueueOutcome>;
+  /**
+   * Records the host's playback in the Jam it hosts (if any), unless the Jam already holds a change
+   * of the host's player as new (`playback.version`): when the track changed to one members added, its
+   * first entry leaves the queue; the context part of the queue becomes what the host's player plays
+   * next (`upNext`) less the added entries still waiting, cut to fit `maxQueue` with them. The Jam's
+   * id when it was applied, and whether its queue changed. A listener hosting no Jam costs one indexed
+   * read, no transaction.
    */
   hostPlayed(
     hostId: string,
-    playback: JamPlayback,
+    playback: HostPlayback,
     upNext: string[],
+    maxQueue: number,
   ): Promise<{ jamId: string; queueChanged: boolean } | undefined>;
   /** Whether `followerId` follows `userId` (the rule for Jams not open to anyone with the link). */
   follows(followerId: string, userId: string): Promise<boolean>;

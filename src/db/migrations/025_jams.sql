@@ -5,6 +5,9 @@
 -- members' rows are gone. The playback columns are the host's last reported state: position
 -- `position_ms` held at server time `at_server_ms` (epoch ms, fractional); `version` counts every
 -- change of the row, members or queue, so a client keeps the newest `jam.state` it has seen.
+-- `player_version` is the version of the host's player state they came from: a host change is applied
+-- only when newer, so changes that arrive out of order (or through another process) never go back in
+-- time. It restarts at 0 when the Jam passes to another host (whose player counts its own versions).
 create table jams (
   id text primary key,
   code text not null check (code ~ '^[A-Z0-9]{6}$'),
@@ -18,12 +21,15 @@ create table jams (
   at_server_ms double precision not null,
   is_playing boolean not null default false,
   version bigint not null default 1,
+  player_version bigint not null default 0,
   created_at timestamptz not null default now(),
   ended_at timestamptz
 );
 -- A host hosts one open Jam at a time; a code names one open Jam.
 create unique index jams_open_host_idx on jams (host_id) where ended_at is null;
 create unique index jams_open_code_idx on jams (code) where ended_at is null;
+-- Deleting an account finds its ended Jams too (they are kept, with ended_at).
+create index jams_host_idx on jams (host_id);
 
 -- The people in an open Jam, the host included. A listener is in at most one open Jam: the primary
 -- key is the user alone (rows are deleted on leave and when the Jam ends). `seq` orders members by
@@ -48,3 +54,7 @@ create table jam_queue (
   added_at timestamptz not null default now()
 );
 create index jam_queue_jam_idx on jam_queue (jam_id, from_context, id);
+-- Deleting a track cascades here: find its entries without reading every queue.
+create index jam_queue_track_idx on jam_queue (track_id);
+-- Deleting an account finds the entries it added.
+create index jam_queue_added_by_idx on jam_queue (added_by);
