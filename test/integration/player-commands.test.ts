@@ -432,6 +432,55 @@ test('reports from the active device are what friends see in their feed', async 
   });
 });
 
+test('a report whose queue_index is past its queue is refused naming the field, and changes nothing', async () => {
+  const { me, device } = await playing(0);
+  const before = await playback(me);
+  const refused = device.socket.next((f) => f.type === 'error');
+  device.report({
+    track_id: tracks('Threads')[1],
+    is_playing: true,
+    queue: tracks('Threads').slice(0, 2),
+    queue_index: 2,
+  });
+  assert.match((await refused).message, /queue_index/);
+  assert.equal((await playback(me)).item.id, before.item.id);
+});
+
+test('followers hear of a new track, a pause or a resume, not of every progress report', async () => {
+  const { me, device } = await playing(0);
+  const friend = await server.account();
+  await command(friend, 'PUT', `/v1/me/following?type=user&ids=${me.id}`);
+  const feed = await LiveSocket.open(server.url, friend.token);
+  const track = tracks('Threads')[2];
+  const report = async (position_ms: number, is_playing: boolean) => {
+    const acked = device.socket.next((f) => f.type === 'player.reported');
+    device.report({
+      track_id: track,
+      position_ms,
+      duration_ms: 200_000,
+      is_playing,
+      queue: tracks('Threads'),
+      queue_index: 2,
+    });
+    await acked;
+  };
+  await report(1000, true);
+  await report(11_000, true);
+  await report(21_000, true);
+  await report(22_000, false);
+  await report(22_000, true);
+  // Every report was answered after its news went out, so the feed has heard all it will by the third.
+  const news = () => feed.frames.filter((f) => f.type === 'friend_activity').length;
+  await feed.next(() => news() >= 3, 10_000, true);
+  const heard = feed.frames.filter((f) => f.type === 'friend_activity').map((f) => f.activity.is_playing);
+  assert.deepEqual(
+    heard,
+    [true, false, true],
+    'started, paused, resumed: the progress reports in between are not news',
+  );
+  feed.ws.close();
+});
+
 /** The command frame of `kind` the device heard (already, or next). */
 const heard = (device: TestDevice, kind: string) =>
   device.socket.next((f) => f.type === 'player.command' && f.command.kind === kind, 5000, true);

@@ -157,15 +157,29 @@ describe('reports refused as older than a command', () => {
     assert.equal(v.applied, 7, 'never goes back');
   });
 
-  it('gives a lost command up, unless it arrives meanwhile', () => {
+  it('applies the stored state for a command it never heard, never its own memory', () => {
     const v = new CommandVersions();
-    assert.equal(v.onStale(4), 'lost');
-    assert.equal(v.giveUp(4), true);
-    assert.equal(v.applied, 4, 'reports now count');
-    assert.equal(v.onStale(9), 'lost');
-    v.heard(9);
-    assert.equal(v.giveUp(9), false, 'it came: the report after applying it follows');
-    assert.equal(v.applied, 4);
+    assert.ok(v.heard(3));
+    v.followed(3);
+    // A pause of version 5 was lost (the socket was down): the refusal carries the stored state.
+    assert.equal(v.onStale(5), 'restore', 'a command never heard: the stored state wins');
+    v.restoring(5);
+    assert.equal(v.applied, 3, 'reports count only once the stored state is applied');
+    assert.equal(v.onStale(5), 'wait', 'a second refusal meanwhile does not restore twice');
+    v.followed(5);
+    assert.equal(v.applied, 5);
+    assert.equal(v.onStale(5), 'report');
+  });
+
+  it('skips commands that turn up after the stored state that includes them, not later ones', () => {
+    const v = new CommandVersions();
+    v.restoring(8);
+    v.followed(8);
+    assert.equal(v.heard(8), false, 'a "next" of version 8 arriving late would skip a track twice');
+    assert.equal(v.heard(6), false);
+    assert.equal(v.heard(9), true);
+    assert.equal(v.onStale(9), 'wait');
+    assert.equal(v.onStale(12), 'restore');
   });
 });
 

@@ -4,7 +4,7 @@ import { ConnectClient } from './connect/connect-client.js';
 import { remoteView } from './connect/remote-view.js';
 import { isPlaying, Reporter, reportOf } from './connect/reporter.js';
 import type { PlayerCommand } from './connect/types.js';
-import { contextFromUri, contextUri, spotifyRepeat, trackUri } from './connect/uris.js';
+import { contextFromUri, contextUri, repeatMode, spotifyRepeat, trackUri } from './connect/uris.js';
 import {
   createBrowserPlayer,
   type Player,
@@ -313,7 +313,8 @@ export class PlayerHost {
     this.connect.assumeActive(command.kind === 'stop' ? null : this.connect.id);
     switch (command.kind) {
       case 'load':
-        return this.load(command.track_ids, command.index, command.position_ms, command.play, command.context_uri);
+        await this.load(command.track_ids, command.index, command.position_ms, command.play, command.context_uri);
+        return this.adoptSettings(command);
       case 'stop':
       case 'pause':
         return this.local.pause();
@@ -336,6 +337,14 @@ export class PlayerHost {
       case 'enqueue':
         return this.local.enqueue(await fetchQueueItems(command.track_ids), false, command.offset);
     }
+  }
+
+  /** The settings a load of the stored state carries (after missed commands), where they differ from this device's. */
+  private adoptSettings(load: Extract<PlayerCommand, { kind: 'load' }>): void {
+    const { shuffle, repeat, volume_percent: volume } = load;
+    if (shuffle !== undefined && shuffle !== this.state.shuffle) this.local.setShuffle(shuffle);
+    if (repeat !== undefined && repeat !== spotifyRepeat(this.state.repeat)) this.local.setRepeat(repeatMode(repeat));
+    if (volume !== undefined && volume !== Math.round(this.state.volume * 100)) this.local.setVolume(volume / 100);
   }
 
   /** Keeps the paused queue at `positionMs`; the next play starts there. */

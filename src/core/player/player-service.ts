@@ -53,10 +53,19 @@ export interface PlayerServiceOptions extends LedgerOptions {
   shareActivity(userId: string, report: { trackId: string; progressMs: number; isPlaying: boolean }): Promise<void>;
 }
 
+/** Listeners whose last shared activity a process remembers (see `PlayerService.shared`). */
+const SHARED_KEPT = 10_000;
+
 export class PlayerService {
   private readonly ledger: PlayerLedger;
   private readonly repo: PlayerRepository;
   private readonly now: () => number;
+  /**
+   * What each listener's followers were last told from this process (`track:playing`): a report shares
+   * only a new track or a pause or resume, not every progress report. Another process may tell them
+   * again, which is harmless; the oldest entries go past SHARED_KEPT.
+   */
+  private readonly shared = new Map<string, string>();
 
   constructor(private readonly o: PlayerServiceOptions) {
     this.ledger = new PlayerLedger(o);
@@ -280,6 +289,12 @@ export class PlayerService {
   async report(userId: string, connectionId: string, report: PlayerReport): Promise<ReportOutcome> {
     // When the position held: taken before any database read, which would only make it later.
     const at = reportedAt(report, this.now());
+    if (report.queueIndex > Math.max(0, report.queue.length - 1)) {
+      throw new Invalid(
+        `queue_index: ${report.queueIndex} is past the end of the queue (${report.queue.length} tracks)`,
+        'queue_index',
+      );
+    }
     const holder = await this.ledger.holder(userId, report.deviceId);
     if (!holder || holder.connectionId !== connectionId) {
       throw new Conflict(`device_id: device ${report.deviceId} is not registered on this connection`, 'device_id');
@@ -326,18 +341,26 @@ export class PlayerService {
       stale: refused === 'stale',
       commandVersion: state?.commandVersion ?? 0,
     };
-    if (outcome.stale) return outcome;
+    if (outcome.stale) return { ...outcome, ...(state ? { stored: this.restoreCommand(state) } : {}) };
     if (holder.device.volumePercent !== report.volumePercent) await this.ledger.publishDevices(userId);
-    if (report.trackId) {
-      const { trackId, positionMs: progressMs, isPlaying } = report;
-      await this.o.shareActivity(userId, { trackId, progressMs, isPlaying }).catch((err) => {
-        this.o.onError(err, 'friend activity from a player report failed');
-      });
-    }
+    if (report.trackId) await this.share(userId, report.trackId, report.positionMs, report.isPlaying);
     return outcome;
   }
 
   // Internals.
+
+  /** Friend activity from a report: a new track, a pause or a resume (the feed shows nothing finer). */
+  private async share(userId: string, trackId: string, progressMs: number, isPlaying: boolean): Promise<void> {
+    const key = `${trackId}:${isPlaying}`;
+    if (this.shared.get(userId) === key) return;
+    this.shared.delete(userId);
+    this.shared.set(userId, key);
+    if (this.shared.size > SHARED_KEPT) this.shared.delete(this.shared.keys().next().value!);
+    await this.o.shareActivity(userId, { trackId, progressMs, isPlaying }).catch((err) => {
+      this.shared.delete(userId);
+      this.o.onError(err, 'friend activity from a player report failed');
+    });
+  }
 
   private async step(userId: string, deviceId: string | undefined, kind: 'next' | 'previous'): Promise<void> {
     const target = await this.target(userId, deviceId);
@@ -379,7 +402,18 @@ export class PlayerService {
     );
   }
 
-  private loadCommand(s: PlayerState, play: boolean): PlayerCommand {
+  /**
+   * The stored state as a load, for a device whose report was refused as stale: it may have missed a
+   * command (a message lost on the bus or while its socket was down), and the stored state, not the
+   * device's memory, says what must play. The position runs on to now; the settings come along.
+   */
+  private restoreCommand(state: PlayerState): PlayerCommand {
+    const s = heldAt(base(state), this.now(), state.isPlaying);
+    const { shuffle, repeat, volumePercent } = s;
+    return { ...this.loadCommand(s, s.isPlaying), shuffle, repeat, volume_percent: volumePercent };
+  }
+
+  private loadCommand(s: StateChange, play: boolean): Extract<PlayerCommand, { kind: 'load' }> {
     return {
       kind: 'load',
       track_ids: s.queue,

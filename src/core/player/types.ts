@@ -112,6 +112,10 @@ export type PlayerCommand =
       position_ms: number;
       play: boolean;
       context_uri: string | null;
+      /** Set when the stored state is restored on the device (a refused report): its settings too. */
+      shuffle?: boolean;
+      repeat?: RepeatState;
+      volume_percent?: number;
     }
   | { kind: 'pause' }
   | { kind: 'resume' }
@@ -171,6 +175,11 @@ export interface ReportOutcome {
   version: number;
   stale: boolean;
   commandVersion: number;
+  /**
+   * For a stale report: the stored state as a load the device applies in place of the commands up to
+   * `commandVersion` it may have missed (a lost message is recovered from the stored state).
+   */
+  stored?: PlayerCommand;
 }
 
 /** Spotify's "no active device" answer: 404 with reason NO_ACTIVE_DEVICE. */

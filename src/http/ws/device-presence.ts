@@ -151,12 +151,15 @@ export class DevicePresence {
       if (!outcome.stale) {
         return this.ports.send({ type: 'player.reported', device_id: frame.device_id, version: outcome.version });
       }
-      // Made before the device followed the last command sent to it: it reports again once it has.
+      // Made before the device followed the last command sent to it: it reports again once it has. A
+      // device that never heard that command (lost on the bus, or sent while it reconnected) applies
+      // the stored state carried here instead of reporting its memory.
       this.ports.send({
         type: 'player.stale',
         device_id: frame.device_id,
         version: outcome.version,
         command_version: outcome.commandVersion,
+        ...(outcome.stored ? { command: outcome.stored } : {}),
       });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

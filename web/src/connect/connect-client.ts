@@ -8,21 +8,22 @@ import type { ConnectFrame, Device, Playback, PlayerCommand, PlayerReport } from
 
 /** Clock samples taken after each `welcome`; the one with the shortest round trip gives the offset. */
 const TIME_SAMPLES = 5;
-/**
- * A report refused for a command this device never heard (the message was lost): after this long, what
- * the device plays is the truth again, as after a reconnection, and it reports once more.
- */
-const LOST_COMMAND_MS = 2000;
 
 /** This page's clock, to the microsecond: clock samples, report stamps and a remote's progress use it. */
 const clientNow = (): number => performance.timeOrigin + performance.now();
 
 export interface ConnectEvents {
-  /** A command for this device (it is the active one); call `followed(version)` once it is applied. */
+  /**
+   * A command for this device (it is the active one); call `followed(version)` once it is applied. A
+   * `load` with settings is the stored state, for commands this device missed.
+   */
   command(command: PlayerCommand, version: number): void;
   /** The devices, the playback elsewhere or this device's name changed. */
   change(): void;
-  /** After a (re)connection the stored state was read again: say what this device plays now. */
+  /**
+   * After a (re)connection the stored state was read again: say what this device plays now. Should it
+   * have missed a command meanwhile, the server refuses that report and sends the stored state instead.
+   */
   reconciled(): void;
   /** This device's volume, 0–100, for its registration. */
   volumePercent(): number;
@@ -56,7 +57,6 @@ export class ConnectClient {
   /** What follows the remote's track, read again when its track changes. */
   private remoteQueue: { trackId: string; tracks: Track[] } | null = null;
   private readonly versions = new CommandVersions();
-  private lostCommand: ReturnType<typeof setTimeout> | undefined;
   /** Another tab holds this device id now; this one registers again only when asked (`takeBack`). */
   private isReplaced = false;
   /** Taken back: once registered, say what this tab plays (the other tab's last report says otherwise). */
@@ -67,10 +67,7 @@ export class ConnectClient {
   /** Starts listening on the live socket; returns the function that stops it. */
   start(): () => void {
     const stop = live.listen((frame) => this.onFrame(frame));
-    return () => {
-      stop();
-      clearTimeout(this.lostCommand);
-    };
+    return stop;
   }
 
   /** Another tab of this browser profile plays as this device: this one is silent until `takeBack`. */
@@ -207,12 +204,13 @@ export class ConnectClient {
         this.setPlayback(frame.state, { serverMs: frame.server_ms });
         return;
       case 'player.command':
-        if (frame.device_id !== this.id) return;
-        this.versions.heard(frame.version);
-        this.events.command(frame.command, frame.version);
+        // Skipped when the stored state applied since includes it (it arrived late).
+        if (frame.device_id === this.id && this.versions.heard(frame.version)) {
+          this.events.command(frame.command, frame.version);
+        }
         return;
       case 'player.stale':
-        if (frame.device_id === this.id) this.onStale(frame.command_version);
+        if (frame.device_id === this.id) this.onStale(frame);
         return;
       case 'time':
         this.noteTime(frame.client_ms, frame.server_ms);
@@ -226,15 +224,18 @@ export class ConnectClient {
     }
   }
 
-  /** A report was made before this device followed the command of `version` (command-versions.ts). */
-  private onStale(version: number): void {
+  /**
+   * A report was made before this device followed the command of `command_version` (command-versions.ts).
+   * A command it never heard is recovered from the stored state the refusal carries, never from what
+   * this device plays: that is applied as the command of that version, and reported once it is.
+   */
+  private onStale(frame: Extract<ConnectFrame, { type: 'player.stale' }>): void {
+    const version = frame.command_version;
     const next = this.versions.onStale(version);
     if (next === 'report') this.events.reconciled();
-    if (next !== 'lost') return;
-    clearTimeout(this.lostCommand);
-    this.lostCommand = setTimeout(() => {
-      if (this.versions.giveUp(version)) this.events.reconciled();
-    }, LOST_COMMAND_MS);
+    if (next !== 'restore' || !frame.command) return;
+    this.versions.restoring(version);
+    this.events.command(frame.command, version);
   }
 
   private setPlayback(playback: Playback | null, at: HeldAt): void {

@@ -56,6 +56,10 @@ export type PlayerCommand =
       position_ms: number;
       play: boolean;
       context_uri: string | null;
+      /** Sent with the stored state a device missed commands of (`player.stale`): its settings too. */
+      shuffle?: boolean;
+      repeat?: SpotifyRepeat;
+      volume_percent?: number;
     }
   | { kind: 'pause' | 'resume' | 'next' | 'previous' | 'stop' }
   | { kind: 'seek'; position_ms: number }
@@ -71,8 +75,17 @@ export type ConnectFrame =
   | { type: 'player.state'; state: Playback | null; version: number; server_ms: number }
   | { type: 'player.command'; device_id: string; version: number; command: PlayerCommand }
   | { type: 'device.registered'; device_id: string }
-  /** A report made before this device followed the command of `command_version` was refused. */
-  | { type: 'player.stale'; device_id: string; version: number; command_version: number }
+  /**
+   * A report made before this device followed the command of `command_version` was refused; `command`
+   * loads the stored state, for a device that never heard that command.
+   */
+  | {
+      type: 'player.stale';
+      device_id: string;
+      version: number;
+      command_version: number;
+      command?: Extract<PlayerCommand, { kind: 'load' }>;
+    }
   | { type: 'time'; client_ms: number; server_ms: number }
   /** Another tab of this browser profile registered this device id: it plays there now, not here. */
   | { type: 'device.replaced'; device_id: string };
