@@ -8,7 +8,9 @@
  *
  * The track is a tone for its first 30 s and silence after: a pause or a seek into the silent half is
  * heard as the first silent render quantum; a transfer as the first loud one on the new device. The
- * times are wall-clock ms in both the benchmark and the page (the same machine's clock).
+ * times are wall-clock ms in both the benchmark and the page (the same machine's clock), from the
+ * benchmark's call in both cases (the Web API request, or the script that calls the engine in the page),
+ * so both include any wait for the page's main thread.
  *
  *   npm run bench:connect [-- --rounds 30]
  * Uses DATABASE_URL when set, otherwise an embedded PostgreSQL in a temporary folder.
@@ -226,12 +228,9 @@ async function main(): Promise<void> {
 
       await playOn(a, 2000);
       heard = edge(a.page, 'stopped');
-      const pauseAt = await a.page.evaluate(() => {
-        const t = performance.timeOrigin + performance.now();
-        void window.cadenza!.player.pause();
-        return t;
-      });
-      pauseLocal.push(await within(heard, pauseAt));
+      t0 = now();
+      await a.page.evaluate(() => void window.cadenza!.player.pause());
+      pauseLocal.push(await within(heard, t0));
 
       await playOn(a, 2000);
       heard = edge(a.page, 'silent');
@@ -241,12 +240,9 @@ async function main(): Promise<void> {
 
       await playOn(a, 2000);
       heard = edge(a.page, 'silent');
-      const seekAt = await a.page.evaluate((at) => {
-        const t = performance.timeOrigin + performance.now();
-        void window.cadenza!.player.seek(at);
-        return t;
-      }, SILENT_AT_MS);
-      seekLocal.push(await within(heard, seekAt));
+      t0 = now();
+      await a.page.evaluate((at) => void window.cadenza!.player.seek(at), SILENT_AT_MS);
+      seekLocal.push(await within(heard, t0));
 
       await playOn(a, 2000);
       heard = edge(b.page, 'loud');
@@ -257,12 +253,9 @@ async function main(): Promise<void> {
 
       // On the device itself: the same track resumed by its own engine from a pause.
       heard = edge(b.page, 'loud');
-      const resumeAt = await b.page.evaluate(() => {
-        const t = performance.timeOrigin + performance.now();
-        void window.cadenza!.player.resume();
-        return t;
-      });
-      transferLocal.push(await within(heard, resumeAt));
+      t0 = now();
+      await b.page.evaluate(() => void window.cadenza!.player.resume());
+      transferLocal.push(await within(heard, t0));
       await b.page.evaluate(() => window.cadenza!.player.pause());
     }
     console.log(`bench:connect — ${ROUNDS} rounds, command to the audible change on a web player over loopback`);

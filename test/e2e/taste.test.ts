@@ -46,6 +46,8 @@ describe('genres picked at sign-up in the web player', { skip: chromiumMissing }
 
     await page.getByRole('heading', { name: 'Pick some genres you like', level: 1 }).waitFor();
     const genres = page.getByRole('list', { name: 'Genres' });
+    // The heading shows before the genres arrive; they come in one answer, all at once.
+    await genres.getByRole('button', { name: /^Jazz/ }).waitFor();
     assert.equal(await genres.getByRole('button').count(), 4, 'one toggle per genre of the library');
     await genres.getByRole('button', { name: /^Jazz/ }).click();
     await genres.getByRole('button', { name: /^Folk/ }).click();
