@@ -116,6 +116,8 @@ function JamPanel({ jam, following, isHost }: { jam: Jam; following: boolean; is
       () => toast(`Share this link: ${url}`),
     );
   };
+  /** Who added an entry, while they are in the Jam (the host's own context tracks have no one). */
+  const addedBy = (id: string | null) => (id ? jam.members.find((m) => m.id === id)?.display_name : undefined);
   return (
     <div className="page jam" data-testid="jam">
       <Title>{jam.host.display_name}’s Jam</Title>
@@ -180,7 +182,10 @@ function JamPanel({ jam, following, isHost }: { jam: Jam; following: boolean; is
               <li key={`${t.id}-${i}`}>
                 <Artwork images={t.album?.images} size={40} seed={t.id} />
                 <span className="jam-track-name">{t.name}</span>
-                <span className="muted">{t.artists.map((a) => a.name).join(', ')}</span>
+                <span className="muted">
+                  {t.artists.map((a) => a.name).join(', ')}
+                  {addedBy(t.added_by) && ` · Added by ${addedBy(t.added_by)}`}
+                </span>
                 <span className="muted jam-duration">{duration(t.duration_ms)}</span>
               </li>
             ))}
