@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { apiAt } from './lib/api.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
 import { benchDatabase } from './lib/database.js';
 import { insertTracks } from './lib/seed.js';
@@ -105,19 +106,7 @@ async function main() {
   const pool = new pg.Pool({ connectionString: db.url, max: 20 });
   try {
     const { port: relayPort } = await nextJsonLine<{ port: number }>(relay, 20_000);
-    // biome-ignore lint/suspicious/noExplicitAny: responses are read field by field
-    const api = async (path: string, method: string, token: string | undefined, body?: unknown): Promise<any> => {
-      const res = await fetch(base + path, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return res.status === 204 ? undefined : res.json();
-    };
+    const api = apiAt(base);
     const users: { id: string; token: string }[] = [];
     for (let i = 0; i < 10; i++) {
       const r = await api('/api/signup', 'POST', undefined, { username: `editor${i}`, password: 'bench-password-1' });

@@ -23,6 +23,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { newId } from '../src/core/ids.js';
 import { estimateOffset, sampleOffset, type TimeSample } from '../src/core/jam/clock-offset.js';
+import { apiAt } from './lib/api.js';
 import { nextJsonLine, startCadenzaServe } from './lib/child.js';
 import { benchDatabase } from './lib/database.js';
 import { insertTracks } from './lib/seed.js';
@@ -174,19 +175,7 @@ async function main() {
   const sockets: WebSocket[] = [];
   try {
     const { port: relayPort } = await nextJsonLine<{ port: number }>(relay, 20_000);
-    // biome-ignore lint/suspicious/noExplicitAny: responses are read field by field
-    const api = async (path: string, method: string, token: string | undefined, body?: unknown): Promise<any> => {
-      const res = await fetch(base + path, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return res.status === 204 ? undefined : res.json();
-    };
+    const api = apiAt(base);
     const live = (token: string) => `${base.replace('http', 'ws')}/v1/live?access_token=${token}`;
 
     const tracks = await insertTracks(pool, 5);

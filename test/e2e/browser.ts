@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { PlayerHandle } from '../../web/src/player/index.js';
 
 /** Debian's Chromium (`apt-get install chromium`); the browser tests skip with this reason without it. */
@@ -115,4 +115,22 @@ export async function waitForPlayerState(page: Page, check: string, timeout = 20
     const seen = JSON.stringify({ ...last, queue: last?.queue.length });
     throw new Error(`player state never matched ${check}: ${seen}`, { cause: error });
   }
+}
+
+/** A new listener signed up in a fresh browser context (its own storage), on Home when this returns. */
+export async function signUpInNewContext(
+  browser: Browser,
+  url: string,
+  name: string,
+  password: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`${name} page error:`, error.message));
+  await page.goto(`${url}/signup`);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  return { context, page };
 }

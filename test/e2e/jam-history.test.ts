@@ -11,7 +11,7 @@ import { makeTone } from '../helpers/audio.js';
 import { drainConsumers } from '../helpers/events.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
-import { chromiumMissing, launchBrowser, waitForPlayerState } from './browser.js';
+import { chromiumMissing, launchBrowser, signUpInNewContext, waitForPlayerState } from './browser.js';
 
 const PASSWORD = 'a long enough password';
 /** Past 30 s heard (a qualifying stream) and then to its end, in real time: the one long wait. */
@@ -65,14 +65,7 @@ describe('Jam plays in each listener’s history', { skip: chromiumMissing }, ()
   });
 
   async function signUp(name: string): Promise<Listener> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error(`${name} page error:`, error.message));
-    await page.goto(`${server.url}/signup`);
-    await page.getByLabel('Username').fill(name);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const { page } = await signUpInNewContext(browser, server.url, name, PASSWORD);
     const token = await page.evaluate(() => JSON.parse(localStorage.getItem('cadenza.session')!).accessToken as string);
     const me = await server.json('/v1/me', { token });
     return { name, page, token, id: me.body.id };

@@ -8,7 +8,7 @@ import { runImport } from '../../src/cli/import.js';
 import type { JamSample } from '../../web/src/jam/types.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWebApp } from '../helpers/web.js';
-import { chromiumMissing, launchBrowser, screenshot, waitForPlayerState } from './browser.js';
+import { chromiumMissing, launchBrowser, screenshot, signUpInNewContext, waitForPlayerState } from './browser.js';
 import { makeFixtures } from './player-fixtures.js';
 
 const PASSWORD = 'a long enough password';
@@ -48,14 +48,7 @@ describe('Jam in Chromium: three listeners in sync', { skip: chromiumMissing }, 
   const guestB = () => listeners[2]!;
 
   async function signUp(name: string): Promise<Listener> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error(`${name} page error:`, error.message));
-    await page.goto(`${server.url}/signup`);
-    await page.getByLabel('Username').fill(name);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    const { context, page } = await signUpInNewContext(browser, server.url, name, PASSWORD);
     await page.waitForURL((url) => url.pathname === '/');
     return { name, context, page };
   }

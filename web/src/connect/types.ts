@@ -1,3 +1,4 @@
+import type { PlayerCommand, RepeatState } from '../../../src/core/player/types.js';
 /**
  * Connect's wire shapes (issue 17): the devices and playback state the server keeps per listener, the
  * commands it sends to the active device, and the frames a device sends back. Only the fields the web
@@ -33,7 +34,7 @@ export interface Device {
   supports_volume: boolean;
 }
 
-export type SpotifyRepeat = 'off' | 'track' | 'context';
+export type SpotifyRepeat = RepeatState;
 
 /** `GET /v1/me/player`: the listener's playback, wherever it happens. */
 export interface Playback {
@@ -48,26 +49,8 @@ export interface Playback {
   item: Track | null;
 }
 
-export type PlayerCommand =
-  | {
-      kind: 'load';
-      track_ids: string[];
-      index: number;
-      position_ms: number;
-      play: boolean;
-      context_uri: string | null;
-      /** Sent with the stored state a device missed commands of (`player.stale`): its settings too. */
-      shuffle?: boolean;
-      repeat?: SpotifyRepeat;
-      volume_percent?: number;
-    }
-  | { kind: 'pause' | 'resume' | 'next' | 'previous' | 'stop' }
-  | { kind: 'seek'; position_ms: number }
-  | { kind: 'volume'; volume_percent: number }
-  | { kind: 'shuffle'; state: boolean }
-  | { kind: 'repeat'; state: SpotifyRepeat }
-  /** `offset`: where the tracks go, counted from the current one (1 = right after it). */
-  | { kind: 'enqueue'; track_ids: string[]; offset?: number };
+/** What a device is told to do: the server's own type (types only; nothing of the server is bundled). */
+export type { PlayerCommand } from '../../../src/core/player/types.js';
 
 /** Frames the server sends on every socket of the listener. */
 export type ConnectFrame =
